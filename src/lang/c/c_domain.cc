@@ -1,0 +1,95 @@
+#include "lang/c/c_domain.h"
+
+#include <fmt/format.h>
+
+#include "core/error.h"
+#include "lang/c/generator.h"
+#include "lang/c/interpreter.h"
+#include "lang/c/parser.h"
+#include "lang/c/printer.h"
+#include "lang/c/tokens.h"
+
+namespace lasynth {
+namespace c {
+namespace {
+
+class CProgram : public lasynth::Program {
+ public:
+  CProgram(c::Program ast, const Limits& limits)
+      : ast_(std::move(ast)), exe_(ast_, limits.array_len), limits_(limits) {}
+
+  std::vector<std::string> tokens() const override {
+    return vocabulary().decode(to_tokens(ast_));
+  }
+  std::string source() const override { return to_source(ast_); }
+
+  ExecResult execute(const Value& input) const override {
+    if (static_cast<int>(input.size()) != limits_.array_len) {
+      throw ConfigError(fmt::format("restricted-C input has {} values; this domain's arrays have "
+                                    "{} (option array_len)",
+                                    input.size(), limits_.array_len));
+    }
+    ExecResult result;
+    result.output.resize(input.size());
+    result.status = exe_.run(input.data(), result.output.data(), limits_.step_limit);
+    if (!result.ok()) result.output.clear();
+    return result;
+  }
+
+ private:
+  c::Program ast_;
+  Executable exe_;
+  Limits limits_;
+};
+
+}  // namespace
+
+CDomain::CDomain(const DomainOptions& options) : limits_(Limits::from_options(options)) {}
+
+const Vocabulary& CDomain::vocabulary() const { return c::vocabulary(); }
+
+std::unique_ptr<lasynth::Program> CDomain::parse(const std::vector<std::string>& tokens) const {
+  return std::make_unique<CProgram>(c::parse(c::vocabulary().encode(tokens)), limits_);
+}
+
+std::unique_ptr<lasynth::Program> CDomain::parse_source(const std::string& text) const {
+  return parse(tokenize(text));
+}
+
+ExecResult CDomain::execute_prefix(const std::vector<std::string>& tokens, size_t n,
+                                   const Value& input) const {
+  if (n > tokens.size()) {
+    throw ConfigError(fmt::format("prefix of {} tokens asked of a program of {}", n,
+                                  tokens.size()));
+  }
+  const std::vector<std::string> head(tokens.begin(), tokens.begin() + static_cast<long>(n));
+  return CProgram(parse_prefix(c::vocabulary().encode(head)), limits_).execute(input);
+}
+
+std::unique_ptr<ExampleSampler> CDomain::make_sampler(uint64_t seed) const {
+  return std::make_unique<Sampler>(limits_, seed);
+}
+
+nlohmann::json CDomain::value_to_json(const Value& value) const { return value; }
+
+Value CDomain::value_from_json(const nlohmann::json& json) const {
+  if (!json.is_array() || static_cast<int>(json.size()) != limits_.array_len) {
+    throw ParseError(fmt::format("a restricted-C value is an array of {} integers, got {}",
+                                 limits_.array_len, json.dump().substr(0, 80)));
+  }
+  Value v;
+  for (const auto& x : json) {
+    if (!x.is_number_integer()) {
+      throw ParseError(fmt::format("a restricted-C value holds integers, got {}", x.dump()));
+    }
+    const auto i = x.get<int64_t>();
+    if (i < INT32_MIN || i > INT32_MAX) {
+      throw ParseError(fmt::format("value {} does not fit in a 32-bit int", i));
+    }
+    v.push_back(static_cast<int32_t>(i));
+  }
+  return v;
+}
+
+}  // namespace c
+}  // namespace lasynth

@@ -1,0 +1,46 @@
+// The knobs of the restricted-C domain: sizes of inputs, programs and example sets.
+#ifndef LASYNTH_LANG_C_LIMITS_H_
+#define LASYNTH_LANG_C_LIMITS_H_
+
+#include <vector>
+
+#include "lang/domain.h"
+
+namespace lasynth {
+namespace c {
+
+struct Limits {
+  // Length of the input array `a` (and so of every output).
+  int array_len = 5;
+  // Inputs are drawn from [-value_range, value_range]; outputs must stay within
+  // [-4 * value_range, 4 * value_range] ([-16, 16] by default: the 33 values the models embed).
+  int value_range = 4;
+  // Constants the generator writes in expressions and initialisers.
+  int const_min = -4;
+  int const_max = 8;
+  // Locals declared at the top of the function (loop counters included).
+  int max_locals = 4;
+  // Statements in a program, nested ones included, and nesting depth of if/for/while.
+  int max_statements = 8;
+  int max_depth = 2;
+  // Longest generated program, in tokens (the paper's maximum decode length).
+  int max_tokens = 256;
+  // Statements executed plus loop tests before an execution fails.
+  int step_limit = 10000;
+  // Input/output pairs per example, and how many of them specify the program (the rest are held
+  // out to test generalization).
+  int io_pairs = 10;
+  int num_spec = 5;
+
+  int output_bound() const { return 4 * value_range; }
+
+  // Throws ConfigError naming the first option that is unknown or out of range.
+  static Limits from_options(const DomainOptions& options);
+  DomainOptions to_options() const;
+  static std::vector<DomainOptionSpec> specs();
+};
+
+}  // namespace c
+}  // namespace lasynth
+
+#endif  // LASYNTH_LANG_C_LIMITS_H_

@@ -1,0 +1,125 @@
+// The interface through which everything above src/lang/ (data, models, training, evaluation,
+// retraining) sees a program-synthesis domain. Nothing above this layer names a domain.
+//
+// Values: one program input or output is a flat int32 array whose shape the domain gives
+// (restricted C: the array's {length}; Karel: its grid encoding). An example is a program with K
+// input/output pairs; the first num_spec() pairs specify it and the rest are held out to check
+// that a synthesized program generalizes.
+#ifndef LASYNTH_LANG_DOMAIN_H_
+#define LASYNTH_LANG_DOMAIN_H_
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "lang/vocabulary.h"
+
+namespace lasynth {
+
+using Value = std::vector<int32_t>;
+
+// How an execution ended. Every failure is typed; none is undefined behaviour in our process.
+enum class ExecStatus : uint8_t {
+  kOk = 0,
+  kDivisionByZero,   // `/` or `%` by zero
+  kOverflow,         // INT_MIN / -1 or INT_MIN % -1, which trap on real hardware
+  kIndexOutOfRange,  // an array index outside [0, length)
+  kStepLimit,        // more steps than the domain's step limit (e.g. an endless loop)
+  kCrash,            // a domain action that is not allowed in the current state (Karel)
+};
+
+// A short stable name, e.g. "division_by_zero".
+const char* exec_status_name(ExecStatus status);
+
+struct ExecResult {
+  ExecStatus status = ExecStatus::kOk;
+  Value output;  // meaningful only when status == kOk
+  bool ok() const { return status == ExecStatus::kOk; }
+};
+
+struct IoPair {
+  Value input;
+  Value output;
+};
+
+// A program with its input/output pairs, as the generator produces it.
+struct Example {
+  std::vector<std::string> tokens;  // the program in the domain's token format
+  std::string source;               // the same program as readable text
+  std::vector<IoPair> io;           // io.size() == Domain::io_pairs()
+};
+
+// A parsed program. Immutable; safe to execute from several threads at once.
+class Program {
+ public:
+  virtual ~Program() = default;
+  virtual std::vector<std::string> tokens() const = 0;
+  virtual std::string source() const = 0;
+  // Runs the program on `input`. REQUIRES: input.size() == the domain's value size.
+  virtual ExecResult execute(const Value& input) const = 0;
+};
+
+// Draws accepted examples one after another. Not thread-safe: one sampler per worker. Programs it
+// returned before are never returned again (compared by canonical form).
+class ExampleSampler {
+ public:
+  virtual ~ExampleSampler() = default;
+  virtual Example next() = 0;
+  // Programs drawn and why each rejected one was rejected, e.g. {"accepted", 10}, {"failed", 3}.
+  virtual std::map<std::string, int64_t> counters() const = 0;
+};
+
+// Settings of a domain (its limits) by name, as given on a command line or in a config file.
+using DomainOptions = std::map<std::string, std::string>;
+
+// One settable limit of a domain, for --help and for validation.
+struct DomainOptionSpec {
+  std::string key;            // e.g. "max_locals"; the command-line flag is --max-locals
+  std::string default_value;  // as text
+  std::string help;
+};
+
+// Immutable after construction; every method may be called from several threads at once.
+class Domain {
+ public:
+  virtual ~Domain() = default;
+
+  virtual const std::string& name() const = 0;
+  virtual const Vocabulary& vocabulary() const = 0;
+
+  // Shape of one input or output value; their product is the Value's size.
+  virtual std::vector<int64_t> value_shape() const = 0;
+  // Pairs per example, and how many of them form the specification.
+  virtual int io_pairs() const = 0;
+  virtual int num_spec() const = 0;
+  // The limits in force, all keys present, as text.
+  virtual DomainOptions options() const = 0;
+
+  // Throws ParseError naming the offending token and the reason.
+  virtual std::unique_ptr<Program> parse(const std::vector<std::string>& tokens) const = 0;
+  virtual std::unique_ptr<Program> parse_source(const std::string& text) const = 0;
+
+  // Runs what the first `n` tokens of a possibly unfinished program already say: the statement
+  // being written is dropped and open blocks are closed. This is the partial program whose effect
+  // the latent executor learns. REQUIRES: n <= tokens.size().
+  virtual ExecResult execute_prefix(const std::vector<std::string>& tokens, size_t n,
+                                    const Value& input) const = 0;
+
+  // A sampler whose stream depends only on `seed`.
+  virtual std::unique_ptr<ExampleSampler> make_sampler(uint64_t seed) const = 0;
+
+  virtual nlohmann::json value_to_json(const Value& value) const = 0;
+  // Throws ParseError when `json` is not a value of this domain.
+  virtual Value value_from_json(const nlohmann::json& json) const = 0;
+};
+
+// The JSON-lines layout of DESIGN.md: {"source", "tokens", "io": [{"input", "output"}, ...]}.
+nlohmann::json example_to_json(const Domain& domain, const Example& example);
+
+}  // namespace lasynth
+
+#endif  // LASYNTH_LANG_DOMAIN_H_
