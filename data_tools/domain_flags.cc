@@ -15,9 +15,9 @@ void DomainFlags::add_to(CLI::App* app) {
       if (flags_.count(spec.key)) continue;
       std::string flag = "--" + spec.key;
       std::replace(flag.begin(), flag.end(), '_', '-');
-      flags_[spec.key] = app->add_option(
-          flag, values_[spec.key],
-          spec.help + " [" + name + " default: " + spec.default_value + "]");
+      flags_[spec.key] =
+          app->add_option(flag, values_[spec.key],
+                          spec.help + " [" + name + " default: " + spec.default_value + "]");
       flags_[spec.key]->group("Domain limits");
     }
   }

@@ -3,10 +3,9 @@
 #ifndef LASYNTH_DATA_TOOLS_DOMAIN_FLAGS_H_
 #define LASYNTH_DATA_TOOLS_DOMAIN_FLAGS_H_
 
+#include <CLI/CLI.hpp>
 #include <map>
 #include <string>
-
-#include <CLI/CLI.hpp>
 
 #include "lang/domain.h"
 

@@ -1,12 +1,12 @@
 // lasynth-data: look at, check and convert lasynth data.
 //
-//   lasynth-data sample --domain c --count N --seed K    fresh examples as JSON lines
+//   lasynth-data sample --domain c --count N --seed K [--pretty]   fresh examples as JSON lines
+#include <fmt/format.h>
+
+#include <CLI/CLI.hpp>
 #include <cstdio>
 #include <iostream>
 #include <string>
-
-#include <CLI/CLI.hpp>
-#include <fmt/format.h>
 
 #include "core/error.h"
 #include "domain_flags.h"
@@ -20,13 +20,29 @@ struct SampleArgs {
   int64_t count = 10;
   uint64_t seed = 1;
   bool quiet = false;
+  bool pretty = false;
 };
+
+// A human-readable rendering: the source, then each pair marked as specification or held out.
+void print_pretty(const Domain& domain, const Example& ex, int64_t index) {
+  std::cout << fmt::format("# example {} ({} tokens)\n{}", index, ex.tokens.size(), ex.source);
+  for (size_t i = 0; i < ex.io.size(); ++i) {
+    std::cout << fmt::format(
+        "  {:<9} {} -> {}\n", static_cast<int>(i) < domain.num_spec() ? "spec" : "held-out",
+        domain.value_to_json(ex.io[i].input).dump(), domain.value_to_json(ex.io[i].output).dump());
+  }
+  std::cout << '\n';
+}
 
 int run_sample(const SampleArgs& args) {
   const auto domain = make_domain(args.domain.domain(), args.domain.options());
   const auto sampler = domain->make_sampler(args.seed);
   for (int64_t i = 0; i < args.count; ++i) {
-    std::cout << example_to_json(*domain, sampler->next()).dump() << '\n';
+    if (args.pretty) {
+      print_pretty(*domain, sampler->next(), i);
+    } else {
+      std::cout << example_to_json(*domain, sampler->next()).dump() << '\n';
+    }
   }
   std::cout.flush();
   if (!std::cout) throw IoError("lasynth-data sample: could not write to standard output");
@@ -35,7 +51,8 @@ int run_sample(const SampleArgs& args) {
     int64_t drawn = 0;
     for (const auto& [reason, n] : sampler->counters()) {
       drawn += n;
-      if (reason != "accepted") rejected += fmt::format("{}{} {}", rejected.empty() ? "" : ", ", reason, n);
+      if (reason != "accepted")
+        rejected += fmt::format("{}{} {}", rejected.empty() ? "" : ", ", reason, n);
     }
     std::cerr << fmt::format("lasynth-data sample: {} examples from {} programs drawn{}\n",
                              args.count, drawn,
@@ -53,9 +70,10 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
 
   lasynth::SampleArgs sample;
-  CLI::App* sample_cmd = app.add_subcommand(
-      "sample", "print freshly generated examples, one JSON object per line: "
-                "{\"source\", \"tokens\", \"io\": [{\"input\", \"output\"}, ...]}");
+  CLI::App* sample_cmd =
+      app.add_subcommand("sample",
+                         "print freshly generated examples, one JSON object per line: "
+                         "{\"source\", \"tokens\", \"io\": [{\"input\", \"output\"}, ...]}");
   sample.domain.add_to(sample_cmd);
   sample_cmd->add_option("--count", sample.count, "examples to print")
       ->check(CLI::NonNegativeNumber)
@@ -63,6 +81,8 @@ int main(int argc, char** argv) {
   sample_cmd->add_option("--seed", sample.seed, "random seed; same seed, same lines")
       ->capture_default_str();
   sample_cmd->add_flag("--quiet", sample.quiet, "no summary line on standard error");
+  sample_cmd->add_flag("--pretty", sample.pretty,
+                       "readable text instead of JSON lines: the program, then its pairs");
 
   CLI11_PARSE(app, argc, argv);
   try {

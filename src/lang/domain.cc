@@ -4,12 +4,18 @@ namespace lasynth {
 
 const char* exec_status_name(ExecStatus status) {
   switch (status) {
-    case ExecStatus::kOk: return "ok";
-    case ExecStatus::kDivisionByZero: return "division_by_zero";
-    case ExecStatus::kOverflow: return "overflow";
-    case ExecStatus::kIndexOutOfRange: return "index_out_of_range";
-    case ExecStatus::kStepLimit: return "step_limit";
-    case ExecStatus::kCrash: return "crash";
+    case ExecStatus::kOk:
+      return "ok";
+    case ExecStatus::kDivisionByZero:
+      return "division_by_zero";
+    case ExecStatus::kOverflow:
+      return "overflow";
+    case ExecStatus::kIndexOutOfRange:
+      return "index_out_of_range";
+    case ExecStatus::kStepLimit:
+      return "step_limit";
+    case ExecStatus::kCrash:
+      return "crash";
   }
   return "unknown";
 }

@@ -47,8 +47,10 @@ std::vector<std::string> Vocabulary::decode(const std::vector<int32_t>& ids) con
   tokens.reserve(ids.size());
   for (size_t i = 0; i < ids.size(); ++i) {
     if (ids[i] < 0 || ids[i] >= size()) {
-      throw ParseError(fmt::format("token id {} at position {} is outside the {} vocabulary "
-                                   "(0..{})", ids[i], i, domain_, size() - 1));
+      throw ParseError(
+          fmt::format("token id {} at position {} is outside the {} vocabulary "
+                      "(0..{})",
+                      ids[i], i, domain_, size() - 1));
     }
     tokens.push_back(tokens_[ids[i]]);
   }

@@ -1,9 +1,9 @@
 #include "core/rng.h"
 
+#include <gtest/gtest.h>
+
 #include <map>
 #include <vector>
-
-#include <gtest/gtest.h>
 
 namespace lasynth {
 namespace {

@@ -1,14 +1,13 @@
 // lasynth-data run as a user runs it: a child process, its standard output and exit status.
+#include <gtest/gtest.h>
 #include <sys/wait.h>
 
 #include <array>
 #include <cstdio>
+#include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
 #include <vector>
-
-#include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
 
 #include "lang/domains.h"
 

@@ -16,7 +16,21 @@ namespace lasynth {
 namespace c {
 
 // In order of increasing precedence groups; see precedence() in printer.cc.
-enum class BinOp : uint8_t { kOr, kAnd, kEq, kNe, kLt, kLe, kGt, kGe, kAdd, kSub, kMul, kDiv, kMod };
+enum class BinOp : uint8_t {
+  kOr,
+  kAnd,
+  kEq,
+  kNe,
+  kLt,
+  kLe,
+  kGt,
+  kGe,
+  kAdd,
+  kSub,
+  kMul,
+  kDiv,
+  kMod
+};
 
 struct Expr {
   enum class Kind : uint8_t {

@@ -18,16 +18,15 @@ class CProgram : public lasynth::Program {
   CProgram(c::Program ast, const Limits& limits)
       : ast_(std::move(ast)), exe_(ast_, limits.array_len), limits_(limits) {}
 
-  std::vector<std::string> tokens() const override {
-    return vocabulary().decode(to_tokens(ast_));
-  }
+  std::vector<std::string> tokens() const override { return vocabulary().decode(to_tokens(ast_)); }
   std::string source() const override { return to_source(ast_); }
 
   ExecResult execute(const Value& input) const override {
     if (static_cast<int>(input.size()) != limits_.array_len) {
-      throw ConfigError(fmt::format("restricted-C input has {} values; this domain's arrays have "
-                                    "{} (option array_len)",
-                                    input.size(), limits_.array_len));
+      throw ConfigError(
+          fmt::format("restricted-C input has {} values; this domain's arrays have "
+                      "{} (option array_len)",
+                      input.size(), limits_.array_len));
     }
     ExecResult result;
     result.output.resize(input.size());
@@ -59,8 +58,8 @@ std::unique_ptr<lasynth::Program> CDomain::parse_source(const std::string& text)
 ExecResult CDomain::execute_prefix(const std::vector<std::string>& tokens, size_t n,
                                    const Value& input) const {
   if (n > tokens.size()) {
-    throw ConfigError(fmt::format("prefix of {} tokens asked of a program of {}", n,
-                                  tokens.size()));
+    throw ConfigError(
+        fmt::format("prefix of {} tokens asked of a program of {}", n, tokens.size()));
   }
   const std::vector<std::string> head(tokens.begin(), tokens.begin() + static_cast<long>(n));
   return CProgram(parse_prefix(c::vocabulary().encode(head)), limits_).execute(input);

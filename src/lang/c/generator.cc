@@ -32,7 +32,9 @@ class Draw {
   }
 
  private:
-  int32_t constant() { return static_cast<int32_t>(rng_.uniform_int(lim_.const_min, lim_.const_max)); }
+  int32_t constant() {
+    return static_cast<int32_t>(rng_.uniform_int(lim_.const_min, lim_.const_max));
+  }
 
   // Loop counters start at 0: their initialiser is dead anyway, and a constant one keeps
   // programs that differ only there from looking distinct.
@@ -89,10 +91,9 @@ class Draw {
 
   std::unique_ptr<Expr> expr(int depth) {
     if (depth <= 0 || !rng_.bernoulli(0.35)) return leaf();
-    static constexpr BinOp kOps[] = {BinOp::kAdd, BinOp::kAdd, BinOp::kAdd, BinOp::kAdd,
-                                     BinOp::kSub, BinOp::kSub, BinOp::kSub, BinOp::kSub,
-                                     BinOp::kMul, BinOp::kMul, BinOp::kMul, BinOp::kDiv,
-                                     BinOp::kMod};
+    static constexpr BinOp kOps[] = {
+        BinOp::kAdd, BinOp::kAdd, BinOp::kAdd, BinOp::kAdd, BinOp::kSub, BinOp::kSub, BinOp::kSub,
+        BinOp::kSub, BinOp::kMul, BinOp::kMul, BinOp::kMul, BinOp::kDiv, BinOp::kMod};
     const BinOp op = kOps[rng_.below(sizeof(kOps) / sizeof(kOps[0]))];
     auto lhs = expr(depth - 1);
     return Expr::binary(op, std::move(lhs), expr(depth - 1));
@@ -117,8 +118,10 @@ class Draw {
     Stmt s;
     s.kind = Stmt::Kind::kAssign;
     const double u = rng_.uniform01();
-    s.op = u < 0.4 ? AssignOp::kSet : u < 0.65 ? AssignOp::kAdd : u < 0.85 ? AssignOp::kSub
-                                                                            : AssignOp::kMul;
+    s.op = u < 0.4    ? AssignOp::kSet
+           : u < 0.65 ? AssignOp::kAdd
+           : u < 0.85 ? AssignOp::kSub
+                      : AssignOp::kMul;
     s.target = std::move(target);
     s.value = expr(2);
     // `x = x` does nothing; draw another right-hand side.
@@ -184,8 +187,8 @@ class Draw {
     const int n = lim_.array_len;
     const bool up = rng_.bernoulli(0.7);
     const auto start = static_cast<int32_t>(rng_.uniform_int(0, n - 1));
-    const auto end = static_cast<int32_t>(up ? rng_.uniform_int(start + 1, n)
-                                             : rng_.uniform_int(0, start));
+    const auto end =
+        static_cast<int32_t>(up ? rng_.uniform_int(start + 1, n) : rng_.uniform_int(0, start));
     s->init = std::make_unique<Stmt>();
     s->init->kind = Stmt::Kind::kAssign;
     s->init->op = AssignOp::kSet;
@@ -242,8 +245,8 @@ std::vector<Value> Generator::sample_inputs(Rng& rng) const {
 }
 
 uint64_t canonical_hash(const std::vector<int32_t>& ids) {
-  return fnv1a64(std::string_view(reinterpret_cast<const char*>(ids.data()),
-                                  ids.size() * sizeof(int32_t)));
+  return fnv1a64(
+      std::string_view(reinterpret_cast<const char*>(ids.data()), ids.size() * sizeof(int32_t)));
 }
 
 Sampler::Sampler(const Limits& limits, uint64_t seed)

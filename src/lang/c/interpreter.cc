@@ -1,10 +1,10 @@
 #include "lang/c/interpreter.h"
 
+#include <fmt/format.h>
+
 #include <climits>
 #include <cstring>
 #include <map>
-
-#include <fmt/format.h>
 
 #include "core/error.h"
 #include "lang/c/tokens.h"
@@ -15,17 +15,32 @@ namespace {
 
 enum Op : uint8_t {
   kOpHalt,
-  kOpStep,                                          // count a step; fail past the limit
-  kOpMov,                                           // d = a
-  kOpAdd, kOpSub, kOpMul, kOpDiv, kOpMod,           // d = a op b
-  kOpLt, kOpLe, kOpGt, kOpGe, kOpEq, kOpNe,         // d = (a op b)
-  kOpNot,                                           // d = !a
-  kOpBool,                                          // d = (a != 0)
-  kOpLoad,                                          // d = arr[a]
-  kOpStore,                                         // arr[a] = b
-  kOpJmp,                                           // goto d
-  kOpJz, kOpJnz,                                    // if (a == 0) / (a != 0) goto d
-  kOpJlt, kOpJle, kOpJgt, kOpJge, kOpJeq, kOpJne,   // if (a op b) goto d
+  kOpStep,  // count a step; fail past the limit
+  kOpMov,   // d = a
+  kOpAdd,
+  kOpSub,
+  kOpMul,
+  kOpDiv,
+  kOpMod,  // d = a op b
+  kOpLt,
+  kOpLe,
+  kOpGt,
+  kOpGe,
+  kOpEq,
+  kOpNe,     // d = (a op b)
+  kOpNot,    // d = !a
+  kOpBool,   // d = (a != 0)
+  kOpLoad,   // d = arr[a]
+  kOpStore,  // arr[a] = b
+  kOpJmp,    // goto d
+  kOpJz,
+  kOpJnz,  // if (a == 0) / (a != 0) goto d
+  kOpJlt,
+  kOpJle,
+  kOpJgt,
+  kOpJge,
+  kOpJeq,
+  kOpJne,  // if (a op b) goto d
 };
 
 inline int32_t wrap(uint32_t v) { return static_cast<int32_t>(v); }
@@ -95,8 +110,8 @@ class Compiler {
   }
 
   size_t emit(Op op, size_t d, size_t a, size_t b) {
-    code_.push_back({op, static_cast<uint16_t>(d), static_cast<uint16_t>(a),
-                     static_cast<uint16_t>(b)});
+    code_.push_back(
+        {op, static_cast<uint16_t>(d), static_cast<uint16_t>(a), static_cast<uint16_t>(b)});
     return code_.size() - 1;
   }
   void jump_to(Label* label, Op op, size_t a, size_t b) {
@@ -108,39 +123,60 @@ class Compiler {
 
   static Op arith_op(BinOp op) {
     switch (op) {
-      case BinOp::kAdd: return kOpAdd;
-      case BinOp::kSub: return kOpSub;
-      case BinOp::kMul: return kOpMul;
-      case BinOp::kDiv: return kOpDiv;
-      case BinOp::kMod: return kOpMod;
-      case BinOp::kLt: return kOpLt;
-      case BinOp::kLe: return kOpLe;
-      case BinOp::kGt: return kOpGt;
-      case BinOp::kGe: return kOpGe;
-      case BinOp::kEq: return kOpEq;
-      case BinOp::kNe: return kOpNe;
-      default: return kOpHalt;
+      case BinOp::kAdd:
+        return kOpAdd;
+      case BinOp::kSub:
+        return kOpSub;
+      case BinOp::kMul:
+        return kOpMul;
+      case BinOp::kDiv:
+        return kOpDiv;
+      case BinOp::kMod:
+        return kOpMod;
+      case BinOp::kLt:
+        return kOpLt;
+      case BinOp::kLe:
+        return kOpLe;
+      case BinOp::kGt:
+        return kOpGt;
+      case BinOp::kGe:
+        return kOpGe;
+      case BinOp::kEq:
+        return kOpEq;
+      case BinOp::kNe:
+        return kOpNe;
+      default:
+        return kOpHalt;
     }
   }
 
   // Jump taken when `a op b` holds; `negate` gives the jump for its complement.
   static Op compare_jump(BinOp op, bool negate) {
     switch (op) {
-      case BinOp::kLt: return negate ? kOpJge : kOpJlt;
-      case BinOp::kLe: return negate ? kOpJgt : kOpJle;
-      case BinOp::kGt: return negate ? kOpJle : kOpJgt;
-      case BinOp::kGe: return negate ? kOpJlt : kOpJge;
-      case BinOp::kEq: return negate ? kOpJne : kOpJeq;
-      case BinOp::kNe: return negate ? kOpJeq : kOpJne;
-      default: return kOpHalt;
+      case BinOp::kLt:
+        return negate ? kOpJge : kOpJlt;
+      case BinOp::kLe:
+        return negate ? kOpJgt : kOpJle;
+      case BinOp::kGt:
+        return negate ? kOpJle : kOpJgt;
+      case BinOp::kGe:
+        return negate ? kOpJlt : kOpJge;
+      case BinOp::kEq:
+        return negate ? kOpJne : kOpJeq;
+      case BinOp::kNe:
+        return negate ? kOpJeq : kOpJne;
+      default:
+        return kOpHalt;
     }
   }
 
   // Returns the slot that holds the value of `e`.
   uint16_t expr(const Expr& e) {
     switch (e.kind) {
-      case Expr::Kind::kConst: return constant(e.value);
-      case Expr::Kind::kVar: return static_cast<uint16_t>(e.value);
+      case Expr::Kind::kConst:
+        return constant(e.value);
+      case Expr::Kind::kVar:
+        return static_cast<uint16_t>(e.value);
       case Expr::Kind::kIndex: {
         const uint16_t i = expr(*e.lhs);
         const uint16_t t = temp();
@@ -211,10 +247,20 @@ class Compiler {
     const bool incdec = s.op == AssignOp::kInc || s.op == AssignOp::kDec;
     Op op = kOpMov;
     switch (s.op) {
-      case AssignOp::kSet: op = kOpMov; break;
-      case AssignOp::kAdd: case AssignOp::kInc: op = kOpAdd; break;
-      case AssignOp::kSub: case AssignOp::kDec: op = kOpSub; break;
-      case AssignOp::kMul: op = kOpMul; break;
+      case AssignOp::kSet:
+        op = kOpMov;
+        break;
+      case AssignOp::kAdd:
+      case AssignOp::kInc:
+        op = kOpAdd;
+        break;
+      case AssignOp::kSub:
+      case AssignOp::kDec:
+        op = kOpSub;
+        break;
+      case AssignOp::kMul:
+        op = kOpMul;
+        break;
     }
     if (s.target->kind == Expr::Kind::kVar) {
       const auto v = static_cast<uint16_t>(s.target->value);
@@ -323,7 +369,9 @@ ExecStatus Executable::run(const int32_t* input, int32_t* output, int64_t step_l
       case kOpStep:
         if (--budget < 0) return ExecStatus::kStepLimit;
         break;
-      case kOpMov: r[in.d] = r[in.a]; break;
+      case kOpMov:
+        r[in.d] = r[in.a];
+        break;
       case kOpAdd:
         r[in.d] = wrap(static_cast<uint32_t>(r[in.a]) + static_cast<uint32_t>(r[in.b]));
         break;
@@ -341,14 +389,30 @@ ExecStatus Executable::run(const int32_t* input, int32_t* output, int64_t step_l
         r[in.d] = in.op == kOpDiv ? x / y : x % y;
         break;
       }
-      case kOpLt: r[in.d] = r[in.a] < r[in.b]; break;
-      case kOpLe: r[in.d] = r[in.a] <= r[in.b]; break;
-      case kOpGt: r[in.d] = r[in.a] > r[in.b]; break;
-      case kOpGe: r[in.d] = r[in.a] >= r[in.b]; break;
-      case kOpEq: r[in.d] = r[in.a] == r[in.b]; break;
-      case kOpNe: r[in.d] = r[in.a] != r[in.b]; break;
-      case kOpNot: r[in.d] = !r[in.a]; break;
-      case kOpBool: r[in.d] = r[in.a] != 0; break;
+      case kOpLt:
+        r[in.d] = r[in.a] < r[in.b];
+        break;
+      case kOpLe:
+        r[in.d] = r[in.a] <= r[in.b];
+        break;
+      case kOpGt:
+        r[in.d] = r[in.a] > r[in.b];
+        break;
+      case kOpGe:
+        r[in.d] = r[in.a] >= r[in.b];
+        break;
+      case kOpEq:
+        r[in.d] = r[in.a] == r[in.b];
+        break;
+      case kOpNe:
+        r[in.d] = r[in.a] != r[in.b];
+        break;
+      case kOpNot:
+        r[in.d] = !r[in.a];
+        break;
+      case kOpBool:
+        r[in.d] = r[in.a] != 0;
+        break;
       case kOpLoad: {
         const int32_t i = r[in.a];
         if (static_cast<uint32_t>(i) >= n) return ExecStatus::kIndexOutOfRange;
@@ -361,15 +425,33 @@ ExecStatus Executable::run(const int32_t* input, int32_t* output, int64_t step_l
         arr[i] = r[in.b];
         break;
       }
-      case kOpJmp: pc = code + in.d; break;
-      case kOpJz: if (r[in.a] == 0) pc = code + in.d; break;
-      case kOpJnz: if (r[in.a] != 0) pc = code + in.d; break;
-      case kOpJlt: if (r[in.a] < r[in.b]) pc = code + in.d; break;
-      case kOpJle: if (r[in.a] <= r[in.b]) pc = code + in.d; break;
-      case kOpJgt: if (r[in.a] > r[in.b]) pc = code + in.d; break;
-      case kOpJge: if (r[in.a] >= r[in.b]) pc = code + in.d; break;
-      case kOpJeq: if (r[in.a] == r[in.b]) pc = code + in.d; break;
-      case kOpJne: if (r[in.a] != r[in.b]) pc = code + in.d; break;
+      case kOpJmp:
+        pc = code + in.d;
+        break;
+      case kOpJz:
+        if (r[in.a] == 0) pc = code + in.d;
+        break;
+      case kOpJnz:
+        if (r[in.a] != 0) pc = code + in.d;
+        break;
+      case kOpJlt:
+        if (r[in.a] < r[in.b]) pc = code + in.d;
+        break;
+      case kOpJle:
+        if (r[in.a] <= r[in.b]) pc = code + in.d;
+        break;
+      case kOpJgt:
+        if (r[in.a] > r[in.b]) pc = code + in.d;
+        break;
+      case kOpJge:
+        if (r[in.a] >= r[in.b]) pc = code + in.d;
+        break;
+      case kOpJeq:
+        if (r[in.a] == r[in.b]) pc = code + in.d;
+        break;
+      case kOpJne:
+        if (r[in.a] != r[in.b]) pc = code + in.d;
+        break;
     }
   }
 }

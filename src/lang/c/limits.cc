@@ -1,10 +1,10 @@
 #include "lang/c/limits.h"
 
+#include <fmt/format.h>
+
 #include <cerrno>
 #include <cstdlib>
 #include <string>
-
-#include <fmt/format.h>
 
 #include "core/error.h"
 #include "lang/c/parser.h"
@@ -57,8 +57,8 @@ Limits Limits::from_options(const DomainOptions& options) {
     if (!field) {
       std::string known;
       for (const Field& f : fields()) known += std::string(known.empty() ? "" : ", ") + f.key;
-      throw ConfigError(fmt::format("domain c has no option '{}'; its options are: {}", key,
-                                    known));
+      throw ConfigError(
+          fmt::format("domain c has no option '{}'; its options are: {}", key, known));
     }
     errno = 0;
     char* end = nullptr;
@@ -74,8 +74,8 @@ Limits Limits::from_options(const DomainOptions& options) {
                                   limits.const_min, limits.const_max));
   }
   if (limits.num_spec > limits.io_pairs) {
-    throw ConfigError(fmt::format("domain c: num_spec ({}) is above io_pairs ({})",
-                                  limits.num_spec, limits.io_pairs));
+    throw ConfigError(fmt::format("domain c: num_spec ({}) is above io_pairs ({})", limits.num_spec,
+                                  limits.io_pairs));
   }
   return limits;
 }

@@ -16,13 +16,13 @@ class Parser {
  public:
   Parser(const std::vector<int32_t>& ids, bool prefix) : ids_(ids), prefix_(prefix) {
     if (ids.size() > kMaxProgramTokens) {
-      throw ParseError(fmt::format("program has {} tokens; the longest accepted is {}",
-                                   ids.size(), kMaxProgramTokens));
+      throw ParseError(fmt::format("program has {} tokens; the longest accepted is {}", ids.size(),
+                                   kMaxProgramTokens));
     }
     for (size_t i = 0; i < ids.size(); ++i) {
       if (ids[i] < kInt || ids[i] >= kNumTokens) {
-        throw ParseError(fmt::format("token {}: id {} is not a restricted-C program token", i,
-                                     ids[i]));
+        throw ParseError(
+            fmt::format("token {}: id {} is not a restricted-C program token", i, ids[i]));
       }
     }
   }
@@ -30,8 +30,8 @@ class Parser {
   Program program() {
     Program p;
     try {
-      for (Tok t : {kInt, kStar, kFunc1, kLParen, kInt, kArr, kLBracket, kRBracket, kRParen,
-                    kLBrace}) {
+      for (Tok t :
+           {kInt, kStar, kFunc1, kLParen, kInt, kArr, kLBracket, kRBracket, kRParen, kLBrace}) {
         expect(t, "the header `int * func_1(int a[]) {`");
       }
     } catch (const OutOfTokens&) {
@@ -59,8 +59,7 @@ class Parser {
  private:
   [[noreturn]] void fail(const std::string& why) const {
     if (pos_ < ids_.size()) {
-      throw ParseError(fmt::format("token {} '{}': {}", pos_, vocabulary().token(ids_[pos_]),
-                                   why));
+      throw ParseError(fmt::format("token {} '{}': {}", pos_, vocabulary().token(ids_[pos_]), why));
     }
     throw ParseError(fmt::format("end of input after {} tokens: {}", ids_.size(), why));
   }
@@ -201,13 +200,26 @@ class Parser {
     s.kind = Stmt::Kind::kAssign;
     s.target = lvalue();
     switch (peek()) {
-      case kAssign: s.op = AssignOp::kSet; break;
-      case kAddAssign: s.op = AssignOp::kAdd; break;
-      case kSubAssign: s.op = AssignOp::kSub; break;
-      case kMulAssign: s.op = AssignOp::kMul; break;
-      case kInc: s.op = AssignOp::kInc; break;
-      case kDec: s.op = AssignOp::kDec; break;
-      default: fail("expected `=`, `+=`, `-=`, `*=`, `++` or `--`");
+      case kAssign:
+        s.op = AssignOp::kSet;
+        break;
+      case kAddAssign:
+        s.op = AssignOp::kAdd;
+        break;
+      case kSubAssign:
+        s.op = AssignOp::kSub;
+        break;
+      case kMulAssign:
+        s.op = AssignOp::kMul;
+        break;
+      case kInc:
+        s.op = AssignOp::kInc;
+        break;
+      case kDec:
+        s.op = AssignOp::kDec;
+        break;
+      default:
+        fail("expected `=`, `+=`, `-=`, `*=`, `++` or `--`");
     }
     ++pos_;
     if (s.op != AssignOp::kInc && s.op != AssignOp::kDec) s.value = expr();
@@ -224,9 +236,10 @@ class Parser {
   std::unique_ptr<Expr> variable() {
     const int k = peek() - kVar0;
     if (!declared_[k]) {
-      fail(fmt::format("variable {} is used but not declared; declare it first, e.g. "
-                       "`int {} = 0;`",
-                       var_name(k), var_name(k)));
+      fail(
+          fmt::format("variable {} is used but not declared; declare it first, e.g. "
+                      "`int {} = 0;`",
+                      var_name(k), var_name(k)));
     }
     ++pos_;
     return Expr::var(k);
@@ -245,20 +258,47 @@ class Parser {
 
   static int precedence_of(int32_t t, BinOp* op) {
     switch (t) {
-      case kOrOr: *op = BinOp::kOr; return 1;
-      case kAndAnd: *op = BinOp::kAnd; return 2;
-      case kEq: *op = BinOp::kEq; return 3;
-      case kNe: *op = BinOp::kNe; return 3;
-      case kLt: *op = BinOp::kLt; return 4;
-      case kLe: *op = BinOp::kLe; return 4;
-      case kGt: *op = BinOp::kGt; return 4;
-      case kGe: *op = BinOp::kGe; return 4;
-      case kPlus: *op = BinOp::kAdd; return 5;
-      case kMinus: *op = BinOp::kSub; return 5;
-      case kStar: *op = BinOp::kMul; return 6;
-      case kSlash: *op = BinOp::kDiv; return 6;
-      case kPercent: *op = BinOp::kMod; return 6;
-      default: return 0;
+      case kOrOr:
+        *op = BinOp::kOr;
+        return 1;
+      case kAndAnd:
+        *op = BinOp::kAnd;
+        return 2;
+      case kEq:
+        *op = BinOp::kEq;
+        return 3;
+      case kNe:
+        *op = BinOp::kNe;
+        return 3;
+      case kLt:
+        *op = BinOp::kLt;
+        return 4;
+      case kLe:
+        *op = BinOp::kLe;
+        return 4;
+      case kGt:
+        *op = BinOp::kGt;
+        return 4;
+      case kGe:
+        *op = BinOp::kGe;
+        return 4;
+      case kPlus:
+        *op = BinOp::kAdd;
+        return 5;
+      case kMinus:
+        *op = BinOp::kSub;
+        return 5;
+      case kStar:
+        *op = BinOp::kMul;
+        return 6;
+      case kSlash:
+        *op = BinOp::kDiv;
+        return 6;
+      case kPercent:
+        *op = BinOp::kMod;
+        return 6;
+      default:
+        return 0;
     }
   }
 

@@ -11,52 +11,88 @@ constexpr int kPrimaryPrecedence = 8;
 
 int precedence(BinOp op) {
   switch (op) {
-    case BinOp::kOr: return 1;
-    case BinOp::kAnd: return 2;
-    case BinOp::kEq: case BinOp::kNe: return 3;
-    case BinOp::kLt: case BinOp::kLe: case BinOp::kGt: case BinOp::kGe: return 4;
-    case BinOp::kAdd: case BinOp::kSub: return 5;
-    case BinOp::kMul: case BinOp::kDiv: case BinOp::kMod: return 6;
+    case BinOp::kOr:
+      return 1;
+    case BinOp::kAnd:
+      return 2;
+    case BinOp::kEq:
+    case BinOp::kNe:
+      return 3;
+    case BinOp::kLt:
+    case BinOp::kLe:
+    case BinOp::kGt:
+    case BinOp::kGe:
+      return 4;
+    case BinOp::kAdd:
+    case BinOp::kSub:
+      return 5;
+    case BinOp::kMul:
+    case BinOp::kDiv:
+    case BinOp::kMod:
+      return 6;
   }
   return 0;
 }
 
 int precedence(const Expr& e) {
   switch (e.kind) {
-    case Expr::Kind::kBinary: return precedence(e.op);
-    case Expr::Kind::kNot: return kUnaryPrecedence;
-    case Expr::Kind::kConst: return e.value < 0 ? kUnaryPrecedence : kPrimaryPrecedence;
-    default: return kPrimaryPrecedence;
+    case Expr::Kind::kBinary:
+      return precedence(e.op);
+    case Expr::Kind::kNot:
+      return kUnaryPrecedence;
+    case Expr::Kind::kConst:
+      return e.value < 0 ? kUnaryPrecedence : kPrimaryPrecedence;
+    default:
+      return kPrimaryPrecedence;
   }
 }
 
 Tok op_token(BinOp op) {
   switch (op) {
-    case BinOp::kOr: return kOrOr;
-    case BinOp::kAnd: return kAndAnd;
-    case BinOp::kEq: return kEq;
-    case BinOp::kNe: return kNe;
-    case BinOp::kLt: return kLt;
-    case BinOp::kLe: return kLe;
-    case BinOp::kGt: return kGt;
-    case BinOp::kGe: return kGe;
-    case BinOp::kAdd: return kPlus;
-    case BinOp::kSub: return kMinus;
-    case BinOp::kMul: return kStar;
-    case BinOp::kDiv: return kSlash;
-    case BinOp::kMod: return kPercent;
+    case BinOp::kOr:
+      return kOrOr;
+    case BinOp::kAnd:
+      return kAndAnd;
+    case BinOp::kEq:
+      return kEq;
+    case BinOp::kNe:
+      return kNe;
+    case BinOp::kLt:
+      return kLt;
+    case BinOp::kLe:
+      return kLe;
+    case BinOp::kGt:
+      return kGt;
+    case BinOp::kGe:
+      return kGe;
+    case BinOp::kAdd:
+      return kPlus;
+    case BinOp::kSub:
+      return kMinus;
+    case BinOp::kMul:
+      return kStar;
+    case BinOp::kDiv:
+      return kSlash;
+    case BinOp::kMod:
+      return kPercent;
   }
   return kPad;
 }
 
 Tok op_token(AssignOp op) {
   switch (op) {
-    case AssignOp::kSet: return kAssign;
-    case AssignOp::kAdd: return kAddAssign;
-    case AssignOp::kSub: return kSubAssign;
-    case AssignOp::kMul: return kMulAssign;
-    case AssignOp::kInc: return kInc;
-    case AssignOp::kDec: return kDec;
+    case AssignOp::kSet:
+      return kAssign;
+    case AssignOp::kAdd:
+      return kAddAssign;
+    case AssignOp::kSub:
+      return kSubAssign;
+    case AssignOp::kMul:
+      return kMulAssign;
+    case AssignOp::kInc:
+      return kInc;
+    case AssignOp::kDec:
+      return kDec;
   }
   return kPad;
 }

@@ -1,8 +1,8 @@
 #include "lang/c/tokens.h"
 
-#include <cctype>
-
 #include <fmt/format.h>
+
+#include <cctype>
 
 #include "core/error.h"
 
@@ -11,11 +11,10 @@ namespace c {
 namespace {
 
 std::vector<std::string> token_strings() {
-  std::vector<std::string> t = {"int", "if", "else", "for", "while", "return", "func_1", "a",
-                                "(", ")", "{", "}", "[", "]", ";", ",",
-                                "=", "+=", "-=", "*=", "++", "--",
-                                "+", "-", "*", "/", "%",
-                                "<", "<=", ">", ">=", "==", "!=", "&&", "||", "!"};
+  std::vector<std::string> t = {
+      "int", "if", "else", "for", "while", "return", "func_1", "a",  "(",  ")",  "{",  "}",
+      "[",   "]",  ";",    ",",   "=",     "+=",     "-=",     "*=", "++", "--", "+",  "-",
+      "*",   "/",  "%",    "<",   "<=",    ">",      ">=",     "==", "!=", "&&", "||", "!"};
   for (int v = 0; v <= kMaxLiteral; ++v) t.push_back(std::to_string(v));
   for (int k = 0; k < kNumVars; ++k) t.push_back(var_name(k));
   return t;
@@ -43,9 +42,9 @@ std::string var_name(int k) {
 }
 
 std::vector<std::string> tokenize(const std::string& text) {
-  static const char* kOps[] = {"+=", "-=", "*=", "++", "--", "<=", ">=", "==", "!=", "&&", "||",
-                               "(", ")", "{", "}", "[", "]", ";", ",", "=", "+", "-", "*",
-                               "/", "%", "<", ">", "!"};
+  static const char* kOps[] = {"+=", "-=", "*=", "++", "--", "<=", ">=", "==", "!=", "&&",
+                               "||", "(",  ")",  "{",  "}",  "[",  "]",  ";",  ",",  "=",
+                               "+",  "-",  "*",  "/",  "%",  "<",  ">",  "!"};
   const Vocabulary& vocab = vocabulary();
   std::vector<std::string> tokens;
   size_t i = 0, line = 1, line_start = 0;
@@ -66,8 +65,8 @@ std::vector<std::string> tokenize(const std::string& text) {
     }
     if (std::isalpha(ch) || ch == '_' || std::isdigit(ch)) {
       size_t j = i;
-      while (j < text.size() && (std::isalnum(static_cast<unsigned char>(text[j])) ||
-                                 text[j] == '_')) {
+      while (j < text.size() &&
+             (std::isalnum(static_cast<unsigned char>(text[j])) || text[j] == '_')) {
         ++j;
       }
       std::string word = text.substr(i, j - i);

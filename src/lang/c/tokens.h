@@ -21,6 +21,7 @@ constexpr int kMaxLiteral = 16;
 constexpr int kNumLocalNames = 8;  // per prefix: l_0..l_7 and p_0..p_7
 constexpr int kNumVars = 2 * kNumLocalNames;
 
+// clang-format off
 enum Tok : int32_t {
   kPad = 0, kBos = 1, kEos = 2,
   kInt, kIf, kElse, kFor, kWhile, kReturn, kFunc1, kArr,
@@ -32,6 +33,7 @@ enum Tok : int32_t {
   kVar0 = kNum0 + kMaxLiteral + 1,       // kVar0 + k is variable k: l_k for k < 8, p_(k-8) after
   kNumTokens = kVar0 + kNumVars,
 };
+// clang-format on
 
 inline bool is_num(int32_t t) { return t >= kNum0 && t <= kNum0 + kMaxLiteral; }
 inline bool is_var(int32_t t) { return t >= kVar0 && t < kVar0 + kNumVars; }

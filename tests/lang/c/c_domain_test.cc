@@ -48,8 +48,8 @@ TEST(CDomain, ParsesExecutesAndPrints) {
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(r.output, (Value{4, 2, 3, 4, 5}));
   EXPECT_EQ(d->parse(p->tokens())->source(), p->source());
-  const ExecResult bad = d->parse_source(
-      "int * func_1(int a[]) { a[0] = 1 / a[4]; return a; }")->execute({1, 2, 3, 4, 0});
+  const ExecResult bad = d->parse_source("int * func_1(int a[]) { a[0] = 1 / a[4]; return a; }")
+                             ->execute({1, 2, 3, 4, 0});
   EXPECT_EQ(bad.status, ExecStatus::kDivisionByZero);
   EXPECT_STREQ(exec_status_name(bad.status), "division_by_zero");
   EXPECT_THROW(p->execute({1, 2}), ConfigError);
@@ -58,8 +58,8 @@ TEST(CDomain, ParsesExecutesAndPrints) {
 
 TEST(CDomain, ExecutesPrefixes) {
   const auto d = make_domain("c");
-  const auto tokens = d->parse_source(
-      "int * func_1(int a[]) { a[0] = 9; a[1] = 8; return a; }")->tokens();
+  const auto tokens =
+      d->parse_source("int * func_1(int a[]) { a[0] = 9; a[1] = 8; return a; }")->tokens();
   const Value in = {0, 0, 0, 0, 0};
   EXPECT_EQ(d->execute_prefix(tokens, 0, in).output, in);
   EXPECT_EQ(d->execute_prefix(tokens, 16, in).output, in);

@@ -4,13 +4,13 @@
 // parsed program executed to a typed result, and printed back to the same program.
 //
 //   c-fuzz --iterations 1000000 --seed 1
+#include <fmt/format.h>
+
+#include <CLI/CLI.hpp>
 #include <cstdio>
 #include <exception>
 #include <iostream>
 #include <map>
-
-#include <CLI/CLI.hpp>
-#include <fmt/format.h>
 
 #include "core/error.h"
 #include "core/rng.h"
@@ -38,11 +38,21 @@ struct Fuzzer {
       const size_t n = ids.size();
       const auto at = [&](size_t extra) { return static_cast<size_t>(rng.below(n + extra)); };
       switch (rng.below(8)) {
-        case 0: if (n) ids[at(0)] = random_id(); break;
-        case 1: ids.insert(ids.begin() + static_cast<long>(at(1)), random_id()); break;
-        case 2: if (n) ids.erase(ids.begin() + static_cast<long>(at(0))); break;
-        case 3: if (n) ids.resize(at(0)); break;
-        case 4: if (n > 1) std::swap(ids[at(0)], ids[at(0)]); break;
+        case 0:
+          if (n) ids[at(0)] = random_id();
+          break;
+        case 1:
+          ids.insert(ids.begin() + static_cast<long>(at(1)), random_id());
+          break;
+        case 2:
+          if (n) ids.erase(ids.begin() + static_cast<long>(at(0)));
+          break;
+        case 3:
+          if (n) ids.resize(at(0));
+          break;
+        case 4:
+          if (n > 1) std::swap(ids[at(0)], ids[at(0)]);
+          break;
         case 5: {  // duplicate a span elsewhere
           if (!n) break;
           const size_t from = at(0), len = std::min<size_t>(n - from, 1 + rng.below(12));
@@ -61,9 +71,12 @@ struct Fuzzer {
         default: {  // replace with a token of the same kind, keeping the shape
           if (!n) break;
           const size_t i = at(0);
-          if (is_num(ids[i])) ids[i] = kNum0 + static_cast<int32_t>(rng.below(kMaxLiteral + 1));
-          else if (is_var(ids[i])) ids[i] = kVar0 + static_cast<int32_t>(rng.below(kNumVars));
-          else ids[i] = random_id();
+          if (is_num(ids[i]))
+            ids[i] = kNum0 + static_cast<int32_t>(rng.below(kMaxLiteral + 1));
+          else if (is_var(ids[i]))
+            ids[i] = kVar0 + static_cast<int32_t>(rng.below(kNumVars));
+          else
+            ids[i] = random_id();
         }
       }
     }
@@ -103,9 +116,14 @@ struct Fuzzer {
     for (int e = 0; e < edits && !text.empty(); ++e) {
       const size_t i = rng.below(text.size());
       switch (rng.below(3)) {
-        case 0: text[i] = static_cast<char>(rng.below(256)); break;
-        case 1: text.erase(i, 1 + rng.below(8)); break;
-        default: text.insert(i, 1, "(){}[];+-*/%<>=!&|_lpa0123456789 \n"[rng.below(35)]);
+        case 0:
+          text[i] = static_cast<char>(rng.below(256));
+          break;
+        case 1:
+          text.erase(i, 1 + rng.below(8));
+          break;
+        default:
+          text.insert(i, 1, "(){}[];+-*/%<>=!&|_lpa0123456789 \n"[rng.below(35)]);
       }
     }
     try {
@@ -128,8 +146,10 @@ struct Fuzzer {
       const std::vector<int32_t> base = corpus[rng.below(corpus.size())];
       std::vector<int32_t> ids = mutate(base);
       try {
-        if (i % 8 == 7) check_text(base);
-        else check(ids);
+        if (i % 8 == 7)
+          check_text(base);
+        else
+          check(ids);
       } catch (const std::exception& e) {
         finding(fmt::format("unexpected exception: {}", e.what()), ids);
       }
@@ -160,10 +180,12 @@ struct Fuzzer {
 int main(int argc, char** argv) {
   int64_t iterations = 1000000;
   uint64_t seed = 1;
-  CLI::App app{"c-fuzz: seeded mutation fuzzing of the restricted-C tokenizer, parser, printer "
-               "and interpreter (run the sanitized build)"};
+  CLI::App app{
+      "c-fuzz: seeded mutation fuzzing of the restricted-C tokenizer, parser, printer "
+      "and interpreter (run the sanitized build)"};
   app.add_option("--iterations", iterations, "mutated inputs to try")
-      ->check(CLI::PositiveNumber)->capture_default_str();
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
   app.add_option("--seed", seed, "random seed")->capture_default_str();
   CLI11_PARSE(app, argc, argv);
   lasynth::c::Fuzzer fuzzer(seed);

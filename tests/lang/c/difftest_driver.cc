@@ -1,13 +1,13 @@
 #include "difftest_driver.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <atomic>
 #include <cstdlib>
 #include <filesystem>
 #include <mutex>
 #include <thread>
-
-#include <fmt/format.h>
 
 #include "core/error.h"
 #include "core/rng.h"
@@ -32,7 +32,8 @@ DiffStats run_difftest(const DifftestOptions& options,
       const int64_t b = next_batch++;
       if (b >= batches) return;
       try {
-        const int64_t count = std::min<int64_t>(options.batch, options.programs - b * options.batch);
+        const int64_t count =
+            std::min<int64_t>(options.batch, options.programs - b * options.batch);
         Rng rng = Rng::derive(options.seed, {static_cast<uint64_t>(b)});
         const Generator gen(options.limits);
         std::vector<Program> programs;

@@ -1,11 +1,11 @@
 #include "gcc_harness.h"
 
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
-
-#include <fmt/format.h>
-#include <fmt/ranges.h>
 
 #include "core/error.h"
 #include "lang/c/interpreter.h"
@@ -56,8 +56,10 @@ int main(void) {
 std::string shell_quote(const std::string& s) {
   std::string out = "'";
   for (char ch : s) {
-    if (ch == '\'') out += "'\\''";
-    else out += ch;
+    if (ch == '\'')
+      out += "'\\''";
+    else
+      out += ch;
   }
   return out + "'";
 }
@@ -134,10 +136,10 @@ DiffStats run_differential(const std::vector<DiffCase>& cases, const Limits& lim
                     log_path = work_dir + "/log.txt";
   std::ofstream(c_path) << src.str();
   std::ofstream(in_path) << input_file.str();
-  const std::string compile =
-      fmt::format("gcc -std=gnu99 -O1 -fwrapv -fsanitize=undefined,address "
-                  "-fno-sanitize-recover=all -w -o {} {} > {} 2>&1",
-                  shell_quote(bin), shell_quote(c_path), shell_quote(log_path));
+  const std::string compile = fmt::format(
+      "gcc -std=gnu99 -O1 -fwrapv -fsanitize=undefined,address "
+      "-fno-sanitize-recover=all -w -o {} {} > {} 2>&1",
+      shell_quote(bin), shell_quote(c_path), shell_quote(log_path));
   if (std::system(compile.c_str()) != 0) {
     std::ifstream log(log_path);
     std::stringstream text;
@@ -148,8 +150,8 @@ DiffStats run_differential(const std::vector<DiffCase>& cases, const Limits& lim
   // symbolization each expected trap costs milliseconds instead of a tenth of a second.
   const std::string run = fmt::format(
       "ASAN_OPTIONS=redzone=2048:detect_leaks=0:symbolize=0 UBSAN_OPTIONS=symbolize=0 "
-      "{} < {} > {} 2> {}", shell_quote(bin),
-      shell_quote(in_path), shell_quote(out_path), shell_quote(log_path));
+      "{} < {} > {} 2> {}",
+      shell_quote(bin), shell_quote(in_path), shell_quote(out_path), shell_quote(log_path));
   const int rc = std::system(run.c_str());
 
   std::ifstream results(out_path);
@@ -187,11 +189,13 @@ DiffStats run_differential(const std::vector<DiffCase>& cases, const Limits& lim
     std::stringstream text;
     text << log.rdbuf();
     const Expect& e = expects[next];
-    stats.mismatches.push_back(describe(e, fmt::format("harness exited ({}) : {}", rc,
-                                                       text.str().substr(0, 1500))));
+    stats.mismatches.push_back(
+        describe(e, fmt::format("harness exited ({}) : {}", rc, text.str().substr(0, 1500))));
     for (size_t i = next; i < expects.size(); ++i) {
-      if (expects[i].status == ExecStatus::kOk) ++stats.ok_runs;
-      else ++stats.failures;
+      if (expects[i].status == ExecStatus::kOk)
+        ++stats.ok_runs;
+      else
+        ++stats.failures;
     }
   }
   return stats;

@@ -28,10 +28,10 @@ struct DiffCase {
 
 struct DiffStats {
   int64_t programs = 0;
-  int64_t ok_runs = 0;           // interpreter succeeded; native compared
-  int64_t ok_agreed = 0;         // ... and native gave the same array
-  int64_t failures = 0;          // interpreter failed with a trap native code also hits
-  int64_t failures_agreed = 0;   // ... and the native child died
+  int64_t ok_runs = 0;          // interpreter succeeded; native compared
+  int64_t ok_agreed = 0;        // ... and native gave the same array
+  int64_t failures = 0;         // interpreter failed with a trap native code also hits
+  int64_t failures_agreed = 0;  // ... and the native child died
   int64_t step_limit_skipped = 0;
   std::vector<std::string> mismatches;  // first few, with program and input
 

@@ -1,8 +1,8 @@
 #include "lang/c/generator.h"
 
-#include <set>
-
 #include <gtest/gtest.h>
+
+#include <set>
 
 #include "lang/c/interpreter.h"
 #include "lang/c/parser.h"
@@ -92,8 +92,8 @@ TEST(CSampler, AcceptedExamplesPassEveryCheck) {
   const auto counters = sampler.counters();
   EXPECT_EQ(counters.at("accepted"), 500);
   // The checks really reject: each reason shows up in a run this long.
-  for (const char* reason : {"division_by_zero", "index_out_of_range", "out_of_range",
-                             "no_effect", "ignores_input"}) {
+  for (const char* reason :
+       {"division_by_zero", "index_out_of_range", "out_of_range", "no_effect", "ignores_input"}) {
     EXPECT_GT(counters.count(reason) ? counters.at(reason) : 0, 0) << reason;
   }
 }

@@ -20,14 +20,17 @@ const char* kIntMin =
 
 TEST(CInterpreter, ArithmeticFollowsC) {
   EXPECT_EQ(run_text("a[0] = -7 / 2; a[1] = -7 % 2; a[2] = 7 % -2; a[3] = 2 + 3 * 4 - 1;"
-                     "a[4] = (1 - 2) - 3;", kIn).output,
-            (Value{-3, -1, 1, 13, -4}));
-  EXPECT_EQ(run_text("a[0] = 3 < 4; a[1] = 4 <= 3; a[2] = !5; a[3] = !0 + (2 == 2); a[4] = 1 != 1;",
-                     kIn).output,
-            (Value{1, 0, 0, 2, 0}));
-  EXPECT_EQ(run_text("a[0] = 2 && 3; a[1] = 0 || -1; a[2] = 0 && 1; a[3] = a[3] * a[1];", kIn)
+                     "a[4] = (1 - 2) - 3;",
+                     kIn)
                 .output,
-            (Value{1, 1, 0, -4, 0}));
+            (Value{-3, -1, 1, 13, -4}));
+  EXPECT_EQ(
+      run_text("a[0] = 3 < 4; a[1] = 4 <= 3; a[2] = !5; a[3] = !0 + (2 == 2); a[4] = 1 != 1;", kIn)
+          .output,
+      (Value{1, 0, 0, 2, 0}));
+  EXPECT_EQ(
+      run_text("a[0] = 2 && 3; a[1] = 0 || -1; a[2] = 0 && 1; a[3] = a[3] * a[1];", kIn).output,
+      (Value{1, 1, 0, -4, 0}));
 }
 
 TEST(CInterpreter, AssignmentsAndLocals) {
@@ -43,14 +46,16 @@ TEST(CInterpreter, AssignmentsAndLocals) {
 TEST(CInterpreter, BranchesAndLoops) {
   EXPECT_EQ(run_text("int p_0 = 0; for (p_0 = 0; p_0 < 5; p_0++) { a[p_0] += p_0; }", kIn).output,
             (Value{1, -1, 5, -1, 4}));
-  EXPECT_EQ(run_text("int p_0 = 0; for (p_0 = 4; p_0 >= 1; p_0--) { a[p_0] = a[p_0 - 1]; }", kIn)
-                .output,
-            (Value{1, 1, -2, 3, -4}));
+  EXPECT_EQ(
+      run_text("int p_0 = 0; for (p_0 = 4; p_0 >= 1; p_0--) { a[p_0] = a[p_0 - 1]; }", kIn).output,
+      (Value{1, 1, -2, 3, -4}));
   EXPECT_EQ(run_text("int l_0 = 0; while (l_0 < 3) { a[l_0] = 9; l_0++; }", kIn).output,
             (Value{9, 9, 9, -4, 0}));
   EXPECT_EQ(run_text("if (a[0] > 0) { a[0] = 7; } else { a[0] = 8; }"
                      "if (a[1] > 0) { a[1] = 7; } else { a[1] = 8; }"
-                     "if (a[2] == 3 && a[3] == -4 || a[4]) { a[2] = 0; }", kIn).output,
+                     "if (a[2] == 3 && a[3] == -4 || a[4]) { a[2] = 0; }",
+                     kIn)
+                .output,
             (Value{7, 8, 0, -4, 0}));
 }
 
@@ -66,10 +71,8 @@ TEST(CInterpreter, WrapsAroundLikeFwrapv) {
 TEST(CInterpreter, EveryFailureIsTyped) {
   EXPECT_EQ(run_text("a[0] = 1 / (a[4]);", kIn).status, ExecStatus::kDivisionByZero);
   EXPECT_EQ(run_text("a[0] = 1 % 0;", kIn).status, ExecStatus::kDivisionByZero);
-  EXPECT_EQ(run_text(std::string(kIntMin) + "a[0] = l_0 / -1;", kIn).status,
-            ExecStatus::kOverflow);
-  EXPECT_EQ(run_text(std::string(kIntMin) + "a[0] = l_0 % -1;", kIn).status,
-            ExecStatus::kOverflow);
+  EXPECT_EQ(run_text(std::string(kIntMin) + "a[0] = l_0 / -1;", kIn).status, ExecStatus::kOverflow);
+  EXPECT_EQ(run_text(std::string(kIntMin) + "a[0] = l_0 % -1;", kIn).status, ExecStatus::kOverflow);
   EXPECT_EQ(run_text(std::string(kIntMin) + "a[0] = l_0 / 1 + l_0 % 2;", kIn).status,
             ExecStatus::kOk);
   EXPECT_EQ(run_text("a[5] = 1;", kIn).status, ExecStatus::kIndexOutOfRange);
@@ -85,11 +88,11 @@ TEST(CInterpreter, EveryFailureIsTyped) {
 TEST(CInterpreter, ShortCircuitSkipsTheFailingOperand) {
   EXPECT_EQ(run_text("a[0] = 0 && 1 / 0; a[1] = 1 || a[9]; if (0 && a[7]) { a[2] = 1; }"
                      "if (1 || 1 % 0) { a[3] = 1; } while (0 && 1 / 0) { }",
-                     kIn).output,
+                     kIn)
+                .output,
             (Value{0, 1, 3, 1, 0}));
   EXPECT_EQ(run_text("a[0] = 1 && 1 / 0;", kIn).status, ExecStatus::kDivisionByZero);
-  EXPECT_EQ(run_text("if (!(0 || a[9])) { a[0] = 1; }", kIn).status,
-            ExecStatus::kIndexOutOfRange);
+  EXPECT_EQ(run_text("if (!(0 || a[9])) { a[0] = 1; }", kIn).status, ExecStatus::kIndexOutOfRange);
 }
 
 TEST(CInterpreter, CountsStatementsAndLoopTests) {
@@ -110,8 +113,8 @@ TEST(CInterpreter, EmptyBodyReturnsTheInput) {
 }
 
 TEST(CInterpreter, RunsOnAnyArrayLength) {
-  const auto r = run_text("int p_0 = 0; for (p_0 = 0; p_0 < 7; p_0++) { a[p_0] = p_0; }",
-                          Value(7, 0));
+  const auto r =
+      run_text("int p_0 = 0; for (p_0 = 0; p_0 < 7; p_0++) { a[p_0] = p_0; }", Value(7, 0));
   EXPECT_EQ(r.output, (Value{0, 1, 2, 3, 4, 5, 6}));
   EXPECT_EQ(run_text("a[1] = 1;", Value{5}).status, ExecStatus::kIndexOutOfRange);
 }

@@ -25,15 +25,15 @@ std::string error_of(const std::string& text) {
 }
 
 TEST(CParser, ParsesEveryConstruct) {
-  const Program p = parse_text(function(
-      "int l_0 = 3; int p_0 = 0; int l_1 = -2;"
-      "a[0] = l_0 + a[1] * 2;"
-      "l_1 += 1; l_1 -= a[2]; a[3] *= -1; l_0++; a[l_0 - 3]--;"
-      "if (l_0 > 1 && !(a[0] == 2) || l_1 != 0) { a[1] = 1; }"
-      "if (a[0] <= 0) { a[1] = 1 / l_0; } else { a[2] = l_0 % 2; }"
-      "for (p_0 = 0; p_0 < 5; p_0++) { a[p_0] += 1; }"
-      "for (p_0 = 4; p_0 >= 0; p_0--) { a[p_0] -= 1; }"
-      "while (l_0 < 8) { l_0++; }"));
+  const Program p =
+      parse_text(function("int l_0 = 3; int p_0 = 0; int l_1 = -2;"
+                          "a[0] = l_0 + a[1] * 2;"
+                          "l_1 += 1; l_1 -= a[2]; a[3] *= -1; l_0++; a[l_0 - 3]--;"
+                          "if (l_0 > 1 && !(a[0] == 2) || l_1 != 0) { a[1] = 1; }"
+                          "if (a[0] <= 0) { a[1] = 1 / l_0; } else { a[2] = l_0 % 2; }"
+                          "for (p_0 = 0; p_0 < 5; p_0++) { a[p_0] += 1; }"
+                          "for (p_0 = 4; p_0 >= 0; p_0--) { a[p_0] -= 1; }"
+                          "while (l_0 < 8) { l_0++; }"));
   ASSERT_EQ(p.decls.size(), 3u);
   EXPECT_EQ(p.decls[2].init, -2);
   ASSERT_EQ(p.body.size(), 11u);
@@ -132,8 +132,8 @@ TEST(CParser, RefusesAbsurdInputWithoutCrashing) {
 }
 
 TEST(CParsePrefix, DropsTheUnfinishedStatementAndClosesBlocks) {
-  const std::vector<int32_t> ids = vocabulary().encode(tokenize(function(
-      "int l_0 = 2; a[0] = 1; for (l_0 = 0; l_0 < 2; l_0++) { a[l_0] += 5; a[4] = 3 }")));
+  const std::vector<int32_t> ids = vocabulary().encode(tokenize(
+      function("int l_0 = 2; a[0] = 1; for (l_0 = 0; l_0 < 2; l_0++) { a[l_0] += 5; a[4] = 3 }")));
   auto prefix = [&](const std::string& last_tokens) {
     // The prefix that ends with `last_tokens`.
     const auto want = vocabulary().encode(tokenize(last_tokens));
@@ -160,8 +160,8 @@ TEST(CParsePrefix, DropsTheUnfinishedStatementAndClosesBlocks) {
 }
 
 TEST(CParsePrefix, KeepsAnIfWhoseThenBlockJustClosed) {
-  const auto ids = vocabulary().encode(
-      tokenize(function("if (a[0] > 0) { a[1] = 2; } else { a[1] = 3; }")));
+  const auto ids =
+      vocabulary().encode(tokenize(function("if (a[0] > 0) { a[1] = 2; } else { a[1] = 3; }")));
   // The header's 10 tokens, then `if ( a [ 0 ] > 0 ) {` `a [ 1 ] = 2 ;` `}`.
   const size_t then_end = 10 + 10 + 7 + 1;
   ASSERT_EQ(ids[then_end - 1], kRBrace);

@@ -72,8 +72,9 @@ TEST(CTokenize, RejectsWhatIsNotInTheLanguageWithPosition) {
   };
   EXPECT_NE(message("int x = 1;").find("line 1, column 5: 'x'"), std::string::npos)
       << message("int x = 1;");
-  EXPECT_NE(message("a[0] = 1;\n  a[1] = 2 & 3;").find("line 2, column 12: unexpected character '&'"),
-            std::string::npos);
+  EXPECT_NE(
+      message("a[0] = 1;\n  a[1] = 2 & 3;").find("line 2, column 12: unexpected character '&'"),
+      std::string::npos);
   EXPECT_NE(message("a[0] = 17;").find("'17'"), std::string::npos);
   EXPECT_NE(message(std::string("a[0] \x01")).find("byte 0x01"), std::string::npos);
   EXPECT_NE(message("printf(1);").find("'printf'"), std::string::npos);
