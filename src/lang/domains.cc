@@ -8,18 +8,25 @@
 
 namespace lasynth {
 
+namespace {
+
+ConfigError unknown_domain(const std::string& name) {
+  return ConfigError(fmt::format("unknown domain '{}'; known domains: {}", name,
+                                 fmt::join(domain_names(), ", ")));
+}
+
+}  // namespace
+
 std::vector<std::string> domain_names() { return {"c"}; }
 
 std::vector<DomainOptionSpec> domain_option_specs(const std::string& name) {
   if (name == "c") return c::CDomain::option_specs();
-  throw ConfigError(
-      fmt::format("unknown domain '{}'; known domains: {}", name, fmt::join(domain_names(), ", ")));
+  throw unknown_domain(name);
 }
 
 std::unique_ptr<Domain> make_domain(const std::string& name, const DomainOptions& options) {
   if (name == "c") return std::make_unique<c::CDomain>(options);
-  throw ConfigError(
-      fmt::format("unknown domain '{}'; known domains: {}", name, fmt::join(domain_names(), ", ")));
+  throw unknown_domain(name);
 }
 
 }  // namespace lasynth
