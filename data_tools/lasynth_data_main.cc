@@ -6,7 +6,9 @@
 #include <CLI/CLI.hpp>
 #include <cstdio>
 #include <iostream>
+#include <sstream>
 #include <string>
+#include <vector>
 
 #include "core/error.h"
 #include "domain_flags.h"
@@ -23,13 +25,29 @@ struct SampleArgs {
   bool pretty = false;
 };
 
-// A human-readable rendering: the source, then each pair marked as specification or held out.
+std::vector<std::string> split_lines(const std::string& text) {
+  std::vector<std::string> out;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) out.push_back(line);
+  return out;
+}
+
+// A human-readable rendering: the source, then each pair (input -> output side by side) marked
+// as specification or held out.
 void print_pretty(const Domain& domain, const Example& ex, int64_t index) {
-  std::cout << fmt::format("# example {} ({} tokens)\n{}", index, ex.tokens.size(), ex.source);
+  std::cout << fmt::format("# example {} ({} tokens)\n{}\n", index, ex.tokens.size(), ex.source);
+  if (ex.source.empty() || ex.source.back() != '\n') std::cout << '\n';
   for (size_t i = 0; i < ex.io.size(); ++i) {
-    std::cout << fmt::format(
-        "  {:<9} {} -> {}\n", static_cast<int>(i) < domain.num_spec() ? "spec" : "held-out",
-        domain.value_to_json(ex.io[i].input).dump(), domain.value_to_json(ex.io[i].output).dump());
+    const auto in = split_lines(domain.value_to_text(ex.io[i].input));
+    const auto out = split_lines(domain.value_to_text(ex.io[i].output));
+    size_t width = 0;
+    for (const auto& l : in) width = std::max(width, l.size());
+    const char* label = static_cast<int>(i) < domain.num_spec() ? "spec" : "held-out";
+    for (size_t k = 0; k < std::max(in.size(), out.size()); ++k) {
+      std::cout << fmt::format("  {:<9} {:<{}}  {}  {}\n", k == 0 ? label : "",
+                               k < in.size() ? in[k] : "", width, k == 0 ? "->" : "  ",
+                               k < out.size() ? out[k] : "");
+    }
   }
   std::cout << '\n';
 }

@@ -20,13 +20,19 @@ const char* exec_status_name(ExecStatus status) {
   return "unknown";
 }
 
-nlohmann::json example_to_json(const Domain& domain, const Example& example) {
-  nlohmann::json io = nlohmann::json::array();
+nlohmann::ordered_json example_to_json(const Domain& domain, const Example& example) {
+  nlohmann::ordered_json io = nlohmann::ordered_json::array();
   for (const IoPair& pair : example.io) {
-    io.push_back({{"input", domain.value_to_json(pair.input)},
-                  {"output", domain.value_to_json(pair.output)}});
+    nlohmann::ordered_json p;
+    p["input"] = domain.value_to_json(pair.input);
+    p["output"] = domain.value_to_json(pair.output);
+    io.push_back(std::move(p));
   }
-  return {{"source", example.source}, {"tokens", example.tokens}, {"io", std::move(io)}};
+  nlohmann::ordered_json j;
+  j["source"] = example.source;
+  j["tokens"] = example.tokens;
+  j["io"] = std::move(io);
+  return j;
 }
 
 }  // namespace lasynth

@@ -111,13 +111,16 @@ class Domain {
   // A sampler whose stream depends only on `seed`.
   virtual std::unique_ptr<ExampleSampler> make_sampler(uint64_t seed) const = 0;
 
-  virtual nlohmann::json value_to_json(const Value& value) const = 0;
+  // JSON keeps key order as written (the layouts are read by people too).
+  virtual nlohmann::ordered_json value_to_json(const Value& value) const = 0;
   // Throws ParseError when `json` is not a value of this domain.
   virtual Value value_from_json(const nlohmann::json& json) const = 0;
+  // A readable rendering, possibly several lines (a Karel grid is a picture).
+  virtual std::string value_to_text(const Value& value) const = 0;
 };
 
 // The JSON-lines layout of DESIGN.md: {"source", "tokens", "io": [{"input", "output"}, ...]}.
-nlohmann::json example_to_json(const Domain& domain, const Example& example);
+nlohmann::ordered_json example_to_json(const Domain& domain, const Example& example);
 
 }  // namespace lasynth
 

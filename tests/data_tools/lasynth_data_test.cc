@@ -53,7 +53,7 @@ TEST(LasynthDataSample, PrintsVerifiableJsonLines) {
     for (const auto& pair : j.at("io")) {
       const ExecResult e = program->execute(domain->value_from_json(pair.at("input")));
       ASSERT_TRUE(e.ok());
-      EXPECT_EQ(domain->value_to_json(e.output), pair.at("output"));
+      EXPECT_EQ(nlohmann::json(domain->value_to_json(e.output)), pair.at("output"));
     }
   }
 }

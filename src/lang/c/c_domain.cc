@@ -69,7 +69,13 @@ std::unique_ptr<ExampleSampler> CDomain::make_sampler(uint64_t seed) const {
   return std::make_unique<Sampler>(limits_, seed);
 }
 
-nlohmann::json CDomain::value_to_json(const Value& value) const { return value; }
+nlohmann::ordered_json CDomain::value_to_json(const Value& value) const { return value; }
+
+std::string CDomain::value_to_text(const Value& value) const {
+  std::string out = "[";
+  for (size_t i = 0; i < value.size(); ++i) out += fmt::format("{}{:>3}", i ? "," : "", value[i]);
+  return out + "]";
+}
 
 Value CDomain::value_from_json(const nlohmann::json& json) const {
   if (!json.is_array() || static_cast<int>(json.size()) != limits_.array_len) {

@@ -33,7 +33,8 @@ class CDomain : public Domain {
   ExecResult execute_prefix(const std::vector<std::string>& tokens, size_t n,
                             const Value& input) const override;
   std::unique_ptr<ExampleSampler> make_sampler(uint64_t seed) const override;
-  nlohmann::json value_to_json(const Value& value) const override;
+  nlohmann::ordered_json value_to_json(const Value& value) const override;
+  std::string value_to_text(const Value& value) const override;
   Value value_from_json(const nlohmann::json& json) const override;
 
  private:

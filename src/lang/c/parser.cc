@@ -159,6 +159,10 @@ class Parser {
       }
       if (accept(kElse)) {
         s.has_else = true;
+        if (prefix_ && pos_ == ids_.size()) {
+          truncated_ = true;  // `else` with its block not yet open: an empty else so far
+          return s;
+        }
         s.else_body = block();
       }
       return s;

@@ -1,0 +1,91 @@
+#include "lang/karel/karel_domain.h"
+
+#include <fmt/format.h>
+
+#include "core/error.h"
+#include "lang/karel/generator.h"
+#include "lang/karel/interpreter.h"
+#include "lang/karel/parser.h"
+#include "lang/karel/tokens.h"
+
+namespace lasynth {
+namespace karel {
+namespace {
+
+class KarelProgram : public lasynth::Program {
+ public:
+  KarelProgram(karel::Program ast, const KarelDomain& domain)
+      : ast_(std::move(ast)), domain_(domain) {}
+
+  std::vector<std::string> tokens() const override { return vocabulary().decode(to_tokens(ast_)); }
+  std::string source() const override {
+    std::string out;
+    for (const std::string& t : tokens()) out += (out.empty() ? "" : " ") + t;
+    return out;
+  }
+  ExecResult execute(const Value& input) const override {
+    World w = domain_.world(input);
+    ExecResult result;
+    result.status = run(ast_, &w, domain_.limits().step_limit);
+    if (result.ok()) result.output = world_to_value(w);
+    return result;
+  }
+
+ private:
+  karel::Program ast_;
+  const KarelDomain& domain_;
+};
+
+}  // namespace
+
+KarelDomain::KarelDomain(const DomainOptions& options) : limits_(Limits::from_options(options)) {}
+
+const Vocabulary& KarelDomain::vocabulary() const { return karel::vocabulary(); }
+
+World KarelDomain::world(const Value& value) const {
+  return world_from_value(value, limits_.rows, limits_.cols);
+}
+
+std::unique_ptr<lasynth::Program> KarelDomain::parse(const std::vector<std::string>& tokens) const {
+  return std::make_unique<KarelProgram>(karel::parse(karel::vocabulary().encode(tokens)), *this);
+}
+
+std::unique_ptr<lasynth::Program> KarelDomain::parse_source(const std::string& text) const {
+  return parse(tokenize(text));
+}
+
+ExecResult KarelDomain::execute_prefix(const std::vector<std::string>& tokens, size_t n,
+                                       const Value& input) const {
+  if (n > tokens.size()) {
+    throw ConfigError(
+        fmt::format("prefix of {} tokens asked of a program of {}", n, tokens.size()));
+  }
+  const std::vector<std::string> head(tokens.begin(), tokens.begin() + static_cast<long>(n));
+  return KarelProgram(parse_prefix(karel::vocabulary().encode(head)), *this).execute(input);
+}
+
+std::unique_ptr<ExampleSampler> KarelDomain::make_sampler(uint64_t seed) const {
+  return std::make_unique<Sampler>(limits_, seed);
+}
+
+nlohmann::ordered_json KarelDomain::value_to_json(const Value& value) const {
+  return world_to_json(world(value));
+}
+
+std::string KarelDomain::value_to_text(const Value& value) const {
+  return world_to_text(world(value));
+}
+
+Value KarelDomain::value_from_json(const nlohmann::json& json) const {
+  const World w = world_from_json(json);
+  if (w.rows != limits_.rows || w.cols != limits_.cols) {
+    throw ParseError(
+        fmt::format("grid is {}x{} but this Karel domain's worlds are {}x{}; set "
+                    "the options rows={} cols={}",
+                    w.rows, w.cols, limits_.rows, limits_.cols, w.rows, w.cols));
+  }
+  return world_to_value(w);
+}
+
+}  // namespace karel
+}  // namespace lasynth

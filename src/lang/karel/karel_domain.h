@@ -1,0 +1,52 @@
+// The Karel domain behind the Domain interface.
+#ifndef LASYNTH_LANG_KAREL_KAREL_DOMAIN_H_
+#define LASYNTH_LANG_KAREL_KAREL_DOMAIN_H_
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "lang/domain.h"
+#include "lang/karel/limits.h"
+#include "lang/karel/world.h"
+
+namespace lasynth {
+namespace karel {
+
+// Immutable after construction; thread-safe.
+class KarelDomain : public Domain {
+ public:
+  // Throws ConfigError for an unknown option or a value out of range.
+  explicit KarelDomain(const DomainOptions& options);
+
+  static std::vector<DomainOptionSpec> option_specs() { return Limits::specs(); }
+  const Limits& limits() const { return limits_; }
+
+  const std::string& name() const override { return name_; }
+  const Vocabulary& vocabulary() const override;
+  std::vector<int64_t> value_shape() const override { return {3 + limits_.rows * limits_.cols}; }
+  int io_pairs() const override { return limits_.io_pairs; }
+  int num_spec() const override { return limits_.num_spec; }
+  DomainOptions options() const override { return limits_.to_options(); }
+
+  std::unique_ptr<Program> parse(const std::vector<std::string>& tokens) const override;
+  std::unique_ptr<Program> parse_source(const std::string& text) const override;
+  ExecResult execute_prefix(const std::vector<std::string>& tokens, size_t n,
+                            const Value& input) const override;
+  std::unique_ptr<ExampleSampler> make_sampler(uint64_t seed) const override;
+  nlohmann::ordered_json value_to_json(const Value& value) const override;
+  std::string value_to_text(const Value& value) const override;
+  Value value_from_json(const nlohmann::json& json) const override;
+
+  // A world of this domain's size from a Value; throws ParseError when it is not one.
+  World world(const Value& value) const;
+
+ private:
+  std::string name_ = "karel";
+  Limits limits_;
+};
+
+}  // namespace karel
+}  // namespace lasynth
+
+#endif  // LASYNTH_LANG_KAREL_KAREL_DOMAIN_H_

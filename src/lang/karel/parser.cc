@@ -1,0 +1,253 @@
+#include "lang/karel/parser.h"
+
+#include <fmt/format.h>
+
+#include "core/error.h"
+#include "lang/karel/tokens.h"
+
+namespace lasynth {
+namespace karel {
+namespace {
+
+struct OutOfTokens {};
+
+class Parser {
+ public:
+  Parser(const std::vector<int32_t>& ids, bool prefix) : ids_(ids), prefix_(prefix) {
+    if (ids.size() > kMaxProgramTokens) {
+      throw ParseError(fmt::format("program has {} tokens; the longest accepted is {}", ids.size(),
+                                   kMaxProgramTokens));
+    }
+    for (size_t i = 0; i < ids.size(); ++i) {
+      if (ids[i] < kDef || ids[i] >= kNumTokens ||
+          (ids[i] >= kRepeat0 && !is_repeat_count(ids[i]))) {
+        throw ParseError(fmt::format("token {}: id {} is not a Karel program token", i, ids[i]));
+      }
+    }
+  }
+
+  Program program() {
+    Program p;
+    try {
+      expect(kDef, "`DEF`");
+      expect(kRun, "`run` after `DEF`");
+      expect(kMOpen, "`m(` opening the program");
+    } catch (const OutOfTokens&) {
+      return p;
+    }
+    p.body = statements(kMClose);
+    if (truncated_) return p;
+    try {
+      expect(kMClose, "a statement or `m)`");
+    } catch (const OutOfTokens&) {
+      return p;
+    }
+    if (pos_ < ids_.size()) fail("nothing may follow the program's closing `m)`");
+    return p;
+  }
+
+ private:
+  [[noreturn]] void fail(const std::string& why) const {
+    if (pos_ < ids_.size()) {
+      throw ParseError(fmt::format("token {} '{}': {}", pos_, vocabulary().token(ids_[pos_]), why));
+    }
+    throw ParseError(fmt::format("end of input after {} tokens: {}", ids_.size(), why));
+  }
+
+  int32_t peek() {
+    if (pos_ >= ids_.size()) {
+      if (prefix_) throw OutOfTokens{};
+      return kEos;
+    }
+    return ids_[pos_];
+  }
+  bool accept(int32_t t) {
+    if (peek() != t) return false;
+    ++pos_;
+    return true;
+  }
+  void expect(int32_t t, const char* what) {
+    if (!accept(t)) fail(fmt::format("expected {}", what));
+  }
+
+  struct NestingGuard {
+    explicit NestingGuard(Parser* p) : parser(p) {
+      if (++parser->nesting_ > kMaxNesting) {
+        parser->fail(fmt::format("nested deeper than {} levels", kMaxNesting));
+      }
+    }
+    ~NestingGuard() { --parser->nesting_; }
+    Parser* parser;
+  };
+
+  // Statements up to `closer` (not consumed).
+  std::vector<Stmt> statements(int32_t closer) {
+    std::vector<Stmt> out;
+    while (true) {
+      try {
+        const int32_t t = peek();
+        if (t == closer) return out;
+        if (t == kEos)
+          fail(fmt::format("expected a statement or `{}`", vocabulary().token(closer)));
+        out.push_back(statement());
+        if (truncated_) return out;
+      } catch (const OutOfTokens&) {
+        truncated_ = true;
+        return out;
+      }
+    }
+  }
+
+  std::vector<Stmt> block(int32_t opener, int32_t closer) {
+    NestingGuard guard(this);
+    expect(opener, fmt::format("`{}`", vocabulary().token(opener)).c_str());
+    std::vector<Stmt> body = statements(closer);
+    if (!truncated_) expect(closer, fmt::format("`{}`", vocabulary().token(closer)).c_str());
+    return body;
+  }
+
+  Cond condition() {
+    NestingGuard guard(this);
+    Cond c;
+    if (accept(kNot)) {
+      expect(kCOpen, "`c(` after `not`");
+      c = condition();
+      ++c.negations;
+      expect(kCClose, "`c)` closing the negated condition");
+      return c;
+    }
+    const int32_t t = peek();
+    if (!is_condition(t)) {
+      fail(
+          "expected a condition: frontIsClear, leftIsClear, rightIsClear, markersPresent, "
+          "noMarkersPresent or not c( ... c)");
+    }
+    ++pos_;
+    c.sensor = static_cast<Sensor>(t - kFrontIsClear);
+    return c;
+  }
+
+  Cond bracketed_condition() {
+    expect(kCOpen, "`c(` before the condition");
+    Cond c = condition();
+    expect(kCClose, "`c)` after the condition");
+    return c;
+  }
+
+  Stmt statement() {
+    const int32_t t = peek();
+    Stmt s;
+    if (is_action(t)) {
+      ++pos_;
+      s.kind = Stmt::Kind::kAction;
+      s.action = static_cast<Action>(t - kMove);
+      return s;
+    }
+    switch (t) {
+      case kIf:
+        ++pos_;
+        s.kind = Stmt::Kind::kIf;
+        s.cond = bracketed_condition();
+        s.body = block(kIOpen, kIClose);
+        return s;
+      case kIfElse:
+        ++pos_;
+        s.kind = Stmt::Kind::kIfElse;
+        s.cond = bracketed_condition();
+        s.body = block(kIOpen, kIClose);
+        if (truncated_) return s;
+        if (prefix_ && pos_ == ids_.size()) {
+          truncated_ = true;  // the else part has not started: it is empty so far
+          return s;
+        }
+        expect(kElse, "`ELSE` after the IFELSE's i( ... i)");
+        if (prefix_ && pos_ == ids_.size()) {
+          truncated_ = true;
+          return s;
+        }
+        s.else_body = block(kEOpen, kEClose);
+        return s;
+      case kWhile:
+        ++pos_;
+        s.kind = Stmt::Kind::kWhile;
+        s.cond = bracketed_condition();
+        s.body = block(kWOpen, kWClose);
+        return s;
+      case kRepeat: {
+        ++pos_;
+        s.kind = Stmt::Kind::kRepeat;
+        const int32_t count = peek();
+        if (!is_repeat_count(count)) {
+          fail(fmt::format("expected a repeat count R={}..R={}", kMinRepeat, kMaxRepeat));
+        }
+        ++pos_;
+        s.times = count - kRepeat0;
+        s.body = block(kROpen, kRClose);
+        return s;
+      }
+      default:
+        fail("expected a statement: an action, IF, IFELSE, WHILE or REPEAT");
+    }
+  }
+
+  const std::vector<int32_t>& ids_;
+  const bool prefix_;
+  size_t pos_ = 0;
+  int nesting_ = 0;
+  bool truncated_ = false;
+};
+
+void emit_cond(const Cond& c, std::vector<int32_t>* out) {
+  for (int i = 0; i < c.negations; ++i) out->insert(out->end(), {kNot, kCOpen});
+  out->push_back(kFrontIsClear + static_cast<int32_t>(c.sensor));
+  for (int i = 0; i < c.negations; ++i) out->push_back(kCClose);
+}
+
+void emit(const std::vector<Stmt>& body, std::vector<int32_t>* out) {
+  for (const Stmt& s : body) {
+    switch (s.kind) {
+      case Stmt::Kind::kAction:
+        out->push_back(kMove + static_cast<int32_t>(s.action));
+        break;
+      case Stmt::Kind::kIf:
+      case Stmt::Kind::kIfElse:
+      case Stmt::Kind::kWhile: {
+        const bool loop = s.kind == Stmt::Kind::kWhile;
+        out->push_back(loop ? kWhile : s.kind == Stmt::Kind::kIf ? kIf : kIfElse);
+        out->push_back(kCOpen);
+        emit_cond(s.cond, out);
+        out->push_back(kCClose);
+        out->push_back(loop ? kWOpen : kIOpen);
+        emit(s.body, out);
+        out->push_back(loop ? kWClose : kIClose);
+        if (s.kind == Stmt::Kind::kIfElse) {
+          out->insert(out->end(), {kElse, kEOpen});
+          emit(s.else_body, out);
+          out->push_back(kEClose);
+        }
+        break;
+      }
+      case Stmt::Kind::kRepeat:
+        out->insert(out->end(), {kRepeat, kRepeat0 + s.times, kROpen});
+        emit(s.body, out);
+        out->push_back(kRClose);
+        break;
+    }
+  }
+}
+
+}  // namespace
+
+Program parse(const std::vector<int32_t>& ids) { return Parser(ids, false).program(); }
+
+Program parse_prefix(const std::vector<int32_t>& ids) { return Parser(ids, true).program(); }
+
+std::vector<int32_t> to_tokens(const Program& program) {
+  std::vector<int32_t> out = {kDef, kRun, kMOpen};
+  emit(program.body, &out);
+  out.push_back(kMClose);
+  return out;
+}
+
+}  // namespace karel
+}  // namespace lasynth
