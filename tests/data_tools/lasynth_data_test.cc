@@ -58,6 +58,31 @@ TEST(LasynthDataSample, PrintsVerifiableJsonLines) {
   }
 }
 
+TEST(LasynthDataSample, KarelLinesUseTheBenchmarkGridLayout) {
+  const Result r = run("sample --domain karel --count 5 --seed 2 --rows 8 --cols 8");
+  ASSERT_EQ(r.exit_code, 0);
+  const auto rows = lines(r.out);
+  ASSERT_EQ(rows.size(), 5u);
+  const auto domain = make_domain("karel", {{"rows", "8"}, {"cols", "8"}});
+  for (const std::string& row : rows) {
+    const auto j = nlohmann::json::parse(row);
+    EXPECT_EQ(j.at("source").get<std::string>().substr(0, 10), "DEF run m(");
+    const auto program = domain->parse(j.at("tokens").get<std::vector<std::string>>());
+    ASSERT_EQ(j.at("io").size(), 6u);
+    for (const auto& pair : j.at("io")) {
+      for (const char* key : {"rows", "cols", "hero", "blocked", "markers", "crashed"}) {
+        EXPECT_TRUE(pair.at("input").contains(key)) << key;
+      }
+      const ExecResult e = program->execute(domain->value_from_json(pair.at("input")));
+      ASSERT_TRUE(e.ok());
+      EXPECT_EQ(nlohmann::json(domain->value_to_json(e.output)), pair.at("output"));
+    }
+  }
+  const Result pretty = run("sample --domain karel --count 1 --rows 4 --cols 5 --pretty");
+  EXPECT_EQ(pretty.exit_code, 0);
+  EXPECT_NE(pretty.out.find("held-out"), std::string::npos);
+}
+
 TEST(LasynthDataSample, SameSeedSameLines) {
   const Result a = run("sample --count 30 --seed 9");
   const Result b = run("sample --count 30 --seed 9");
