@@ -1,0 +1,243 @@
+// lasynth-datagen: generate a sharded HDF5 dataset (format in src/data/format.h).
+//
+//   lasynth-datagen --domain c --train 100000 --val 1000 --test 1000 --shards 8 --seed 1 \
+//       --out data/c --threads 2
+//
+// The same seed gives byte-identical shards whether the work runs on threads of one process,
+// on the ranks of `mpirun -np P lasynth-datagen ...` (each rank writes its own shards, rank 0 the
+// manifest), or as SLURM array tasks (`--shard-range A:B`, or SLURM_ARRAY_TASK_ID/COUNT), which
+// leave the manifest to `lasynth-data finalize DIR`. An interrupted run resumes: finished shards
+// are kept and skipped.
+#include <fmt/format.h>
+#include <mpi.h>
+
+#include <CLI/CLI.hpp>
+#include <atomic>
+#include <cstdlib>
+#include <iostream>
+#include <mutex>
+#include <thread>
+
+#include "core/error.h"
+#include "data/generate.h"
+#include "domain_flags.h"
+#include "lang/domains.h"
+#include "progress.h"
+
+namespace lasynth {
+namespace {
+
+struct Args {
+  DomainFlags domain;
+  data::GenerateOptions gen;
+  std::string out;
+  int threads = 1;
+  std::string shard_range;
+  bool force = false;
+  bool quiet = false;
+};
+
+// Open MPI, PMIx and PMI launchers set one of these in every process they start.
+bool launched_by_mpi() {
+  for (const char* v : {"OMPI_COMM_WORLD_SIZE", "PMIX_RANK", "PMI_RANK"}) {
+    if (std::getenv(v)) return true;
+  }
+  return false;
+}
+
+int env_int(const char* name, int fallback) {
+  const char* v = std::getenv(name);
+  return v ? std::atoi(v) : fallback;
+}
+
+// Which of `n` units this process makes: [begin, end) with a stride.
+struct Share {
+  size_t begin = 0, end = 0, stride = 1;
+  bool whole = true;  // every unit: this process also writes the manifest
+  std::string how = "all shards";
+};
+
+Share my_share(const Args& args, size_t n, int rank, int ranks) {
+  Share s;
+  s.end = n;
+  if (!args.shard_range.empty()) {
+    const auto colon = args.shard_range.find(':');
+    long a = -1, b = -1;
+    try {
+      if (colon != std::string::npos) {
+        a = std::stol(args.shard_range.substr(0, colon));
+        b = std::stol(args.shard_range.substr(colon + 1));
+      }
+    } catch (const std::exception&) {
+    }
+    if (a < 0 || b <= a || static_cast<size_t>(b) > n) {
+      throw ConfigError(
+          fmt::format("--shard-range '{}' must be A:B with 0 <= A < B <= {} (the "
+                      "dataset has {} shards, test and val first)",
+                      args.shard_range, n, n));
+    }
+    s.begin = static_cast<size_t>(a);
+    s.end = static_cast<size_t>(b);
+    s.whole = s.begin == 0 && s.end == n;
+    s.how = fmt::format("shards {}..{} of {}", a, b - 1, n);
+    return s;
+  }
+  if (ranks > 1) {
+    s.begin = static_cast<size_t>(rank);
+    s.stride = static_cast<size_t>(ranks);
+    s.whole = false;
+    s.how = fmt::format("rank {} of {}: every {}th shard", rank, ranks, ranks);
+    return s;
+  }
+  if (std::getenv("SLURM_ARRAY_TASK_ID")) {
+    const int count = env_int("SLURM_ARRAY_TASK_COUNT", 1);
+    const int task = env_int("SLURM_ARRAY_TASK_ID", 0) - env_int("SLURM_ARRAY_TASK_MIN", 0);
+    if (count > 1) {
+      if (task < 0 || task >= count) {
+        throw ConfigError(fmt::format("SLURM array task {} is outside 0..{}", task, count - 1));
+      }
+      s.begin = static_cast<size_t>(task);
+      s.stride = static_cast<size_t>(count);
+      s.whole = false;
+      s.how = fmt::format("SLURM array task {} of {}", task, count);
+    }
+  }
+  return s;
+}
+
+int run(Args& args, int rank, int ranks) {
+  args.gen.domain = args.domain.domain();
+  args.gen.domain_options = args.domain.options();
+  const auto domain = make_domain(args.gen.domain, args.gen.domain_options);
+  const std::vector<data::WorkUnit> units = data::plan_units(args.gen);
+  const Share share = my_share(args, units.size(), rank, ranks);
+  if (args.force && !share.whole && ranks == 1) {
+    throw ConfigError(
+        "--force with a share of the shards would delete the other tasks' shards; "
+        "clear the directory once before starting the tasks instead");
+  }
+  if (rank == 0) data::start_generation(args.out, args.gen, args.force);
+  if (ranks > 1) MPI_Barrier(MPI_COMM_WORLD);
+  if (rank != 0) data::start_generation(args.out, args.gen, false);  // checks the settings
+
+  std::vector<const data::WorkUnit*> todo;
+  size_t kept = 0, mine = 0;
+  int64_t examples = 0;
+  for (size_t i = share.begin; i < share.end; i += share.stride) {
+    ++mine;
+    if (data::unit_done(*domain, args.gen, units[i], args.out)) {
+      ++kept;
+      continue;
+    }
+    todo.push_back(&units[i]);
+    examples += units[i].examples;
+  }
+  if (!args.quiet) {
+    std::cerr << fmt::format("lasynth-datagen: {} -> {} ({}; {} shards{}), {} thread(s)\n",
+                             domain->name(), args.out, share.how, mine,
+                             kept ? fmt::format(", {} already done", kept) : "", args.threads);
+  }
+
+  Progress progress(ranks > 1 ? fmt::format("rank {}", rank) : "generating", examples,
+                    args.quiet || (ranks > 1 && rank != 0));
+  std::atomic<size_t> next{0};
+  std::mutex mu;
+  std::exception_ptr error;
+  auto worker = [&] {
+    while (true) {
+      const size_t i = next++;
+      if (i >= todo.size()) return;
+      try {
+        data::generate_unit(*domain, args.gen, *todo[i], args.out, progress.counter());
+      } catch (...) {
+        std::lock_guard<std::mutex> lock(mu);
+        if (!error) error = std::current_exception();
+        next = todo.size();
+      }
+    }
+  };
+  std::vector<std::thread> pool;
+  for (int t = 0; t < args.threads; ++t) pool.emplace_back(worker);
+  for (auto& t : pool) t.join();
+  progress.stop();
+
+  int failed = error ? 1 : 0;
+  if (ranks > 1) MPI_Allreduce(MPI_IN_PLACE, &failed, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
+  if (error) std::rethrow_exception(error);
+  if (failed) throw Error(fmt::format("rank {}: another rank failed; no manifest written", rank));
+
+  if (share.whole || (ranks > 1 && rank == 0)) {
+    const data::Manifest m = data::finalize(*domain, args.gen, args.out);
+    if (!args.quiet) {
+      std::string splits;
+      for (const auto& s : m.splits) {
+        splits += fmt::format("{}{} {} ({} shards)", splits.empty() ? "" : ", ", s.name,
+                              s.examples(), s.shards.size());
+      }
+      std::cerr << fmt::format("lasynth-datagen: wrote {}/manifest.json: {}\n", args.out, splits);
+    }
+  } else if (!args.quiet && ranks == 1) {
+    std::cerr << fmt::format(
+        "lasynth-datagen: done with {}; when every task is done, run "
+        "`lasynth-data finalize {}`\n",
+        share.how, args.out);
+  }
+  return 0;
+}
+
+}  // namespace
+}  // namespace lasynth
+
+int main(int argc, char** argv) {
+  lasynth::Args args;
+  CLI::App app{
+      "lasynth-datagen: generate a sharded HDF5 dataset of programs and their "
+      "input/output examples"};
+  args.domain.add_to(&app);
+  app.add_option("--train", args.gen.train, "training examples")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
+  app.add_option("--val", args.gen.val, "validation examples")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
+  app.add_option("--test", args.gen.test, "test examples")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
+  app.add_option("--shards", args.gen.shards, "training shards")
+      ->check(CLI::Range(1, 99999))
+      ->capture_default_str();
+  app.add_option("--eval-shards", args.gen.eval_shards, "shards of val and of test each")
+      ->check(CLI::Range(1, 99999))
+      ->capture_default_str();
+  app.add_option("--seed", args.gen.seed, "random seed: same seed, byte-identical shards")
+      ->capture_default_str();
+  app.add_option("--out", args.out, "dataset directory")->required();
+  app.add_option("--threads", args.threads, "generator threads in this process")
+      ->check(CLI::Range(1, 256))
+      ->capture_default_str();
+  app.add_option("--shard-range", args.shard_range,
+                 "make only shards A..B-1 of the dataset's list (test, val, then train), e.g. "
+                 "for a SLURM array task; then run `lasynth-data finalize DIR`");
+  app.add_flag("--force", args.force, "replace what DIR holds");
+  app.add_flag("--quiet", args.quiet, "no progress output");
+  CLI11_PARSE(app, argc, argv);
+
+  const bool mpi = lasynth::launched_by_mpi();
+  int rank = 0, ranks = 1;
+  if (mpi) {
+    MPI_Init(&argc, &argv);
+    MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+    MPI_Comm_size(MPI_COMM_WORLD, &ranks);
+  }
+  int rc = 0;
+  try {
+    rc = lasynth::run(args, rank, ranks);
+  } catch (const std::exception& e) {
+    std::cerr << "lasynth-datagen: error" << (ranks > 1 ? fmt::format(" (rank {})", rank) : "")
+              << ": " << e.what() << '\n';
+    rc = 1;
+    if (mpi && ranks > 1) MPI_Abort(MPI_COMM_WORLD, 1);
+  }
+  if (mpi) MPI_Finalize();
+  return rc;
+}

@@ -1,0 +1,96 @@
+#include "data/dataset.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+#include "core/error.h"
+#include "core/sha256.h"
+
+namespace lasynth {
+namespace data {
+
+struct Dataset::OpenSplit {
+  const SplitEntry* entry = nullptr;
+  std::vector<int64_t> starts;  // first global index of each shard, then the total
+  std::vector<std::unique_ptr<ShardReader>> readers;
+};
+
+Dataset::Dataset(const std::string& dir, bool verify_checksums)
+    : dir_(dir), verify_(verify_checksums), manifest_(read_manifest(dir)) {}
+
+Dataset::~Dataset() = default;
+
+int64_t Dataset::size(const std::string& split) const {
+  const SplitEntry* s = manifest_.split(split);
+  return s ? s->examples() : 0;
+}
+
+Dataset::OpenSplit& Dataset::open_split(const std::string& split) {
+  for (auto& o : open_) {
+    if (o->entry->name == split) return *o;
+  }
+  const SplitEntry* entry = manifest_.split(split);
+  if (!entry) {
+    throw ConfigError(fmt::format("{}: the dataset has no '{}' split", dir_, split));
+  }
+  auto o = std::make_unique<OpenSplit>();
+  o->entry = entry;
+  int64_t total = 0;
+  for (const ShardEntry& s : entry->shards) {
+    o->starts.push_back(total);
+    total += s.examples;
+  }
+  o->starts.push_back(total);
+  o->readers.resize(entry->shards.size());
+  open_.push_back(std::move(o));
+  return *open_.back();
+}
+
+ShardReader& Dataset::shard(const std::string& split, size_t index) {
+  OpenSplit& o = open_split(split);
+  if (index >= o.readers.size()) {
+    throw ConfigError(fmt::format("{}: split '{}' has {} shards, not {}", dir_, split,
+                                  o.readers.size(), index + 1));
+  }
+  if (!o.readers[index]) {
+    const ShardEntry& e = o.entry->shards[index];
+    const std::string path = dir_ + "/" + e.file;
+    if (verify_) {
+      const std::string sum = sha256_file(path);
+      if (sum != e.sha256) {
+        throw IoError(
+            fmt::format("{}: checksum {} does not match the manifest's {}; the file "
+                        "is corrupted or was replaced",
+                        path, sum.substr(0, 12), e.sha256.substr(0, 12)));
+      }
+    }
+    auto reader = std::make_unique<ShardReader>(path);
+    const ShardInfo& info = reader->info();
+    if (info.domain != manifest_.domain || info.split != split || info.num_examples != e.examples ||
+        info.vocab_hash != manifest_.vocab_hash || info.settings_hash != manifest_.settings_hash) {
+      throw IoError(
+          fmt::format("{}: a shard of another dataset (domain {}, split {}, {} "
+                      "examples, settings {}) where the manifest expects domain {}, "
+                      "split {}, {} examples, settings {}",
+                      path, info.domain, info.split, info.num_examples, info.settings_hash,
+                      manifest_.domain, split, e.examples, manifest_.settings_hash));
+    }
+    o.readers[index] = std::move(reader);
+  }
+  return *o.readers[index];
+}
+
+StoredExample Dataset::get(const std::string& split, int64_t index) {
+  OpenSplit& o = open_split(split);
+  if (index < 0 || index >= o.starts.back()) {
+    throw ConfigError(fmt::format("{}: split '{}' has {} examples; index {} is outside", dir_,
+                                  split, o.starts.back(), index));
+  }
+  const auto it = std::upper_bound(o.starts.begin(), o.starts.end(), index);
+  const size_t k = static_cast<size_t>(it - o.starts.begin()) - 1;
+  return shard(split, k).read(index - o.starts[k]);
+}
+
+}  // namespace data
+}  // namespace lasynth

@@ -1,0 +1,268 @@
+#include "data/generate.h"
+
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <set>
+
+#include "core/error.h"
+#include "core/hash.h"
+#include "core/rng.h"
+#include "core/sha256.h"
+#include "data/format.h"
+#include "data/shard.h"
+
+namespace lasynth {
+namespace data {
+namespace {
+
+constexpr int kClasses = 64;
+
+uint64_t split_id(const std::string& split) {
+  for (uint64_t i = 0; i < 3; ++i) {
+    if (split == kSplits[i]) return i;
+  }
+  return 99;
+}
+
+ShardInfo info_for(const Domain& domain, const GenerateOptions& options, const WorkUnit& unit) {
+  ShardInfo info;
+  info.domain = domain.name();
+  info.split = unit.split;
+  info.shard_index = unit.shard;
+  info.num_shards = unit.num_shards;
+  info.num_examples = unit.examples;
+  info.io_pairs = domain.io_pairs();
+  info.num_spec = domain.num_spec();
+  int64_t v = 1;
+  for (int64_t d : domain.value_shape()) v *= d;
+  info.value_size = static_cast<int>(v);
+  info.vocab_hash = domain.vocabulary().hash_hex();
+  info.settings_hash = settings_hash(options, domain);
+  return info;
+}
+
+}  // namespace
+
+std::string WorkUnit::file() const { return shard_file_name(split, shard, num_shards); }
+
+std::vector<WorkUnit> plan_units(const GenerateOptions& o) {
+  if (o.train < 0 || o.val < 0 || o.test < 0) {
+    throw ConfigError("example counts must not be negative");
+  }
+  if (o.shards < 1 || o.eval_shards < 1 || o.shards > 99999 || o.eval_shards > 99999) {
+    throw ConfigError(fmt::format("--shards ({}) and --eval-shards ({}) must be in [1, 99999]",
+                                  o.shards, o.eval_shards));
+  }
+  std::vector<WorkUnit> units;
+  auto add = [&](const char* split, int64_t total, int shards) {
+    if (total == 0) return;
+    if (shards > total) {
+      throw ConfigError(fmt::format("{} examples cannot fill {} {} shards; use fewer shards", total,
+                                    shards, split));
+    }
+    for (int k = 0; k < shards; ++k) {
+      units.push_back({split, k, shards, total / shards + (k < total % shards ? 1 : 0)});
+    }
+  };
+  add("test", o.test, o.eval_shards);
+  add("val", o.val, o.eval_shards);
+  add("train", o.train, o.shards);
+  if (units.empty()) throw ConfigError("nothing to generate: every split has 0 examples");
+  return units;
+}
+
+std::string settings_hash(const GenerateOptions& o, const Domain& domain) {
+  const std::string text =
+      fmt::format("v{}|{}|{}|{}|{}|{}|{}|{}|{}|{}", kFormatVersion, domain.name(),
+                  nlohmann::json(domain.options()).dump(), domain.vocabulary().hash_hex(), o.train,
+                  o.val, o.test, o.shards, o.eval_shards, o.seed);
+  return hex64(fnv1a64(text));
+}
+
+int program_class(const std::vector<std::string>& tokens) {
+  uint64_t h = fnv1a64("lasynth-program-class");
+  for (const std::string& t : tokens) {
+    h = fnv1a64(t, h);
+    h = fnv1a64(std::string_view("\x1f", 1), h);
+  }
+  return static_cast<int>(h % kClasses);
+}
+
+bool class_fits_split(int c, const std::string& split) {
+  if (split == "test") return c == 0;
+  if (split == "val") return c == 1;
+  return c >= 2;
+}
+
+ShardEntry generate_unit(const Domain& domain, const GenerateOptions& options, const WorkUnit& unit,
+                         const std::string& dir, std::atomic<int64_t>* progress) {
+  const uint64_t seed =
+      Rng::derive(options.seed, {split_id(unit.split), static_cast<uint64_t>(unit.shard)})
+          .next_u64();
+  const auto sampler = domain.make_sampler(seed);
+  const Vocabulary& vocab = domain.vocabulary();
+  std::vector<StoredExample> examples;
+  examples.reserve(static_cast<size_t>(unit.examples));
+  while (static_cast<int64_t>(examples.size()) < unit.examples) {
+    Example ex = sampler->next();
+    if (!class_fits_split(program_class(ex.tokens), unit.split)) continue;
+    examples.push_back({vocab.encode(ex.tokens), std::move(ex.io)});
+    if (progress) ++*progress;
+  }
+  const std::string path = dir + "/" + unit.file();
+  write_shard(path, info_for(domain, options, unit), examples);
+  return {unit.file(), unit.examples, sha256_file(path)};
+}
+
+bool unit_done(const Domain& domain, const GenerateOptions& options, const WorkUnit& unit,
+               const std::string& dir) {
+  const std::string path = dir + "/" + unit.file();
+  if (!std::filesystem::exists(path)) return false;
+  try {
+    ShardReader reader(path);
+    const ShardInfo want = info_for(domain, options, unit);
+    const ShardInfo& got = reader.info();
+    return got.settings_hash == want.settings_hash && got.num_examples == want.num_examples &&
+           got.split == want.split && got.shard_index == want.shard_index &&
+           got.num_shards == want.num_shards && got.vocab_hash == want.vocab_hash;
+  } catch (const IoError&) {
+    return false;  // damaged or foreign: generated again
+  }
+}
+
+nlohmann::ordered_json options_to_json(const GenerateOptions& o) {
+  nlohmann::ordered_json j;
+  j["tool"] = "lasynth-datagen";
+  j["seed"] = o.seed;
+  j["train"] = o.train;
+  j["val"] = o.val;
+  j["test"] = o.test;
+  j["shards"] = o.shards;
+  j["eval_shards"] = o.eval_shards;
+  j["split_rule"] = "program class = fnv1a64(tokens) % 64: test 0, val 1, train 2..63";
+  return j;
+}
+
+namespace {
+
+constexpr const char* kPlanName = "generation.json";
+
+nlohmann::ordered_json plan_json(const GenerateOptions& o) {
+  nlohmann::ordered_json j;
+  j["domain"] = o.domain;
+  j["domain_options"] = o.domain_options;
+  j["generator"] = options_to_json(o);
+  return j;
+}
+
+GenerateOptions options_from_json(const nlohmann::json& j) {
+  GenerateOptions o;
+  o.seed = j.at("seed").get<uint64_t>();
+  o.train = j.at("train").get<int64_t>();
+  o.val = j.at("val").get<int64_t>();
+  o.test = j.at("test").get<int64_t>();
+  o.shards = j.at("shards").get<int>();
+  o.eval_shards = j.at("eval_shards").get<int>();
+  return o;
+}
+
+}  // namespace
+
+void start_generation(const std::string& dir, const GenerateOptions& options, bool force) {
+  namespace fs = std::filesystem;
+  const fs::path plan = fs::path(dir) / kPlanName;
+  const std::string text = plan_json(options).dump(2) + "\n";
+  if (fs::exists(plan)) {
+    std::ifstream in(plan);
+    const std::string old((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    if (old == text) return;
+    if (!force) {
+      throw ConfigError(
+          fmt::format("{} was generated with other settings (see {}); pass --force "
+                      "to replace it, or choose another --out",
+                      dir, plan.string()));
+    }
+  } else if (fs::exists(dir) && !fs::is_empty(dir) && !force) {
+    throw ConfigError(
+        fmt::format("{} exists and is not a lasynth dataset being generated; pass "
+                    "--force to replace its contents, or choose another --out",
+                    dir));
+  }
+  if (force && fs::exists(dir)) {
+    for (const char* split : kSplits) fs::remove_all(fs::path(dir) / split);
+    fs::remove(fs::path(dir) / kManifestName);
+    fs::remove(plan);
+  }
+  fs::create_directories(dir);
+  const std::string tmp = fmt::format("{}.partial-{}", plan.string(), getpid());
+  std::ofstream(tmp) << text;
+  if (std::rename(tmp.c_str(), plan.c_str()) != 0) {
+    throw IoError(fmt::format("{}: cannot write the generation settings", plan.string()));
+  }
+}
+
+GenerateOptions read_generation(const std::string& dir) {
+  const std::string path = dir + "/" + kPlanName;
+  std::ifstream in(path);
+  if (!in) {
+    throw IoError(
+        fmt::format("{}: missing; {} was not made by lasynth-datagen (or not started)", path, dir));
+  }
+  try {
+    const nlohmann::json j = nlohmann::json::parse(in);
+    GenerateOptions o = options_from_json(j.at("generator"));
+    o.domain = j.at("domain").get<std::string>();
+    o.domain_options = j.at("domain_options").get<DomainOptions>();
+    return o;
+  } catch (const nlohmann::json::exception& e) {
+    throw IoError(fmt::format("{}: malformed ({})", path, e.what()));
+  }
+}
+
+Manifest finalize(const Domain& domain, const GenerateOptions& options, const std::string& dir) {
+  Manifest m;
+  m.domain = domain.name();
+  m.domain_options = domain.options();
+  m.vocab_version = domain.vocabulary().version();
+  m.vocab_hash = domain.vocabulary().hash_hex();
+  m.vocab_tokens = domain.vocabulary().tokens();
+  m.settings_hash = settings_hash(options, domain);
+  m.generator = options_to_json(options);
+  std::vector<std::string> missing;
+  for (const WorkUnit& unit : plan_units(options)) {
+    if (!unit_done(domain, options, unit, dir)) {
+      missing.push_back(unit.file());
+      continue;
+    }
+    SplitEntry* split = nullptr;
+    for (SplitEntry& s : m.splits) {
+      if (s.name == unit.split) split = &s;
+    }
+    if (!split) {
+      m.splits.push_back({unit.split, {}});
+      split = &m.splits.back();
+    }
+    split->shards.push_back({unit.file(), unit.examples, sha256_file(dir + "/" + unit.file())});
+  }
+  if (!missing.empty()) {
+    std::string list;
+    for (size_t i = 0; i < missing.size() && i < 5; ++i) list += " " + missing[i];
+    throw IoError(
+        fmt::format("{}: {} shard(s) missing or unfinished:{}{}; run the generator "
+                    "again with the same settings to make them",
+                    dir, missing.size(), list, missing.size() > 5 ? " ..." : ""));
+  }
+  std::sort(m.splits.begin(), m.splits.end(), [](const SplitEntry& a, const SplitEntry& b) {
+    return split_id(a.name) < split_id(b.name);
+  });
+  write_manifest(dir, m);
+  return m;
+}
+
+}  // namespace data
+}  // namespace lasynth

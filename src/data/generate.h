@@ -1,0 +1,83 @@
+// Dataset generation, cut into independent units (one shard each) so that threads, MPI ranks and
+// SLURM array tasks can share the work and still produce byte-identical shards: a unit's examples
+// depend only on (seed, split, shard index), never on who generates it.
+//
+// Splits never share a program: a program's canonical form hashes into one of 64 classes; test
+// takes class 0, val class 1, train the rest. Within a shard programs are unique; across shards of
+// one split a repeat is possible (counted by `lasynth-data stats`).
+#ifndef LASYNTH_DATA_GENERATE_H_
+#define LASYNTH_DATA_GENERATE_H_
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "data/manifest.h"
+#include "lang/domain.h"
+
+namespace lasynth {
+namespace data {
+
+struct GenerateOptions {
+  std::string domain = "c";
+  DomainOptions domain_options;  // only the limits given; defaults fill the rest
+  int64_t train = 1000;
+  int64_t val = 100;
+  int64_t test = 100;
+  int shards = 4;       // train shards
+  int eval_shards = 1;  // val and test shards each
+  uint64_t seed = 1;
+};
+
+// One shard to generate.
+struct WorkUnit {
+  std::string split;
+  int shard = 0;
+  int num_shards = 1;
+  int64_t examples = 0;
+  std::string file() const;  // relative path in the dataset
+};
+
+// Every unit of a dataset, in a fixed order: test, val, then train shards. Splits with 0 examples
+// have none. Throws ConfigError for counts or shard numbers that make no sense.
+std::vector<WorkUnit> plan_units(const GenerateOptions& options);
+
+// Identifies everything that decides the shards' contents (domain and all its limits, counts,
+// shards, seed, formats); written into every shard and the manifest.
+std::string settings_hash(const GenerateOptions& options, const Domain& domain);
+
+// The class (0..63) of a program given by its tokens: 0 test, 1 val, 2..63 train.
+int program_class(const std::vector<std::string>& tokens);
+bool class_fits_split(int program_class, const std::string& split);
+
+// Generates `unit` and writes DIR/unit.file() atomically. `progress` (may be null) is increased
+// by one per example. Returns the manifest entry (sha256 included).
+ShardEntry generate_unit(const Domain& domain, const GenerateOptions& options, const WorkUnit& unit,
+                         const std::string& dir, std::atomic<int64_t>* progress);
+
+// True when DIR/unit.file() exists and is a finished shard of these settings (its attributes
+// match); such a shard is skipped when a run resumes.
+bool unit_done(const Domain& domain, const GenerateOptions& options, const WorkUnit& unit,
+               const std::string& dir);
+
+// Builds the manifest from the shard files in DIR (checking each is present and finished with
+// these settings, and hashing it) and writes it. Throws IoError naming every missing shard.
+Manifest finalize(const Domain& domain, const GenerateOptions& options, const std::string& dir);
+
+// The generator's settings as stored in the manifest.
+nlohmann::ordered_json options_to_json(const GenerateOptions& options);
+
+// DIR/generation.json records the settings of a run before any shard is written, so that every
+// worker (thread, rank, array task) and `lasynth-data finalize` agree on them. Writing it when it
+// exists with other settings throws ConfigError (say --force, or use another directory);
+// with `force` the directory's old shards and manifest are removed first.
+void start_generation(const std::string& dir, const GenerateOptions& options, bool force);
+// Throws IoError when DIR has no generation.json.
+GenerateOptions read_generation(const std::string& dir);
+
+}  // namespace data
+}  // namespace lasynth
+
+#endif  // LASYNTH_DATA_GENERATE_H_
