@@ -6,10 +6,12 @@
 
 namespace lasynth {
 
-void DomainFlags::add_to(CLI::App* app) {
-  app->add_option("--domain", domain_, "program domain")
-      ->check(CLI::IsMember(domain_names()))
-      ->capture_default_str();
+void DomainFlags::add_to(CLI::App* app, bool with_domain) {
+  if (with_domain) {
+    app->add_option("--domain", domain_, "program domain")
+        ->check(CLI::IsMember(domain_names()))
+        ->capture_default_str();
+  }
   // A limit several domains share gets one flag; its help names each domain's default.
   struct Entry {
     std::vector<std::string> helps, defaults;

@@ -13,8 +13,8 @@ namespace lasynth {
 
 class DomainFlags {
  public:
-  // Adds --domain and one flag per limit of any domain to `app`.
-  void add_to(CLI::App* app);
+  // Adds --domain (unless the command fixes the domain) and one flag per limit of any domain.
+  void add_to(CLI::App* app, bool with_domain = true);
 
   const std::string& domain() const { return domain_; }
 

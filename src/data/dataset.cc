@@ -10,6 +10,18 @@
 namespace lasynth {
 namespace data {
 
+Example to_example(const Domain& domain, const StoredExample& stored) {
+  Example ex;
+  ex.tokens = domain.vocabulary().decode(stored.tokens);
+  ex.source = domain.parse(ex.tokens)->source();
+  ex.io = stored.io;
+  return ex;
+}
+
+StoredExample to_stored(const Domain& domain, const Example& example) {
+  return {domain.vocabulary().encode(example.tokens), example.io};
+}
+
 struct Dataset::OpenSplit {
   const SplitEntry* entry = nullptr;
   std::vector<int64_t> starts;  // first global index of each shard, then the total

@@ -14,6 +14,10 @@
 namespace lasynth {
 namespace data {
 
+// A stored example as the domain shows it (token strings, source text), and back.
+Example to_example(const Domain& domain, const StoredExample& stored);
+StoredExample to_stored(const Domain& domain, const Example& example);
+
 // Not thread-safe (HDF5 is serial): one Dataset per reading thread.
 class Dataset {
  public:

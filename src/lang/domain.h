@@ -60,6 +60,8 @@ class Program {
   virtual std::string source() const = 0;
   // Runs the program on `input`. REQUIRES: input.size() == the domain's value size.
   virtual ExecResult execute(const Value& input) const = 0;
+  // How deeply control statements (branches, loops) nest: 0 for straight-line code.
+  virtual int depth() const = 0;
 };
 
 // Draws accepted examples one after another. Not thread-safe: one sampler per worker. Programs it

@@ -5,6 +5,8 @@
 
 #include "core/error.h"
 #include "lang/c/c_domain.h"
+#include "lang/c/original_format.h"
+#include "lang/karel/benchmark_format.h"
 #include "lang/karel/karel_domain.h"
 
 namespace lasynth {
@@ -30,6 +32,13 @@ std::unique_ptr<Domain> make_domain(const std::string& name, const DomainOptions
   if (name == "c") return std::make_unique<c::CDomain>(options);
   if (name == "karel") return std::make_unique<karel::KarelDomain>(options);
   throw unknown_domain(name);
+}
+
+std::vector<std::unique_ptr<ExternalFormat>> external_formats() {
+  std::vector<std::unique_ptr<ExternalFormat>> out;
+  out.push_back(std::make_unique<karel::BenchmarkFormat>());
+  out.push_back(std::make_unique<c::OriginalFormat>());
+  return out;
 }
 
 }  // namespace lasynth

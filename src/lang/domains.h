@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "lang/domain.h"
+#include "lang/external_format.h"
 
 namespace lasynth {
 
@@ -18,6 +19,9 @@ std::vector<DomainOptionSpec> domain_option_specs(const std::string& name);
 
 // Throws ConfigError for an unknown name, an unknown option or a value out of range.
 std::unique_ptr<Domain> make_domain(const std::string& name, const DomainOptions& options = {});
+
+// Every external data layout some domain imports and exports (see external_format.h).
+std::vector<std::unique_ptr<ExternalFormat>> external_formats();
 
 }  // namespace lasynth
 

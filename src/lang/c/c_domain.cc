@@ -20,6 +20,7 @@ class CProgram : public lasynth::Program {
 
   std::vector<std::string> tokens() const override { return vocabulary().decode(to_tokens(ast_)); }
   std::string source() const override { return to_source(ast_); }
+  int depth() const override { return nesting_depth(ast_); }
 
   ExecResult execute(const Value& input) const override {
     if (static_cast<int>(input.size()) != limits_.array_len) {

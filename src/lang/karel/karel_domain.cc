@@ -23,6 +23,7 @@ class KarelProgram : public lasynth::Program {
     for (const std::string& t : tokens()) out += (out.empty() ? "" : " ") + t;
     return out;
   }
+  int depth() const override { return nesting_depth(ast_.body); }
   ExecResult execute(const Value& input) const override {
     World w = domain_.world(input);
     ExecResult result;
