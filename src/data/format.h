@@ -8,8 +8,10 @@
 //     val/shard-00000-of-00001.h5
 //     test/shard-00000-of-00001.h5
 //
-// A shard holds N examples as flat, fixed-type arrays (no variable-length types), chunked (chunks
-// between 10 KiB and 1 MiB) and compressed (shuffle + deflate):
+// A shard holds N examples as flat, fixed-type arrays (no variable-length types), chunked (about
+// 64 KiB a chunk, always between 10 KiB and 1 MiB; the first dimension is extendible so that small
+// arrays get full chunks too) and compressed (shuffle + deflate), each chunk with a Fletcher-32
+// checksum:
 //
 //   /program/tokens   int32 [T]          every program's token ids, concatenated
 //   /program/offsets  int64 [N + 1]      program i is tokens[offsets[i] .. offsets[i+1])

@@ -96,24 +96,27 @@ std::string read_attr_str(hid_t loc, const char* name, const std::string& path) 
   return value;
 }
 
-// Creates a dataset of `dims` with chunks of `chunk` (no chunking when any dim is 0) and writes
-// `data`. Creation times are not recorded, so equal content gives byte-identical files.
+// Creates a dataset of `dims` with chunks of `chunk` and writes `data`. The first dimension is
+// extendible, so a chunk may be larger than a small dataset and stays within the format's
+// 10 KiB..1 MiB. Creation times are not recorded, so equal content gives byte-identical files.
 void write_dataset(hid_t file, const char* name, hid_t file_type, hid_t mem_type,
                    const std::vector<hsize_t>& dims, const std::vector<hsize_t>& chunk,
                    const void* data, const std::string& path) {
   Handle dcpl(H5Pcreate(H5P_DATASET_CREATE), H5Pclose);
   check(H5Pset_obj_track_times(dcpl.get(), 0), path, "turn off time tracking");
+  check(H5Pset_chunk(dcpl.get(), static_cast<int>(chunk.size()), chunk.data()), path, "set chunks");
+  check(H5Pset_shuffle(dcpl.get()), path, "set the shuffle filter");
+  check(H5Pset_deflate(dcpl.get(), 4), path, "set compression");
+  // A checksum per chunk: damaged data fails to read instead of decoding to wrong numbers.
+  check(H5Pset_fletcher32(dcpl.get()), path, "set chunk checksums");
   bool empty = false;
   for (hsize_t d : dims) empty = empty || d == 0;
-  if (!empty) {
-    check(H5Pset_chunk(dcpl.get(), static_cast<int>(chunk.size()), chunk.data()), path,
-          "set chunks");
-    check(H5Pset_shuffle(dcpl.get()), path, "set the shuffle filter");
-    check(H5Pset_deflate(dcpl.get(), 4), path, "set compression");
-  }
-  Handle space(checked(H5Screate_simple(static_cast<int>(dims.size()), dims.data(), nullptr), path,
-                       "create a dataspace"),
-               H5Sclose);
+  std::vector<hsize_t> max_dims = dims;
+  max_dims[0] = H5S_UNLIMITED;
+  Handle space(
+      checked(H5Screate_simple(static_cast<int>(dims.size()), dims.data(), max_dims.data()), path,
+              "create a dataspace"),
+      H5Sclose);
   Handle ds(
       checked(H5Dcreate2(file, name, file_type, space.get(), H5P_DEFAULT, dcpl.get(), H5P_DEFAULT),
               path, "create a dataset"),
@@ -124,11 +127,9 @@ void write_dataset(hid_t file, const char* name, hid_t file_type, hid_t mem_type
   }
 }
 
-// Rows per chunk for rows of `row_bytes`: about 64 KiB per chunk, within [10 KiB, 1 MiB] when
-// there are enough rows.
-hsize_t chunk_rows(hsize_t rows, size_t row_bytes) {
-  const hsize_t want = std::max<hsize_t>(1, (64 << 10) / std::max<size_t>(1, row_bytes));
-  return std::max<hsize_t>(1, std::min(rows, want));
+// Rows per chunk for rows of `row_bytes`: about 64 KiB per chunk.
+hsize_t chunk_rows(size_t row_bytes) {
+  return std::max<hsize_t>(1, (64 << 10) / std::max<size_t>(1, row_bytes));
 }
 
 std::vector<hsize_t> dims_of(hid_t ds) {
@@ -217,10 +218,10 @@ void write_shard(const std::string& path, ShardInfo info,
     }
     const hsize_t t = tokens.size();
     write_dataset(file.get(), kTokensPath, H5T_STD_I32LE, H5T_NATIVE_INT32, {t},
-                  {std::max<hsize_t>(1, std::min<hsize_t>(t, 16384))}, tokens.data(), tmp);
+                  {chunk_rows(sizeof(int32_t))}, tokens.data(), tmp);
     write_dataset(file.get(), kOffsetsPath, H5T_STD_I64LE, H5T_NATIVE_INT64, {n + 1},
-                  {std::min<hsize_t>(n + 1, 8192)}, offsets.data(), tmp);
-    const hsize_t rows = chunk_rows(n, k * v * sizeof(int32_t));
+                  {chunk_rows(sizeof(int64_t))}, offsets.data(), tmp);
+    const hsize_t rows = chunk_rows(k * v * sizeof(int32_t));
     write_dataset(file.get(), kInputsPath, H5T_STD_I32LE, H5T_NATIVE_INT32, {n, k, v}, {rows, k, v},
                   inputs.data(), tmp);
     write_dataset(file.get(), kOutputsPath, H5T_STD_I32LE, H5T_NATIVE_INT32, {n, k, v},

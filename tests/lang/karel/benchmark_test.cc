@@ -20,7 +20,7 @@ TEST(KarelBenchmark, ReadsTheHandWrittenSample) {
   EXPECT_EQ(tasks[0].guid, "hand-1");
   EXPECT_EQ(tasks[0].tokens.size(), 7u);
   ASSERT_EQ(tasks[0].io.size(), 2u);
-  ASSERT_EQ(tasks[1].io.size(), 1u);  // grids given as strings holding JSON
+  ASSERT_EQ(tasks[1].io.size(), 2u);  // grids given as strings holding JSON, then objects
   // Our interpreter reproduces every hand-checked output grid.
   for (const auto& task : tasks) {
     const auto program = domain.parse(task.tokens);

@@ -1,0 +1,19 @@
+#include <stdio.h>
+
+int * func_1(int a[])
+{
+    int l_0 = 2;
+    a[0] += l_0;
+    a[3] = a[1] * 2;
+    return a;
+}
+
+int main(void)
+{
+    int a0[5] = {1, 0, -2, 3, 4};
+    int a1[5] = {2, -1, 0, 1, -4};
+    int a2[5] = {0, 0, 0, 0, 0};
+    int a3[5] = {4, 4, 4, 4, 4};
+    int a4[5] = {-3, 2, 1, 0, -1};
+    return 0;
+}
