@@ -1,0 +1,218 @@
+// lasynth-datagen and the lasynth-data dataset commands, run as a user runs them.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <map>
+#include <nlohmann/json.hpp>
+
+#include "run_tool.h"
+#include "test_files.h"
+#include "tree_files.h"
+
+namespace lasynth {
+namespace {
+
+namespace fs = std::filesystem;
+using testing::files;
+using testing::Result;
+using testing::run_command;
+using testing::ScratchDir;
+
+const std::string kGen = LASYNTH_DATAGEN_BIN;
+const std::string kData = LASYNTH_DATA_BIN;
+const std::string kSmall = " --train 3000 --val 120 --test 120 --shards 3 --eval-shards 2 --seed 5";
+
+Result gen(const std::string& args, const std::string& env = "") {
+  return run_command(env + " " + kGen + " " + args, true);
+}
+Result data(const std::string& args) { return run_command(kData + " " + args, true); }
+
+TEST(Datagen, SameBytesWithThreadsShardRangesAndSlurmArrays) {
+  ScratchDir dir;
+  const std::string one = dir.path("one"), two = dir.path("two"), ranges = dir.path("ranges"),
+                    array = dir.path("array");
+  ASSERT_EQ(gen("--out " + one + kSmall + " --threads 1").exit_code, 0);
+  ASSERT_EQ(gen("--out " + two + kSmall + " --threads 2").exit_code, 0);
+  // 7 shards: test 0-1, val 2-3, train 4-6.
+  for (const char* r : {"0:3", "3:4", "4:7"}) {
+    const Result part = gen("--out " + ranges + kSmall + " --shard-range " + r);
+    ASSERT_EQ(part.exit_code, 0) << part.out;
+    EXPECT_NE(part.out.find("lasynth-data finalize"), std::string::npos) << part.out;
+  }
+  EXPECT_FALSE(fs::exists(ranges + "/manifest.json"));
+  ASSERT_EQ(data("finalize " + ranges).exit_code, 0);
+  for (int task = 1; task <= 3; ++task) {
+    const std::string env = "SLURM_ARRAY_TASK_ID=" + std::to_string(task) +
+                            " SLURM_ARRAY_TASK_MIN=1 SLURM_ARRAY_TASK_COUNT=3";
+    ASSERT_EQ(gen("--out " + array + kSmall, env).exit_code, 0);
+  }
+  const Result fin = data("finalize " + array);
+  ASSERT_EQ(fin.exit_code, 0) << fin.out;
+  const auto want = files(one);
+  EXPECT_EQ(want.size(), 9u);  // 7 shards, the manifest, the settings
+  for (const std::string& other : {two, ranges, array}) EXPECT_TRUE(files(other) == want) << other;
+}
+
+TEST(Datagen, ResumesKeepingFinishedShards) {
+  ScratchDir dir;
+  const std::string out = dir.path("d");
+  ASSERT_EQ(gen("--out " + out + kSmall).exit_code, 0);
+  const auto want = files(out);
+  // An interrupted run: no manifest, one shard never written, one cut short, a leftover temp.
+  fs::remove(out + "/manifest.json");
+  fs::remove(out + "/train/shard-00001-of-00003.h5");
+  const std::string cut = out + "/train/shard-00002-of-00003.h5";
+  testing::write_file(cut, testing::read_file(cut).substr(0, 1000));
+  testing::write_file(out + "/train/shard-00000-of-00003.h5.partial-1-0", "junk");
+  const Result r = gen("--out " + out + kSmall);
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_NE(r.out.find("5 already done"), std::string::npos) << r.out;
+  fs::remove(out + "/train/shard-00000-of-00003.h5.partial-1-0");
+  EXPECT_TRUE(files(out) == want);
+}
+
+TEST(Datagen, RefusesOtherSettingsUnlessForced) {
+  ScratchDir dir;
+  const std::string out = dir.path("d");
+  ASSERT_EQ(gen("--out " + out + kSmall).exit_code, 0);
+  const auto before = files(out);
+  const Result other = gen("--out " + out +
+                           " --train 3000 --val 120 --test 120 --shards 3 "
+                           "--eval-shards 2 --seed 6");
+  EXPECT_NE(other.exit_code, 0);
+  EXPECT_NE(other.out.find("--force"), std::string::npos) << other.out;
+  EXPECT_EQ(testing::lines_of(other.out).size(), 1u) << other.out;
+  EXPECT_TRUE(files(out) == before);
+  const Result forced = gen("--out " + out +
+                            " --train 3000 --val 120 --test 120 --shards 3 "
+                            "--eval-shards 2 --seed 6 --force");
+  ASSERT_EQ(forced.exit_code, 0) << forced.out;
+  EXPECT_FALSE(files(out) == before);
+  fs::create_directories(dir.path("busy"));
+  testing::write_file(dir.path("busy/notes.txt"), "mine");
+  EXPECT_NE(gen("--out " + dir.path("busy") + kSmall).exit_code, 0);
+  EXPECT_EQ(testing::read_file(dir.path("busy/notes.txt")), "mine");
+  EXPECT_NE(gen("--out " + dir.path("x") + " --train 2 --shards 3").exit_code, 0);
+  EXPECT_NE(gen("--out " + dir.path("x") + kSmall + " --shard-range 5:2").exit_code, 0);
+}
+
+TEST(Datagen, DatasetCommandsAndVerify) {
+  ScratchDir dir;
+  const std::string out = dir.path("d");
+  const Result g = gen("--out " + out + kSmall);
+  ASSERT_EQ(g.exit_code, 0);
+  EXPECT_NE(g.out.find("generating:"), std::string::npos) << "plain progress lines when piped";
+  const Result inspect = data("inspect " + out);
+  ASSERT_EQ(inspect.exit_code, 0);
+  EXPECT_NE(inspect.out.find("| train  |       3000 |      3 |"), std::string::npos) << inspect.out;
+  const Result show = data("show " + out + " --split val --index 119");
+  ASSERT_EQ(show.exit_code, 0);
+  EXPECT_NE(show.out.find("int * func_1(int a[])"), std::string::npos);
+  EXPECT_NE(data("show " + out + " --split val --index 120").exit_code, 0);
+  const Result stats = data("stats " + out + " --split test");
+  ASSERT_EQ(stats.exit_code, 0);
+  EXPECT_NE(stats.out.find("nesting depth"), std::string::npos);
+  const Result exported = run_command(kData + " export " + out + " --split test");
+  ASSERT_EQ(exported.exit_code, 0);
+  const auto rows = testing::lines_of(exported.out);
+  ASSERT_EQ(rows.size(), 120u);
+  EXPECT_EQ(nlohmann::json::parse(rows[0]).at("io").size(), 10u);
+  const Result ok = data("verify " + out + " --quiet");
+  ASSERT_EQ(ok.exit_code, 0) << ok.out;
+  EXPECT_NE(ok.out.find("verify: OK: 3240 examples"), std::string::npos) << ok.out;
+
+  // One byte changed anywhere in a shard: the checksum names it.
+  const std::string shard = out + "/train/shard-00001-of-00003.h5";
+  std::string bytes = testing::read_file(shard);
+  bytes[bytes.size() / 2] ^= 1;
+  testing::write_file(shard, bytes);
+  const Result bad = data("verify " + out + " --quiet");
+  EXPECT_NE(bad.exit_code, 0);
+  EXPECT_NE(bad.out.find("shard-00001-of-00003.h5: sha256"), std::string::npos) << bad.out;
+  // A shard of another dataset put in its place.
+  ASSERT_EQ(gen("--out " + dir.path("other") +
+                " --train 3000 --val 120 --test 120 --shards 3 "
+                "--eval-shards 2 --seed 9")
+                .exit_code,
+            0);
+  fs::copy_file(dir.path("other") + "/train/shard-00001-of-00003.h5", shard,
+                fs::copy_options::overwrite_existing);
+  EXPECT_NE(data("verify " + out + " --quiet").exit_code, 0);
+  fs::remove(out + "/manifest.json");
+  const Result none = data("inspect " + out);
+  EXPECT_NE(none.exit_code, 0);
+  EXPECT_NE(none.out.find("lasynth-data finalize"), std::string::npos) << none.out;
+}
+
+TEST(Datagen, KarelThroughTheSameTools) {
+  ScratchDir dir;
+  const std::string out = dir.path("k");
+  const Result g =
+      gen("--domain karel --rows 8 --cols 8 --train 200 --val 20 --test 20 "
+          "--shards 2 --out " +
+          out);
+  ASSERT_EQ(g.exit_code, 0) << g.out;
+  const Result ok = data("verify " + out + " --quiet");
+  EXPECT_EQ(ok.exit_code, 0) << ok.out;
+  const Result show = data("show " + out + " --split test --index 3");
+  EXPECT_NE(show.out.find("DEF run m("), std::string::npos);
+}
+
+TEST(Import, OriginalLasynthFilesAndBack) {
+  ScratchDir dir;
+  const std::string out = dir.path("imported");
+  const Result r =
+      data("import-lasynth " + std::string(LASYNTH_TEST_DATA) + "/data/lasynth_original " + out);
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_NE(r.out.find("read 5 task(s), imported 2"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("no_out_file 1"), std::string::npos);
+  EXPECT_NE(r.out.find("output_differs 1"), std::string::npos);
+  EXPECT_NE(r.out.find("outside_grammar 1"), std::string::npos);
+  EXPECT_NE(r.out.find("code_1.c: token"), std::string::npos) << "the first reasons are printed";
+  EXPECT_EQ(data("verify " + out + " --quiet").exit_code, 0);
+  ASSERT_EQ(
+      data("export " + out + " --split train --format lasynth --out " + dir.path("back")).exit_code,
+      0);
+  ASSERT_EQ(data("import-lasynth " + dir.path("back") + " " + dir.path("again")).exit_code, 0);
+  EXPECT_EQ(run_command(kData + " export " + out + " --split train").out,
+            run_command(kData + " export " + dir.path("again") + " --split train").out);
+  // A second split into the same dataset; replacing one needs --force.
+  EXPECT_EQ(data("import-lasynth " + dir.path("back") + " " + out + " --split test").exit_code, 0);
+  EXPECT_NE(data("import-lasynth " + dir.path("back") + " " + out + " --split test").exit_code, 0);
+  EXPECT_EQ(
+      data("import-lasynth " + dir.path("back") + " " + out + " --split test --force").exit_code,
+      0);
+  EXPECT_NE(data("import-lasynth " + dir.path("nowhere") + " " + dir.path("x")).exit_code, 0);
+}
+
+TEST(Import, KarelBenchmarkAndBack) {
+  ScratchDir dir;
+  const std::string out = dir.path("karel");
+  const std::string sample =
+      std::string(LASYNTH_TEST_DATA) + "/lang/karel/data/sample_benchmark.json";
+  const Result r = data("import-karel " + sample + " " + out + " --split test");
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_NE(r.out.find("read 2 task(s), imported 2"), std::string::npos) << r.out;
+  EXPECT_EQ(data("verify " + out + " --quiet").exit_code, 0);
+  ASSERT_EQ(data("export " + out + " --split test --format karel --out " + dir.path("back.json"))
+                .exit_code,
+            0);
+  const auto lines = testing::lines_of(testing::read_file(dir.path("back.json")));
+  ASSERT_EQ(lines.size(), 2u);
+  const auto task = nlohmann::json::parse(lines[1]);
+  EXPECT_EQ(task.at("examples")[1].at("outgrid_json").at("hero"), "0:17:east");
+  EXPECT_EQ(task.at("examples")[1].at("actions").size(), 18u);
+  ASSERT_EQ(
+      data("import-karel " + dir.path("back.json") + " " + dir.path("again") + " --split test")
+          .exit_code,
+      0);
+  EXPECT_EQ(run_command(kData + " export " + out + " --split test").out,
+            run_command(kData + " export " + dir.path("again") + " --split test").out);
+  testing::write_file(dir.path("bad.json"), "{\"program_tokens\": [\"DEF\"]}\n");
+  const Result bad = data("import-karel " + dir.path("bad.json") + " " + dir.path("x"));
+  EXPECT_NE(bad.exit_code, 0);
+  EXPECT_NE(bad.out.find("bad.json:1"), std::string::npos) << bad.out;
+}
+
+}  // namespace
+}  // namespace lasynth
