@@ -140,23 +140,29 @@ std::vector<hsize_t> dims_of(hid_t ds) {
   return dims;
 }
 
-// Reads rows [start, start + count) of dataset `name` (all of its other dimensions).
+// Opens dataset `name` with a chunk cache big enough for random reads across a shard.
+hid_t open_cached(hid_t file, const char* name, const std::string& path) {
+  Handle dapl(H5Pcreate(H5P_DATASET_ACCESS), H5Pclose);
+  check(H5Pset_chunk_cache(dapl.get(), 1021, 32 << 20, 1.0), path, "set the chunk cache");
+  return checked(H5Dopen2(file, name, dapl.get()), path, "open a dataset");
+}
+
+// Reads rows [start, start + count) of the open dataset `ds` (all of its other dimensions).
 template <typename T>
-void read_rows(hid_t file, const char* name, hid_t mem_type, hsize_t start, hsize_t count, T* out,
+void read_rows(hid_t ds, const char* name, hid_t mem_type, hsize_t start, hsize_t count, T* out,
                const std::string& path) {
   if (count == 0) return;
-  Handle ds(checked(H5Dopen2(file, name, H5P_DEFAULT), path, "open a dataset"), H5Dclose);
-  const std::vector<hsize_t> dims = dims_of(ds.get());
+  const std::vector<hsize_t> dims = dims_of(ds);
   std::vector<hsize_t> offset(dims.size(), 0), extent = dims;
   offset[0] = start;
   extent[0] = count;
-  Handle file_space(H5Dget_space(ds.get()), H5Sclose);
+  Handle file_space(H5Dget_space(ds), H5Sclose);
   check(H5Sselect_hyperslab(file_space.get(), H5S_SELECT_SET, offset.data(), nullptr, extent.data(),
                             nullptr),
         path, "select rows");
   Handle mem_space(H5Screate_simple(static_cast<int>(extent.size()), extent.data(), nullptr),
                    H5Sclose);
-  if (H5Dread(ds.get(), mem_type, mem_space.get(), file_space.get(), H5P_DEFAULT, out) < 0) {
+  if (H5Dread(ds, mem_type, mem_space.get(), file_space.get(), H5P_DEFAULT, out) < 0) {
     throw IoError(
         fmt::format("{}: reading {} failed; the file is corrupted or truncated", path, name));
   }
@@ -301,14 +307,25 @@ ShardReader::ShardReader(const std::string& path) : path_(path) {
     expect_dims(kInputsPath, {n, k, v});
     expect_dims(kOutputsPath, {n, k, v});
     offsets_.resize(n + 1);
-    read_rows(f, kOffsetsPath, H5T_NATIVE_INT64, 0, n + 1, offsets_.data(), path);
+    {
+      Handle offsets(checked(H5Dopen2(f, kOffsetsPath, H5P_DEFAULT), path, "open a dataset"),
+                     H5Dclose);
+      read_rows(offsets.get(), kOffsetsPath, H5T_NATIVE_INT64, 0, n + 1, offsets_.data(), path);
+    }
     for (hsize_t i = 0; i < n; ++i) {
       if (offsets_[i] > offsets_[i + 1] || offsets_[0] != 0) {
         throw IoError(fmt::format("{}: program offsets are not increasing at {}", path, i));
       }
     }
     expect_dims(kTokensPath, {static_cast<hsize_t>(offsets_[n])});
+    datasets_[0] = open_cached(f, kTokensPath, path);
+    datasets_[1] = open_cached(f, kInputsPath, path);
+    datasets_[2] = open_cached(f, kOutputsPath, path);
   } catch (...) {
+    for (int64_t& d : datasets_) {
+      if (d >= 0) H5Dclose(static_cast<hid_t>(d));
+      d = -1;
+    }
     H5Fclose(static_cast<hid_t>(file_));
     file_ = -1;
     throw;
@@ -318,6 +335,7 @@ ShardReader::ShardReader(const std::string& path) : path_(path) {
 ShardReader::~ShardReader() {
   if (file_ >= 0) {
     std::lock_guard<std::mutex> lock(hdf5_mutex());
+    for (int64_t d : datasets_) H5Dclose(static_cast<hid_t>(d));
     H5Fclose(static_cast<hid_t>(file_));
   }
 }
@@ -327,16 +345,17 @@ StoredExample ShardReader::read(int64_t i) {
     throw IoError(fmt::format("{}: example {} is outside [0, {})", path_, i, info_.num_examples));
   }
   std::lock_guard<std::mutex> lock(hdf5_mutex());
-  const hid_t f = static_cast<hid_t>(file_);
   StoredExample ex;
   const auto begin = static_cast<hsize_t>(offsets_[i]);
   const auto len = static_cast<hsize_t>(offsets_[i + 1] - offsets_[i]);
   ex.tokens.resize(len);
-  read_rows(f, kTokensPath, H5T_NATIVE_INT32, begin, len, ex.tokens.data(), path_);
+  read_rows(datasets_[0], kTokensPath, H5T_NATIVE_INT32, begin, len, ex.tokens.data(), path_);
   const size_t kv = static_cast<size_t>(info_.io_pairs) * info_.value_size;
   std::vector<int32_t> in(kv), out(kv);
-  read_rows(f, kInputsPath, H5T_NATIVE_INT32, static_cast<hsize_t>(i), 1, in.data(), path_);
-  read_rows(f, kOutputsPath, H5T_NATIVE_INT32, static_cast<hsize_t>(i), 1, out.data(), path_);
+  read_rows(datasets_[1], kInputsPath, H5T_NATIVE_INT32, static_cast<hsize_t>(i), 1, in.data(),
+            path_);
+  read_rows(datasets_[2], kOutputsPath, H5T_NATIVE_INT32, static_cast<hsize_t>(i), 1, out.data(),
+            path_);
   for (int p = 0; p < info_.io_pairs; ++p) {
     const auto at = static_cast<long>(p) * info_.value_size;
     ex.io.push_back({Value(in.begin() + at, in.begin() + at + info_.value_size),
@@ -347,13 +366,12 @@ StoredExample ShardReader::read(int64_t i) {
 
 std::vector<StoredExample> ShardReader::read_all() {
   std::lock_guard<std::mutex> lock(hdf5_mutex());
-  const hid_t f = static_cast<hid_t>(file_);
   const auto n = static_cast<size_t>(info_.num_examples);
   const size_t kv = static_cast<size_t>(info_.io_pairs) * info_.value_size;
   std::vector<int32_t> tokens(static_cast<size_t>(offsets_[n])), in(n * kv), out(n * kv);
-  read_rows(f, kTokensPath, H5T_NATIVE_INT32, 0, tokens.size(), tokens.data(), path_);
-  read_rows(f, kInputsPath, H5T_NATIVE_INT32, 0, n, in.data(), path_);
-  read_rows(f, kOutputsPath, H5T_NATIVE_INT32, 0, n, out.data(), path_);
+  read_rows(datasets_[0], kTokensPath, H5T_NATIVE_INT32, 0, tokens.size(), tokens.data(), path_);
+  read_rows(datasets_[1], kInputsPath, H5T_NATIVE_INT32, 0, n, in.data(), path_);
+  read_rows(datasets_[2], kOutputsPath, H5T_NATIVE_INT32, 0, n, out.data(), path_);
   std::vector<StoredExample> all(n);
   for (size_t i = 0; i < n; ++i) {
     all[i].tokens.assign(tokens.begin() + offsets_[i], tokens.begin() + offsets_[i + 1]);

@@ -65,6 +65,8 @@ class ShardReader {
   std::string path_;
   ShardInfo info_;
   int64_t file_ = -1;
+  // Kept open so that their chunk caches serve neighbouring reads: tokens, inputs, outputs.
+  int64_t datasets_[3] = {-1, -1, -1};
   std::vector<int64_t> offsets_;  // read once: N + 1 values
 };
 

@@ -1,0 +1,78 @@
+#include "data/loader.h"
+
+#include "core/error.h"
+#include "data/dataset.h"
+
+namespace lasynth {
+namespace data {
+
+BatchLoader::BatchLoader(const LoaderOptions& options, int64_t epoch, int64_t step)
+    : options_(options) {
+  {
+    const Dataset probe(options.dir);
+    options_.sampler.num_examples = probe.size(options.split);
+  }
+  steps_per_epoch_ = DistributedSampler(options_.sampler).steps_per_epoch();
+  if (steps_per_epoch_ == 0) {
+    throw ConfigError(options.dir + ": split '" + options.split +
+                      "' has fewer examples than one global batch");
+  }
+  thread_ = std::thread([this, epoch, step] { run(epoch, step); });
+}
+
+BatchLoader::~BatchLoader() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stopping_ = true;
+  }
+  changed_.notify_all();
+  thread_.join();
+}
+
+void BatchLoader::run(int64_t epoch, int64_t step) {
+  try {
+    Dataset dataset(options_.dir);
+    DistributedSampler sampler(options_.sampler);
+    const ShardInfo& info = dataset.shard(options_.split, 0).info();
+    while (true) {
+      std::vector<int64_t> indices = sampler.batch(epoch, step);
+      std::vector<StoredExample> examples;
+      examples.reserve(indices.size());
+      for (int64_t i : indices) examples.push_back(dataset.get(options_.split, i));
+      Item item{epoch, step, make_batch(examples, indices, info.io_pairs, info.value_size)};
+      {
+        std::unique_lock<std::mutex> lock(mu_);
+        changed_.wait(lock, [this] {
+          return stopping_ || static_cast<int>(queue_.size()) < options_.prefetch;
+        });
+        if (stopping_) return;
+        queue_.push_back(std::move(item));
+      }
+      changed_.notify_all();
+      if (++step == steps_per_epoch_) {
+        step = 0;
+        ++epoch;
+      }
+    }
+  } catch (...) {
+    std::lock_guard<std::mutex> lock(mu_);
+    error_ = std::current_exception();
+    changed_.notify_all();
+  }
+}
+
+Batch BatchLoader::next(int64_t* epoch, int64_t* step) {
+  std::unique_lock<std::mutex> lock(mu_);
+  changed_.wait(lock, [this] { return !queue_.empty() || error_; });
+  if (queue_.empty()) std::rethrow_exception(error_);
+  Item item = std::move(queue_.front());
+  queue_.pop_front();
+  lock.unlock();
+  changed_.notify_all();
+  if (epoch) *epoch = item.epoch;
+  if (step) *step = item.step;
+  return std::move(item.batch);
+}
+
+}  // namespace data
+}  // namespace lasynth
