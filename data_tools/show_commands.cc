@@ -1,6 +1,7 @@
 // show: one example, readable. export: a split as JSON lines or in an external layout.
 #include <fmt/format.h>
 
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <memory>
@@ -37,9 +38,13 @@ struct ExportArgs {
   std::string split = "test";
   std::string format = "jsonl";
   std::string out;
+  bool force = false;
 };
 
 void run_export(const ExportArgs& args) {
+  if (!args.out.empty() && std::filesystem::exists(args.out) && !args.force) {
+    throw ConfigError(fmt::format("{} exists; pass --force to overwrite it", args.out));
+  }
   data::Dataset ds(args.dir);
   const auto domain = make_domain(ds.manifest().domain, ds.manifest().domain_options);
   const int64_t n = ds.size(args.split);
@@ -108,6 +113,7 @@ void add_show_commands(CLI::App& app) {
       ->check(CLI::IsMember(formats))
       ->capture_default_str();
   e->add_option("--out", exp->out, "file or directory to write (jsonl: standard output if absent)");
+  e->add_flag("--force", exp->force, "overwrite --out if it exists");
   e->callback([exp] { run_export(*exp); });
 }
 

@@ -197,6 +197,8 @@ TEST(Import, KarelBenchmarkAndBack) {
   ASSERT_EQ(data("export " + out + " --split test --format karel --out " + dir.path("back.json"))
                 .exit_code,
             0);
+  EXPECT_NE(data("export " + out + " --split test --format karel --out " + dir.path("back.json"))
+                .exit_code, 0) << "an existing file is not overwritten without --force";
   const auto lines = testing::lines_of(testing::read_file(dir.path("back.json")));
   ASSERT_EQ(lines.size(), 2u);
   const auto task = nlohmann::json::parse(lines[1]);
