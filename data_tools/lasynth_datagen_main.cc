@@ -203,11 +203,13 @@ int main(int argc, char** argv) {
   app.add_option("--test", args.gen.test, "test examples")
       ->check(CLI::NonNegativeNumber)
       ->capture_default_str();
-  app.add_option("--shards", args.gen.shards, "training shards")
+  app.add_option("--shards", args.gen.shards,
+                 "shards per split (never more than the split's examples)")
       ->check(CLI::Range(1, 99999))
       ->capture_default_str();
-  app.add_option("--eval-shards", args.gen.eval_shards, "shards of val and of test each")
-      ->check(CLI::Range(1, 99999))
+  app.add_option("--eval-shards", args.gen.eval_shards,
+                 "shards of val and of test each; 0: as many as --shards")
+      ->check(CLI::Range(0, 99999))
       ->capture_default_str();
   app.add_option("--seed", args.gen.seed, "random seed: same seed, byte-identical shards")
       ->capture_default_str();

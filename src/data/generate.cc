@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -54,23 +55,22 @@ std::vector<WorkUnit> plan_units(const GenerateOptions& o) {
   if (o.train < 0 || o.val < 0 || o.test < 0) {
     throw ConfigError("example counts must not be negative");
   }
-  if (o.shards < 1 || o.eval_shards < 1 || o.shards > 99999 || o.eval_shards > 99999) {
-    throw ConfigError(fmt::format("--shards ({}) and --eval-shards ({}) must be in [1, 99999]",
+  if (o.shards < 1 || o.eval_shards < 0 || o.shards > 99999 || o.eval_shards > 99999) {
+    throw ConfigError(fmt::format("--shards ({}) must be in [1, 99999] and --eval-shards ({}) in "
+                                  "[0, 99999]",
                                   o.shards, o.eval_shards));
   }
   std::vector<WorkUnit> units;
   auto add = [&](const char* split, int64_t total, int shards) {
     if (total == 0) return;
-    if (shards > total) {
-      throw ConfigError(fmt::format("{} examples cannot fill {} {} shards; use fewer shards", total,
-                                    shards, split));
-    }
+    shards = static_cast<int>(std::min<int64_t>(shards, total));
     for (int k = 0; k < shards; ++k) {
       units.push_back({split, k, shards, total / shards + (k < total % shards ? 1 : 0)});
     }
   };
-  add("test", o.test, o.eval_shards);
-  add("val", o.val, o.eval_shards);
+  const int eval_shards = o.eval_shards > 0 ? o.eval_shards : o.shards;
+  add("test", o.test, eval_shards);
+  add("val", o.val, eval_shards);
   add("train", o.train, o.shards);
   if (units.empty()) throw ConfigError("nothing to generate: every split has 0 examples");
   return units;

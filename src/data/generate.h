@@ -26,8 +26,8 @@ struct GenerateOptions {
   int64_t train = 1000;
   int64_t val = 100;
   int64_t test = 100;
-  int shards = 4;       // train shards
-  int eval_shards = 1;  // val and test shards each
+  int shards = 4;       // shards per split (a split never gets more shards than examples)
+  int eval_shards = 0;  // shards of val and of test each; 0: the same as `shards`
   uint64_t seed = 1;
 };
 
@@ -41,7 +41,8 @@ struct WorkUnit {
 };
 
 // Every unit of a dataset, in a fixed order: test, val, then train shards. Splits with 0 examples
-// have none. Throws ConfigError for counts or shard numbers that make no sense.
+// have none; a split with fewer examples than shards gets one shard per example. Throws
+// ConfigError for counts or shard numbers that make no sense.
 std::vector<WorkUnit> plan_units(const GenerateOptions& options);
 
 // Identifies everything that decides the shards' contents (domain and all its limits, counts,

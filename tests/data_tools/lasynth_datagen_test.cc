@@ -92,7 +92,7 @@ TEST(Datagen, RefusesOtherSettingsUnlessForced) {
   testing::write_file(dir.path("busy/notes.txt"), "mine");
   EXPECT_NE(gen("--out " + dir.path("busy") + kSmall).exit_code, 0);
   EXPECT_EQ(testing::read_file(dir.path("busy/notes.txt")), "mine");
-  EXPECT_NE(gen("--out " + dir.path("x") + " --train 2 --shards 3").exit_code, 0);
+  EXPECT_NE(gen("--out " + dir.path("x") + " --train 0 --val 0 --test 0").exit_code, 0);
   EXPECT_NE(gen("--out " + dir.path("x") + kSmall + " --shard-range 5:2").exit_code, 0);
 }
 
