@@ -21,6 +21,7 @@ std::string make_dataset(const ScratchDir& dir) {
   o.val = 100;
   o.test = 100;
   o.shards = 3;
+  o.eval_shards = 1;
   o.seed = 3;
   const auto domain = make_domain("c");
   start_generation(dir.path("d"), o, false);
