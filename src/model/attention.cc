@@ -1,0 +1,19 @@
+#include "model/attention.h"
+
+#include <cmath>
+
+namespace lasynth {
+namespace model {
+
+AttentionImpl::AttentionImpl(int64_t query_size, int64_t key_size)
+    : project_(register_module("project", torch::nn::Linear(query_size, key_size))),
+      scale_(1.0 / std::sqrt(static_cast<double>(key_size))) {}
+
+torch::Tensor AttentionImpl::forward(const torch::Tensor& query, const torch::Tensor& keys) {
+  const torch::Tensor q = project_(query);                                    // [N, Q, D]
+  const torch::Tensor scores = torch::bmm(q, keys.transpose(1, 2)) * scale_;  // [N, Q, S]
+  return torch::bmm(torch::softmax(scores, -1), keys);                        // [N, Q, D]
+}
+
+}  // namespace model
+}  // namespace lasynth
