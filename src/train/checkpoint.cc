@@ -1,0 +1,168 @@
+#include "train/checkpoint.h"
+
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+
+#include "core/error.h"
+#include "core/sha256.h"
+
+namespace lasynth {
+namespace train {
+namespace {
+
+namespace fs = std::filesystem;
+
+using GenericDict = c10::impl::GenericDict;
+
+GenericDict new_dict() { return GenericDict(c10::StringType::get(), c10::AnyType::get()); }
+
+void write_atomically(const std::string& path, const std::string& bytes) {
+  const std::string tmp = fmt::format("{}.partial-{}", path, getpid());
+  {
+    std::ofstream out(tmp, std::ios::binary);
+    out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+    if (!out) throw IoError(fmt::format("{}: cannot write", tmp));
+  }
+  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
+    std::remove(tmp.c_str());
+    throw IoError(fmt::format("{}: cannot move into place", path));
+  }
+}
+
+std::string read_all(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw IoError(fmt::format("{}: cannot open the checkpoint", path));
+  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+}
+
+}  // namespace
+
+std::string save_checkpoint(const std::string& model_dir, torch::nn::Module& model,
+                            torch::optim::Adam& optimizer, const TrainingState& state) {
+  fs::create_directories(model_dir);
+  c10::Dict<std::string, at::Tensor> weights;
+  std::map<const void*, std::string> names;
+  for (const auto& p : model.named_parameters()) {
+    weights.insert(p.key(), p.value().detach().clone());
+    names[p.value().unsafeGetTensorImpl()] = p.key();
+  }
+  for (const auto& b : model.named_buffers()) weights.insert(b.key(), b.value().detach().clone());
+
+  // Adam's moments by parameter name, so Python can read them too.
+  GenericDict moments = new_dict();
+  for (const auto& group : optimizer.param_groups()) {
+    for (const auto& p : group.params()) {
+      const auto key = c10::guts::to_string(p.unsafeGetTensorImpl());
+      const auto it = optimizer.state().find(key);
+      if (it == optimizer.state().end()) continue;
+      const auto& s = static_cast<const torch::optim::AdamParamState&>(*it->second);
+      GenericDict one = new_dict();
+      one.insert("step", s.step());
+      one.insert("exp_avg", s.exp_avg().clone());
+      one.insert("exp_avg_sq", s.exp_avg_sq().clone());
+      moments.insert(names.at(p.unsafeGetTensorImpl()), one);
+    }
+  }
+  GenericDict opt = new_dict();
+  opt.insert("type", std::string("adam"));
+  opt.insert("lr", optimizer.param_groups()[0].options().get_lr());
+  opt.insert("state", moments);
+
+  GenericDict sampler = new_dict();
+  sampler.insert("epoch", state.epoch);
+  sampler.insert("epoch_step", state.epoch_step);
+  sampler.insert("seed", static_cast<int64_t>(state.sampler_seed));
+  GenericDict rng = new_dict();
+  rng.insert("torch_cpu", at::detail::getDefaultCPUGenerator().get_state());
+
+  GenericDict dict = new_dict();
+  dict.insert("model", weights);
+  dict.insert("optimizer", opt);
+  dict.insert("step", state.step);
+  dict.insert("epoch", state.epoch);
+  dict.insert("sampler", sampler);
+  dict.insert("rng", rng);
+  dict.insert("config", state.config);
+
+  const std::vector<char> bytes = torch::pickle_save(dict);
+  const std::string name = fmt::format("ckpt-{}.pt", state.step);
+  const std::string path = model_dir + "/" + name;
+  const std::string data(bytes.begin(), bytes.end());
+  write_atomically(path, data);
+  write_atomically(path + ".sha256", sha256_hex(data) + "  " + name + "\n");
+  write_atomically(model_dir + "/latest", name + "\n");
+  return path;
+}
+
+TrainingState load_checkpoint(const std::string& path_in, torch::nn::Module& model,
+                              torch::optim::Adam* optimizer) {
+  std::string path = path_in;
+  if (fs::is_directory(path)) {
+    std::string latest = read_all(path + "/latest");
+    latest.erase(latest.find_last_not_of(" \n\r") + 1);
+    path = path + "/" + latest;
+  }
+  const std::string data = read_all(path);
+  std::string want = read_all(path + ".sha256");
+  want = want.substr(0, want.find(' '));
+  if (sha256_hex(data) != want) {
+    throw IoError(fmt::format("{}: checksum does not match {}.sha256; the checkpoint is damaged",
+                              path, path));
+  }
+  const c10::IValue value = torch::pickle_load(std::vector<char>(data.begin(), data.end()));
+  const auto dict = value.toGenericDict();
+  const auto weights = dict.at("model").toGenericDict();
+  torch::NoGradGuard no_grad;
+  auto assign = [&](const std::string& name, at::Tensor& target) {
+    if (!weights.contains(name)) {
+      throw IoError(fmt::format("{}: no tensor '{}'; it holds another model", path, name));
+    }
+    const at::Tensor t = weights.at(name).toTensor();
+    if (t.sizes() != target.sizes()) {
+      throw IoError(
+          fmt::format("{}: '{}' has shape {} but the model's is {}; it holds another "
+                      "model (check the size flags)",
+                      path, name, c10::str(t.sizes()), c10::str(target.sizes())));
+    }
+    target.copy_(t);
+  };
+  std::map<std::string, at::Tensor> params;
+  for (auto& p : model.named_parameters()) {
+    assign(p.key(), p.value());
+    params[p.key()] = p.value();
+  }
+  for (auto& b : model.named_buffers()) assign(b.key(), b.value());
+  if (optimizer) {
+    const auto opt = dict.at("optimizer").toGenericDict();
+    const auto moments = opt.at("state").toGenericDict();
+    for (const auto& entry : moments) {
+      const std::string name = entry.key().toStringRef();
+      const auto m = entry.value().toGenericDict();
+      auto s = std::make_unique<torch::optim::AdamParamState>();
+      s->step(m.at("step").toInt());
+      s->exp_avg(m.at("exp_avg").toTensor().clone());
+      s->exp_avg_sq(m.at("exp_avg_sq").toTensor().clone());
+      optimizer->state()[c10::guts::to_string(params.at(name).unsafeGetTensorImpl())] =
+          std::move(s);
+    }
+    for (auto& group : optimizer->param_groups()) group.options().set_lr(opt.at("lr").toDouble());
+  }
+  at::Generator generator = at::detail::getDefaultCPUGenerator();
+  generator.set_state(dict.at("rng").toGenericDict().at("torch_cpu").toTensor());
+  TrainingState state;
+  state.step = dict.at("step").toInt();
+  state.epoch = dict.at("epoch").toInt();
+  const auto sampler = dict.at("sampler").toGenericDict();
+  state.epoch_step = sampler.at("epoch_step").toInt();
+  state.sampler_seed = static_cast<uint64_t>(sampler.at("seed").toInt());
+  state.config = dict.at("config").toStringRef();
+  return state;
+}
+
+}  // namespace train
+}  // namespace lasynth

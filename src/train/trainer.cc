@@ -1,0 +1,147 @@
+#include "train/trainer.h"
+
+#include <fmt/format.h>
+#include <torch/torch.h>
+
+#include <chrono>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <nlohmann/json.hpp>
+
+#include "core/error.h"
+#include "data/dataset.h"
+#include "data/loader.h"
+#include "model/robustfill.h"
+#include "train/checkpoint.h"
+
+namespace lasynth {
+namespace train {
+namespace {
+
+std::string config_text(const TrainOptions& o, const model::ModelOptions& m) {
+  nlohmann::ordered_json j;
+  j["data_folder"] = o.data_folder;
+  j["batch_size"] = o.batch_size;
+  j["lr"] = o.lr;
+  j["lr_decay_steps"] = o.lr_decay_steps;
+  j["lr_decay_rate"] = o.lr_decay_rate;
+  j["gradient_clip"] = o.gradient_clip;
+  j["num_epochs"] = o.num_epochs;
+  j["max_steps"] = o.max_steps;
+  j["log_interval"] = o.log_interval;
+  j["seed"] = o.seed;
+  j["embedding_size"] = m.embedding_size;
+  j["LSTM_hidden_size"] = m.hidden_size;
+  j["MLP_hidden_size"] = m.mlp_hidden_size;
+  j["num_LSTM_layers"] = m.num_layers;
+  j["num_attention_layers"] = m.num_attention_layers;
+  j["dropout_rate"] = m.dropout;
+  j["param_init"] = m.param_init;
+  return j.dump(2);
+}
+
+torch::Tensor as_tensor(std::vector<int32_t>& v, std::vector<int64_t> shape) {
+  return torch::from_blob(v.data(), shape, torch::kInt32);
+}
+
+}  // namespace
+
+TrainResult train(const TrainOptions& o, model::ModelOptions m) {
+  const data::Manifest manifest = data::read_manifest(o.data_folder);
+  if (manifest.domain != "c") {
+    throw ConfigError(
+        fmt::format("{}: a {} dataset; training this domain is not built yet (only "
+                    "restricted C so far)",
+                    o.data_folder, manifest.domain));
+  }
+  m.vocab_size = static_cast<int64_t>(manifest.vocab_tokens.size());
+  m.value_range = std::stoll(manifest.domain_options.at("value_range"));
+  if (o.batch_size < 1 || o.log_interval < 1) {
+    throw ConfigError("--batch_size and --log_interval must be at least 1");
+  }
+  torch::manual_seed(o.seed);
+  model::RobustFill net(m);
+  torch::optim::Adam adam(net->parameters(), torch::optim::AdamOptions(o.lr));
+  TrainingState state;
+  state.sampler_seed = o.seed;
+  state.config = config_text(o, m);
+  if (o.resume && std::filesystem::exists(o.model_dir + "/latest")) {
+    state = load_checkpoint(o.model_dir, *net, &adam);
+  }
+  data::LoaderOptions lo;
+  lo.dir = o.data_folder;
+  lo.split = "train";
+  lo.sampler.batch_size = o.batch_size;
+  lo.sampler.seed = state.sampler_seed;
+  data::BatchLoader loader(lo, state.epoch, state.epoch_step);
+  const int64_t total = o.max_steps >= 0 ? o.max_steps : o.num_epochs * loader.steps_per_epoch();
+
+  std::filesystem::create_directories(o.model_dir);
+  std::ofstream metrics(o.model_dir + "/metrics.jsonl", std::ios::app);
+  if (!metrics) throw IoError(fmt::format("{}/metrics.jsonl: cannot write", o.model_dir));
+  const auto start = std::chrono::steady_clock::now();
+  double loss_sum = 0;
+  int64_t loss_steps = 0, examples = 0;
+  auto window_start = start;
+  TrainResult result;
+  while (state.step < total) {
+    int64_t epoch = 0, epoch_step = 0;
+    data::Batch b = loader.next(&epoch, &epoch_step);
+    // forward -> loss -> backward -> clip -> update
+    const torch::Tensor tokens = as_tensor(b.tokens, {b.size, b.max_len});
+    const torch::Tensor inputs = as_tensor(b.inputs, {b.size, b.io_pairs, b.value_size});
+    const torch::Tensor outputs = as_tensor(b.outputs, {b.size, b.io_pairs, b.value_size});
+    adam.zero_grad();
+    const torch::Tensor loss = model::RobustFillImpl::loss(net(tokens, inputs, outputs), tokens,
+                                                           static_cast<double>(b.size));
+    loss.backward();
+    torch::nn::utils::clip_grad_norm_(net->parameters(), o.gradient_clip);
+    const double lr =
+        o.lr * std::pow(o.lr_decay_rate, static_cast<double>(state.step / o.lr_decay_steps));
+    for (auto& group : adam.param_groups()) group.options().set_lr(lr);
+    adam.step();
+
+    ++state.step;
+    state.epoch = epoch;
+    state.epoch_step = epoch_step + 1;
+    if (state.epoch_step == loader.steps_per_epoch()) {
+      state.epoch_step = 0;
+      ++state.epoch;
+    }
+    loss_sum += loss.item<double>();
+    ++loss_steps;
+    examples += b.size;
+    if (state.step % o.log_interval == 0 || state.step == total) {
+      const auto now = std::chrono::steady_clock::now();
+      const double window = std::chrono::duration<double>(now - window_start).count();
+      const double wall = std::chrono::duration<double>(now - start).count();
+      nlohmann::ordered_json line;
+      line["step"] = state.step;
+      line["epoch"] = epoch;
+      line["loss"] = loss_sum / loss_steps;
+      line["lr"] = lr;
+      line["examples_per_s"] = window > 0 ? examples / window : 0.0;
+      line["wall_s"] = wall;
+      metrics << line.dump() << '\n' << std::flush;
+      result.checkpoint = save_checkpoint(o.model_dir, *net, adam, state);
+      if (!o.quiet) {
+        std::cerr << fmt::format(
+            "step {}/{}  epoch {}  loss {:.4f}  {:.0f} examples/s  ETA {:.0f}s\n", state.step,
+            total, epoch, loss_sum / loss_steps, window > 0 ? examples / window : 0.0,
+            wall / state.step * static_cast<double>(total - state.step));
+      }
+      result.last_loss = loss_sum / loss_steps;
+      loss_sum = 0;
+      loss_steps = 0;
+      examples = 0;
+      window_start = now;
+    }
+  }
+  result.steps = state.step;
+  return result;
+}
+
+}  // namespace train
+}  // namespace lasynth

@@ -1,0 +1,44 @@
+// Single-process training of a model on a dataset's train split: the step reads like the
+// algorithm (forward -> loss -> backward -> clip -> update), with metrics.jsonl lines and
+// checkpoints every log_interval steps and at the end (DESIGN.md, "What runs leave behind").
+#ifndef LASYNTH_TRAIN_TRAINER_H_
+#define LASYNTH_TRAIN_TRAINER_H_
+
+#include <cstdint>
+#include <string>
+
+#include "model/model_options.h"
+
+namespace lasynth {
+namespace train {
+
+struct TrainOptions {
+  std::string data_folder;  // a lasynth dataset directory
+  std::string model_dir;    // checkpoints and metrics.jsonl go here
+  int64_t batch_size = 8;   // per process
+  double lr = 1e-3;
+  int64_t lr_decay_steps = 6000;  // lr *= lr_decay_rate every lr_decay_steps steps
+  double lr_decay_rate = 0.9;
+  double gradient_clip = 5.0;  // global gradient norm
+  int64_t num_epochs = 50;
+  int64_t max_steps = -1;       // stop after this many optimizer steps (-1: num_epochs)
+  int64_t log_interval = 5000;  // steps between metrics lines and checkpoints
+  uint64_t seed = 1;            // model initialisation and data order
+  bool resume = false;          // continue from MODEL_DIR/latest
+  bool quiet = false;
+};
+
+struct TrainResult {
+  int64_t steps = 0;
+  double last_loss = 0;
+  std::string checkpoint;
+};
+
+// Trains RobustFill on the restricted-C domain (other models and Karel follow, issue 5).
+// Throws ConfigError or IoError with a message naming the file or value at fault.
+TrainResult train(const TrainOptions& options, model::ModelOptions model_options);
+
+}  // namespace train
+}  // namespace lasynth
+
+#endif  // LASYNTH_TRAIN_TRAINER_H_

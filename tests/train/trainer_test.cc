@@ -1,0 +1,144 @@
+#include "train/trainer.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "core/error.h"
+#include "data/generate.h"
+#include "lang/domains.h"
+#include "model/robustfill.h"
+#include "run_tool.h"
+#include "test_files.h"
+#include "train/checkpoint.h"
+
+namespace lasynth {
+namespace train {
+namespace {
+
+using lasynth::testing::ScratchDir;
+
+std::string make_dataset(const ScratchDir& dir, const std::string& domain_name = "c") {
+  data::GenerateOptions o;
+  o.domain = domain_name;
+  o.train = 40;
+  o.val = 4;
+  o.test = 4;
+  o.shards = 2;
+  const auto domain = make_domain(domain_name);
+  const std::string d = dir.path("data-" + domain_name);
+  data::start_generation(d, o, false);
+  for (const auto& u : data::plan_units(o)) data::generate_unit(*domain, o, u, d, nullptr);
+  data::finalize(*domain, o, d);
+  return d;
+}
+
+model::ModelOptions tiny() {
+  model::ModelOptions m;
+  m.embedding_size = 16;
+  m.hidden_size = 16;
+  m.mlp_hidden_size = 16;
+  m.num_layers = 1;
+  m.num_attention_layers = 1;
+  return m;
+}
+
+TrainOptions options(const std::string& data, const std::string& model_dir, int64_t steps) {
+  TrainOptions o;
+  o.data_folder = data;
+  o.model_dir = model_dir;
+  o.batch_size = 4;
+  o.max_steps = steps;
+  o.log_interval = 3;
+  o.lr = 1e-2;
+  o.quiet = true;
+  return o;
+}
+
+model::RobustFill load(const std::string& path) {
+  model::ModelOptions m = tiny();
+  m.vocab_size = make_domain("c")->vocabulary().size();
+  model::RobustFill net(m);
+  load_checkpoint(path, *net, nullptr);
+  return net;
+}
+
+class TrainerTest : public ::testing::Test {
+ protected:
+  void SetUp() override { torch::set_num_threads(1); }
+};
+
+TEST_F(TrainerTest, LeavesMetricsAndCheckpointsAsDesigned) {
+  ScratchDir dir;
+  const std::string data = make_dataset(dir), run = dir.path("run");
+  std::filesystem::create_directories(run);
+  const TrainResult r = train(options(data, run, 6), tiny());
+  EXPECT_EQ(r.steps, 6);
+  std::ifstream metrics(run + "/metrics.jsonl");
+  std::vector<nlohmann::json> lines;
+  for (std::string line; std::getline(metrics, line);) lines.push_back(nlohmann::json::parse(line));
+  ASSERT_EQ(lines.size(), 2u);
+  for (const char* key : {"step", "epoch", "loss", "lr", "examples_per_s", "wall_s"}) {
+    EXPECT_TRUE(lines[1].contains(key)) << key;
+  }
+  EXPECT_EQ(lines[1].at("step"), 6);
+  for (const char* f : {"ckpt-3.pt", "ckpt-3.pt.sha256", "ckpt-6.pt", "ckpt-6.pt.sha256"}) {
+    EXPECT_TRUE(std::filesystem::exists(run + "/" + f)) << f;
+  }
+  EXPECT_EQ(lasynth::testing::read_file(run + "/latest"), "ckpt-6.pt\n");
+  // Python's torch.load opens it.
+  const auto py = lasynth::testing::run_command(
+      "/usr/bin/python3 -c \"import torch; d = torch.load('" + run +
+          "/ckpt-6.pt'); print(sorted(d.keys()), d['step'], len(d['model']))\"",
+      true);
+  ASSERT_EQ(py.exit_code, 0) << py.out;
+  EXPECT_NE(py.out.find("['config', 'epoch', 'model', 'optimizer', 'rng', 'sampler', 'step'] 6"),
+            std::string::npos)
+      << py.out;
+}
+
+TEST_F(TrainerTest, ResumeContinuesExactly) {
+  ScratchDir dir;
+  const std::string data = make_dataset(dir);
+  std::filesystem::create_directories(dir.path("straight"));
+  std::filesystem::create_directories(dir.path("resumed"));
+  train(options(data, dir.path("straight"), 24), tiny());  // 10 steps per epoch: crosses two
+  train(options(data, dir.path("resumed"), 12), tiny());
+  TrainOptions more = options(data, dir.path("resumed"), 24);
+  more.resume = true;
+  EXPECT_EQ(train(more, tiny()).steps, 24);
+  auto a = load(dir.path("straight")), b = load(dir.path("resumed"));
+  const auto pa = a->named_parameters(), pb = b->named_parameters();
+  for (const auto& p : pa) {
+    EXPECT_TRUE(torch::equal(p.value(), pb[p.key()])) << p.key();
+  }
+}
+
+TEST_F(TrainerTest, RefusesDamagedCheckpointsAndOtherModels) {
+  ScratchDir dir;
+  const std::string data = make_dataset(dir), run = dir.path("run");
+  std::filesystem::create_directories(run);
+  train(options(data, run, 3), tiny());
+  std::string bytes = lasynth::testing::read_file(run + "/ckpt-3.pt");
+  bytes[bytes.size() / 2] ^= 1;
+  lasynth::testing::write_file(run + "/ckpt-3.pt", bytes);
+  try {
+    load(run);
+    FAIL() << "no error";
+  } catch (const IoError& e) {
+    EXPECT_NE(std::string(e.what()).find("ckpt-3.pt: checksum"), std::string::npos) << e.what();
+  }
+  train(options(data, dir.path("other"), 3), tiny());
+  model::ModelOptions bigger = tiny();
+  bigger.hidden_size = 24;
+  bigger.vocab_size = make_domain("c")->vocabulary().size();
+  model::RobustFill net(bigger);
+  EXPECT_THROW(load_checkpoint(dir.path("other"), *net, nullptr), IoError);
+  EXPECT_THROW(train(options(make_dataset(dir, "karel"), dir.path("k"), 3), tiny()), ConfigError);
+}
+
+}  // namespace
+}  // namespace train
+}  // namespace lasynth
