@@ -33,9 +33,18 @@ class RobustFillImpl : public torch::nn::Module {
   static torch::Tensor loss(const torch::Tensor& logits, const torch::Tensor& tokens,
                             double normalizer);
 
+  // Greedy decoding: for each of the B examples, the token ids after <s> up to (not including)
+  // </s>, at most max_len of them. inputs and outputs [B, K, L] (the specification pairs).
+  std::vector<std::vector<int32_t>> greedy(const torch::Tensor& inputs,
+                                           const torch::Tensor& outputs, int64_t max_len);
+
   const ModelOptions& options() const { return options_; }
 
  private:
+  // decoded [B*K, T, D] -> logits [B, T, V]: attention to the pair's encodings, MLP, max-pool
+  // over the K pairs, output layer.
+  torch::Tensor head(const torch::Tensor& decoded, const IoEncoding& io, int64_t b, int64_t k);
+
   ModelOptions options_;
   IoEncoder encoder_{nullptr};
   torch::nn::Embedding tokens_{nullptr};

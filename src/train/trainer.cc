@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <iterator>
 #include <nlohmann/json.hpp>
 
 #include "core/error.h"
@@ -47,6 +48,37 @@ torch::Tensor as_tensor(std::vector<int32_t>& v, std::vector<int64_t> shape) {
 }
 
 }  // namespace
+
+model::ModelOptions model_options_from_checkpoint(std::string& path) {
+  namespace fs = std::filesystem;
+  if (fs::is_directory(path)) {
+    std::ifstream latest(path + "/latest");
+    std::string name;
+    if (!(latest >> name)) {
+      throw IoError(fmt::format("{}: no `latest` checkpoint in this model directory", path));
+    }
+    path = path + "/" + name;
+  }
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw IoError(fmt::format("{}: no such checkpoint", path));
+  const std::vector<char> bytes((std::istreambuf_iterator<char>(in)),
+                                std::istreambuf_iterator<char>());
+  nlohmann::json j;
+  try {
+    j = nlohmann::json::parse(torch::pickle_load(bytes).toGenericDict().at("config").toStringRef());
+  } catch (const std::exception& e) {
+    throw IoError(fmt::format("{}: not a lasynth checkpoint ({})", path, e.what()));
+  }
+  model::ModelOptions m;
+  m.embedding_size = j.at("embedding_size").get<int64_t>();
+  m.hidden_size = j.at("LSTM_hidden_size").get<int64_t>();
+  m.mlp_hidden_size = j.at("MLP_hidden_size").get<int64_t>();
+  m.num_layers = j.at("num_LSTM_layers").get<int64_t>();
+  m.num_attention_layers = j.at("num_attention_layers").get<int64_t>();
+  m.dropout = j.at("dropout_rate").get<double>();
+  m.param_init = j.at("param_init").get<double>();
+  return m;
+}
 
 TrainResult train(const TrainOptions& o, model::ModelOptions m) {
   const data::Manifest manifest = data::read_manifest(o.data_folder);

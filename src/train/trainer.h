@@ -34,6 +34,10 @@ struct TrainResult {
   std::string checkpoint;
 };
 
+// The model sizes recorded in a checkpoint's config. `path` is a ckpt-STEP.pt file or a model
+// directory; on return it names the checkpoint file. Throws IoError.
+model::ModelOptions model_options_from_checkpoint(std::string& path);
+
 // Trains RobustFill on the restricted-C domain (other models and Karel follow, issue 5).
 // Throws ConfigError or IoError with a message naming the file or value at fault.
 TrainResult train(const TrainOptions& options, model::ModelOptions model_options);

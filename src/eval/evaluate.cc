@@ -1,0 +1,125 @@
+#include "eval/evaluate.h"
+
+#include <fmt/format.h>
+#include <torch/torch.h>
+
+#include <fstream>
+
+#include "core/error.h"
+#include "data/batch.h"
+#include "data/dataset.h"
+#include "lang/domains.h"
+#include "model/robustfill.h"
+#include "train/checkpoint.h"
+#include "train/trainer.h"
+
+namespace lasynth {
+namespace eval {
+
+Score score(const Domain& domain, const std::vector<int32_t>& predicted,
+            const std::vector<int32_t>& reference, const std::vector<IoPair>& io) {
+  Score s;
+  s.exact = predicted == reference;
+  std::vector<std::string> tokens;
+  for (int32_t id : predicted) {
+    tokens.push_back(id >= 0 && id < domain.vocabulary().size() ? domain.vocabulary().token(id)
+                                                                : "<bad>");
+  }
+  std::unique_ptr<Program> program;
+  try {
+    program = domain.parse(tokens);
+  } catch (const ParseError&) {
+    for (const std::string& t : tokens) s.source += (s.source.empty() ? "" : " ") + t;
+    return s;
+  }
+  s.parses = true;
+  s.source = program->source();
+  s.consistent = true;
+  s.generalizes = true;
+  for (size_t i = 0; i < io.size(); ++i) {
+    const ExecResult r = program->execute(io[i].input);
+    const bool match = r.ok() && r.output == io[i].output;
+    if (static_cast<int>(i) < domain.num_spec()) s.consistent = s.consistent && match;
+    s.generalizes = s.generalizes && match;
+  }
+  s.generalizes = s.generalizes && s.consistent;
+  return s;
+}
+
+nlohmann::ordered_json evaluate(const EvalOptions& o) {
+  data::Dataset ds(o.data_folder);
+  const data::Manifest& manifest = ds.manifest();
+  const auto domain = make_domain(manifest.domain, manifest.domain_options);
+  int64_t n = ds.size(o.split);
+  if (n == 0)
+    throw ConfigError(fmt::format("{}: no '{}' split to evaluate", o.data_folder, o.split));
+  if (o.limit >= 0) n = std::min(n, o.limit);
+
+  // The model's sizes come from the checkpoint's config.
+  std::string path = o.checkpoint;
+  model::ModelOptions m = train::model_options_from_checkpoint(path);
+  m.vocab_size = domain->vocabulary().size();
+  m.value_range = std::stoll(manifest.domain_options.at("value_range"));
+  model::RobustFill net(m);
+  const train::TrainingState state = train::load_checkpoint(path, *net, nullptr);
+  net->eval();
+
+  const int k = domain->num_spec();
+  int64_t consistent = 0, generalizes = 0, exact = 0, length = 0, reference_length = 0;
+  nlohmann::ordered_json predictions = nlohmann::ordered_json::array();
+  for (int64_t begin = 0; begin < n; begin += o.batch_size) {
+    const int64_t end = std::min(n, begin + o.batch_size);
+    std::vector<data::StoredExample> examples;
+    std::vector<int64_t> indices;
+    for (int64_t i = begin; i < end; ++i) {
+      examples.push_back(ds.get(o.split, i));
+      indices.push_back(i);
+    }
+    // Only the specification pairs go to the model.
+    std::vector<data::StoredExample> spec = examples;
+    for (auto& ex : spec) ex.io.resize(static_cast<size_t>(k));
+    data::Batch b =
+        data::make_batch(spec, indices, k, static_cast<int>(spec[0].io[0].input.size()));
+    const auto inputs = torch::from_blob(b.inputs.data(), {b.size, k, b.value_size}, torch::kInt32);
+    const auto outputs =
+        torch::from_blob(b.outputs.data(), {b.size, k, b.value_size}, torch::kInt32);
+    const auto programs = net->greedy(inputs, outputs, o.max_decode_len);
+    for (size_t j = 0; j < examples.size(); ++j) {
+      const Score s = score(*domain, programs[j], examples[j].tokens, examples[j].io);
+      consistent += s.consistent;
+      generalizes += s.generalizes;
+      exact += s.exact;
+      length += static_cast<int64_t>(programs[j].size());
+      reference_length += static_cast<int64_t>(examples[j].tokens.size());
+      nlohmann::ordered_json p;
+      p["index"] = indices[j];
+      p["source"] = s.source;
+      p["consistent"] = s.consistent;
+      p["generalizes"] = s.generalizes;
+      p["exact"] = s.exact;
+      predictions.push_back(std::move(p));
+    }
+  }
+  const double count = static_cast<double>(n);
+  nlohmann::ordered_json report;
+  report["checkpoint"] = path;
+  report["step"] = state.step;
+  report["split"] = o.split;
+  report["examples"] = n;
+  report["beam"] = 1;
+  report["metrics"] = {{"io_consistency", consistent / count},
+                       {"generalization", generalizes / count},
+                       {"exact_match", exact / count},
+                       {"avg_length", length / count},
+                       {"avg_reference_length", reference_length / count}};
+  report["predictions"] = std::move(predictions);
+  if (!o.report.empty()) {
+    std::ofstream out(o.report);
+    out << report.dump(2) << '\n';
+    if (!out) throw IoError(fmt::format("{}: cannot write the report", o.report));
+  }
+  return report;
+}
+
+}  // namespace eval
+}  // namespace lasynth

@@ -1,0 +1,49 @@
+// Evaluation: synthesize a program for every example of a split, execute it with the domain's
+// interpreter, and score it (DESIGN.md's report layout):
+//   io_consistency  the program matches every specification pair
+//   generalization  ... and every held-out pair too (the paper's accuracy)
+//   exact_match     the same tokens as the reference program
+//   avg_length, avg_reference_length  in tokens
+#ifndef LASYNTH_EVAL_EVALUATE_H_
+#define LASYNTH_EVAL_EVALUATE_H_
+
+#include <cstdint>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "lang/domain.h"
+
+namespace lasynth {
+namespace eval {
+
+struct Score {
+  bool parses = false;
+  bool consistent = false;
+  bool generalizes = false;
+  bool exact = false;
+  std::string source;  // the program's text, or its tokens joined when it does not parse
+};
+
+// Scores `predicted` (token ids, no <s>/</s>) against the reference example `reference`.
+Score score(const Domain& domain, const std::vector<int32_t>& predicted,
+            const std::vector<int32_t>& reference, const std::vector<IoPair>& io);
+
+struct EvalOptions {
+  std::string data_folder;
+  std::string split = "test";
+  std::string checkpoint;  // a ckpt-STEP.pt file, or a model directory (its `latest`)
+  std::string report;      // where to write the JSON report ("" for none)
+  int64_t batch_size = 32;
+  int64_t max_decode_len = 256;
+  int64_t limit = -1;  // evaluate only the first `limit` examples (-1: all)
+};
+
+// Greedy decoding for now (beam search lands with issue 5's next slice). Returns the report.
+// Throws ConfigError or IoError naming the file at fault.
+nlohmann::ordered_json evaluate(const EvalOptions& options);
+
+}  // namespace eval
+}  // namespace lasynth
+
+#endif  // LASYNTH_EVAL_EVALUATE_H_

@@ -1,0 +1,96 @@
+#include "eval/evaluate.h"
+
+#include <gtest/gtest.h>
+#include <torch/torch.h>
+
+#include <filesystem>
+
+#include "data/generate.h"
+#include "lang/domains.h"
+#include "test_files.h"
+#include "train/trainer.h"
+
+namespace lasynth {
+namespace eval {
+namespace {
+
+std::vector<int32_t> ids(const Domain& d, const std::string& body) {
+  return d.vocabulary().encode(
+      d.parse_source("int * func_1(int a[]) {" + body + " return a; }")->tokens());
+}
+
+TEST(Score, CountsConsistencyGeneralizationAndExactMatch) {
+  const auto d = make_domain("c", {{"io_pairs", "4"}, {"num_spec", "2"}});
+  const auto reference = ids(*d, "a[0] = a[1] + a[1];");
+  std::vector<IoPair> io;
+  for (const Value& in :
+       {Value{1, 2, 0, 0, 0}, Value{0, -1, 0, 0, 0}, Value{3, 0, 0, 0, 0}, Value{0, 4, 1, 1, 1}}) {
+    io.push_back({in, d->parse(d->vocabulary().decode(reference))->execute(in).output});
+  }
+  Score s = score(*d, reference, reference, io);
+  EXPECT_TRUE(s.parses && s.consistent && s.generalizes && s.exact);
+  s = score(*d, ids(*d, "a[0] = a[1] * 2;"), reference, io);  // the same function
+  EXPECT_TRUE(s.consistent && s.generalizes);
+  EXPECT_FALSE(s.exact);
+  // Right on the two specification pairs (a[1] = 2, -1), wrong on the held-out a[1] = 4.
+  s = score(*d, ids(*d, "if (a[1] < 3) { a[0] = a[1] + a[1]; }"), reference, io);
+  EXPECT_TRUE(s.consistent);
+  EXPECT_FALSE(s.generalizes);
+  s = score(*d, {d->vocabulary().find("return"), d->vocabulary().find("a")}, reference, io);
+  EXPECT_FALSE(s.parses || s.consistent || s.generalizes || s.exact);
+  EXPECT_EQ(s.source, "return a");
+  s = score(*d, ids(*d, "a[0] = 1 / a[2];"), reference, io);  // fails on a spec pair
+  EXPECT_TRUE(s.parses);
+  EXPECT_FALSE(s.consistent);
+}
+
+TEST(Evaluate, WritesTheReportOfDesignMd) {
+  torch::set_num_threads(1);
+  lasynth::testing::ScratchDir dir;
+  data::GenerateOptions g;
+  g.train = 40;
+  g.val = 4;
+  g.test = 6;
+  g.shards = 1;
+  const auto domain = make_domain("c");
+  const std::string data = dir.path("data");
+  data::start_generation(data, g, false);
+  for (const auto& u : data::plan_units(g)) data::generate_unit(*domain, g, u, data, nullptr);
+  data::finalize(*domain, g, data);
+  train::TrainOptions t;
+  t.data_folder = data;
+  t.model_dir = dir.path("run");
+  t.max_steps = 4;
+  t.log_interval = 4;
+  t.batch_size = 4;
+  t.quiet = true;
+  model::ModelOptions m;
+  m.embedding_size = m.hidden_size = m.mlp_hidden_size = 16;
+  m.num_layers = m.num_attention_layers = 1;
+  train::train(t, m);
+
+  EvalOptions e;
+  e.data_folder = data;
+  e.checkpoint = dir.path("run");
+  e.report = dir.path("report.json");
+  e.max_decode_len = 40;
+  e.batch_size = 4;
+  const auto report = evaluate(e);
+  EXPECT_EQ(report.at("step"), 4);
+  EXPECT_EQ(report.at("split"), "test");
+  EXPECT_EQ(report.at("examples"), 6);
+  EXPECT_EQ(report.at("checkpoint"), dir.path("run") + "/ckpt-4.pt");
+  for (const char* key : {"io_consistency", "generalization", "exact_match"}) {
+    const double v = report.at("metrics").at(key).get<double>();
+    EXPECT_GE(v, 0.0);
+    EXPECT_LE(v, 1.0);
+  }
+  EXPECT_LE(report.at("metrics").at("avg_length").get<double>(), 40.0);
+  ASSERT_EQ(report.at("predictions").size(), 6u);
+  EXPECT_EQ(report.at("predictions")[5].at("index"), 5);
+  EXPECT_TRUE(std::filesystem::exists(dir.path("report.json")));
+}
+
+}  // namespace
+}  // namespace eval
+}  // namespace lasynth
