@@ -1,0 +1,169 @@
+#include "app/flags.h"
+
+#include <fmt/format.h>
+#include <yaml-cpp/yaml.h>
+
+#include "core/error.h"
+
+namespace lasynth {
+namespace app {
+
+model::ModelOptions Flags::model_options() const {
+  model::ModelOptions m;
+  m.embedding_size = embedding_size;
+  m.hidden_size = LSTM_hidden_size;
+  m.mlp_hidden_size = MLP_hidden_size;
+  m.num_layers = num_LSTM_layers;
+  m.num_attention_layers = num_attention_layers;
+  m.dropout = dropout_rate;
+  m.param_init = param_init;
+  return m;
+}
+
+train::TrainOptions Flags::train_options() const {
+  train::TrainOptions t;
+  t.data_folder = data_folder;
+  t.model_dir = model_dir;
+  t.batch_size = batch_size;
+  t.lr = lr;
+  t.lr_decay_steps = lr_decay_steps;
+  t.lr_decay_rate = lr_decay_rate;
+  t.gradient_clip = gradient_clip;
+  t.num_epochs = num_epochs;
+  t.max_steps = max_steps;
+  t.log_interval = log_interval;
+  t.seed = seed;
+  t.resume = resume;
+  return t;
+}
+
+eval::EvalOptions Flags::eval_options() const {
+  eval::EvalOptions e;
+  e.data_folder = data_folder;
+  e.split = split;
+  e.checkpoint = load_model.empty() ? model_dir : load_model;
+  e.report = report;
+  e.max_decode_len = max_decode_len;
+  return e;
+}
+
+void add_flags(CLI::App* app, Flags* f) {
+  app->option_defaults()->always_capture_default();
+  auto* g = "Data and runs";
+  app->add_option("--data_folder", f->data_folder, "dataset directory (lasynth-datagen's --out)")
+      ->group(g);
+  app->add_option("--model_dir", f->model_dir, "where checkpoints and metrics.jsonl go")->group(g);
+  app->add_option("--load_model", f->load_model, "checkpoint file (or model directory) to evaluate")
+      ->group(g);
+  app->add_option("--config", f->config, "YAML file of flags; the command line overrides it")
+      ->group(g);
+  app->add_option("--report", f->report, "evaluation: write the JSON report here")->group(g);
+  app->add_option("--split", f->split, "evaluation: train, val or test")->group(g);
+  app->add_flag("--eval", f->eval, "evaluate instead of training (the original's spelling)")
+      ->group(g);
+  app->add_flag("--resume", f->resume, "continue training from MODEL_DIR/latest")->group(g);
+  app->add_flag("--cpu", f->cpu, "run on the CPU (the only device so far)")->group(g);
+  app->add_flag("--iterative_retraining_prog_gen", f->iterative_retraining_prog_gen,
+                "decode programs for the training specs (issue 8)")
+      ->group(g);
+  g = "Model (RobustFill is the model with none of these)";
+  app->add_flag("--latent_execution", f->latent_execution, "LaSynth's latent executor")->group(g);
+  app->add_flag("--no_partial_execution", f->no_partial_execution, "executor at the end only")
+      ->group(g);
+  app->add_flag("--operation_predictor", f->operation_predictor, "operation predictor")->group(g);
+  app->add_flag("--decoder_self_attention", f->decoder_self_attention, "decoder self-attention")
+      ->group(g);
+  app->add_flag("--use_properties", f->use_properties, "Property Signatures baseline")->group(g);
+  g = "Training";
+  app->add_option("--num_epochs", f->num_epochs, "epochs over the training split")->group(g);
+  app->add_option("--max_steps", f->max_steps, "stop after this many optimizer steps (-1: epochs)")
+      ->group(g);
+  app->add_option("--log_interval", f->log_interval, "steps between metrics lines and checkpoints")
+      ->group(g);
+  app->add_option("--seed", f->seed, "model initialisation and data order")->group(g);
+  app->add_option("--batch_size", f->batch_size, "examples per step per process")->group(g);
+  app->add_option("--lr", f->lr, "learning rate")->group(g);
+  app->add_option("--lr_decay_steps", f->lr_decay_steps,
+                  "multiply the lr by lr_decay_rate every this many steps")
+      ->group(g);
+  app->add_option("--lr_decay_rate", f->lr_decay_rate, "learning-rate decay factor")->group(g);
+  app->add_option("--gradient_clip", f->gradient_clip, "global gradient-norm clip")->group(g);
+  app->add_option("--param_init", f->param_init, "parameters start uniform in [-x, x]")->group(g);
+  app->add_option("--dropout_rate", f->dropout_rate, "dropout between LSTM layers")->group(g);
+  app->add_option("--optimizer", f->optimizer, "adam (sgd and rmsprop: issue 5)")
+      ->check(CLI::IsMember({"adam", "sgd", "rmsprop"}))
+      ->group(g);
+  app->add_option("--keep_last_n", f->keep_last_n, "checkpoints to keep (-1: all)")->group(g);
+  g = "Sizes";
+  app->add_option("--embedding_size", f->embedding_size, "token and value embeddings")->group(g);
+  app->add_option("--LSTM_hidden_size", f->LSTM_hidden_size, "LSTM hidden size per direction")
+      ->group(g);
+  app->add_option("--MLP_hidden_size", f->MLP_hidden_size, "output MLP hidden size")->group(g);
+  app->add_option("--num_LSTM_layers", f->num_LSTM_layers, "layers of every LSTM")->group(g);
+  app->add_option("--num_attention_layers", f->num_attention_layers,
+                  "input<->output attention layers")
+      ->group(g);
+  app->add_option("--max_decode_len", f->max_decode_len, "longest program decoded")->group(g);
+  app->add_option("--exec_period", f->exec_period, "decoding steps between latent executions")
+      ->group(g);
+  app->add_option("--beam", f->beam, "beam size at evaluation (greedy so far)")->group(g);
+  g = "Data shape (recorded in the dataset; kept for the original's command lines)";
+  app->add_option("--io_size", f->io_size, "array length")->group(g);
+  app->add_option("--num_vars", f->num_vars, "locals per program")->group(g);
+  app->add_option("--value_range", f->value_range, "inputs in [-R, R]")->group(g);
+  app->add_option("--train_size", f->train_size, "training examples")->group(g);
+  app->add_option("--val_size", f->val_size, "validation examples")->group(g);
+  app->add_option("--test_size", f->test_size, "test examples")->group(g);
+}
+
+void apply_config(CLI::App* app, Flags* f) {
+  if (f->config.empty()) return;
+  YAML::Node root;
+  try {
+    root = YAML::LoadFile(f->config);
+  } catch (const YAML::Exception& e) {
+    throw ConfigError(fmt::format("{}: not readable YAML ({})", f->config, e.what()));
+  }
+  if (!root.IsMap()) throw ConfigError(fmt::format("{}: expected a map of flag: value", f->config));
+  for (const auto& entry : root) {
+    const std::string key = entry.first.as<std::string>();
+    CLI::Option* opt = nullptr;
+    try {
+      opt = app->get_option("--" + key);
+    } catch (const CLI::OptionNotFound&) {
+      throw ConfigError(fmt::format("{}: unknown flag '{}'", f->config, key));
+    }
+    if (opt->count() > 0) continue;  // the command line wins
+    const std::string value = entry.second.as<std::string>();
+    try {
+      if (opt->get_type_size() == 0) {
+        if (value == "true" || value == "1") opt->add_result("true");
+      } else {
+        opt->add_result(value);
+      }
+      opt->run_callback();
+    } catch (const CLI::Error& e) {
+      throw ConfigError(fmt::format("{}: {} = '{}': {}", f->config, key, value, e.what()));
+    }
+  }
+}
+
+void check_supported(const Flags& f) {
+  const std::pair<bool, const char*> pending[] = {
+      {f.latent_execution, "--latent_execution"},
+      {f.no_partial_execution, "--no_partial_execution"},
+      {f.operation_predictor, "--operation_predictor"},
+      {f.decoder_self_attention, "--decoder_self_attention"},
+      {f.use_properties, "--use_properties"},
+      {f.iterative_retraining_prog_gen, "--iterative_retraining_prog_gen"}};
+  for (const auto& [on, name] : pending) {
+    if (on) {
+      throw ConfigError(fmt::format("{} is not built yet; RobustFill (no model flags) is", name));
+    }
+  }
+  if (f.optimizer != "adam")
+    throw ConfigError("--optimizer " + f.optimizer + " is not built yet; adam is");
+}
+
+}  // namespace app
+}  // namespace lasynth

@@ -1,0 +1,85 @@
+// lasynth: train and evaluate program-synthesis models.
+//
+//   lasynth train --data_folder DATA --model_dir RUN [--max_steps N] [--config FILE.yaml]
+//   lasynth eval  --data_folder DATA --load_model RUN/ckpt-N.pt --report report.json
+//   lasynth --data_folder DATA --model_dir RUN [--eval]      the original run.py's spelling
+#include <fmt/format.h>
+#include <torch/torch.h>
+
+#include <CLI/CLI.hpp>
+#include <iostream>
+
+#include "app/flags.h"
+#include "core/error.h"
+#include "eval/evaluate.h"
+#include "train/trainer.h"
+
+namespace lasynth {
+namespace app {
+namespace {
+
+void require_data(const Flags& f) {
+  if (f.data_folder.empty())
+    throw ConfigError("--data_folder is required (a lasynth dataset directory)");
+}
+
+int run_train(const Flags& f) {
+  require_data(f);
+  check_supported(f);
+  const train::TrainResult r = train::train(f.train_options(), f.model_options());
+  std::cout << fmt::format("trained {} steps; last loss {:.4f}; checkpoint {}\n", r.steps,
+                           r.last_loss, r.checkpoint);
+  return 0;
+}
+
+int run_eval(const Flags& f) {
+  require_data(f);
+  check_supported(f);
+  const auto report = eval::evaluate(f.eval_options());
+  const auto& m = report.at("metrics");
+  std::cout << fmt::format(
+      "{} on {} ({} examples, step {}): generalization {:.4f}, io_consistency {:.4f}, exact_match "
+      "{:.4f}, avg length {:.1f} (reference {:.1f})\n",
+      report.at("checkpoint").get<std::string>(), report.at("split").get<std::string>(),
+      report.at("examples").get<int64_t>(), report.at("step").get<int64_t>(),
+      m.at("generalization").get<double>(), m.at("io_consistency").get<double>(),
+      m.at("exact_match").get<double>(), m.at("avg_length").get<double>(),
+      m.at("avg_reference_length").get<double>());
+  return 0;
+}
+
+}  // namespace
+}  // namespace app
+}  // namespace lasynth
+
+int main(int argc, char** argv) {
+  using lasynth::app::Flags;
+  CLI::App app{"lasynth: train and evaluate LaSynth, RobustFill and Property Signatures models"};
+  app.option_defaults()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
+  Flags top, train_flags, eval_flags;
+  lasynth::app::add_flags(&app, &top);
+  CLI::App* train_cmd = app.add_subcommand("train", "train a model on a dataset's train split");
+  lasynth::app::add_flags(train_cmd, &train_flags);
+  CLI::App* eval_cmd = app.add_subcommand("eval", "evaluate a checkpoint on a split");
+  lasynth::app::add_flags(eval_cmd, &eval_flags);
+  app.require_subcommand(0, 1);
+  try {
+    app.parse(argc, argv);
+    torch::set_num_threads(1);
+    if (train_cmd->parsed()) {
+      lasynth::app::apply_config(train_cmd, &train_flags);
+      return lasynth::app::run_train(train_flags);
+    }
+    if (eval_cmd->parsed()) {
+      lasynth::app::apply_config(eval_cmd, &eval_flags);
+      return lasynth::app::run_eval(eval_flags);
+    }
+    lasynth::app::apply_config(&app, &top);
+    return top.eval ? lasynth::app::run_eval(top) : lasynth::app::run_train(top);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  } catch (const std::exception& e) {
+    std::cerr << "lasynth: error: " << e.what() << '\n';
+    return 1;
+  }
+}

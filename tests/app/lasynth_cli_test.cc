@@ -1,0 +1,120 @@
+// The lasynth command run as a user runs it.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <nlohmann/json.hpp>
+
+#include "run_tool.h"
+#include "test_files.h"
+
+namespace lasynth {
+namespace {
+
+using testing::run_command;
+
+const std::string kLasynth = LASYNTH_BIN;
+const std::string kDatagen = LASYNTH_DATAGEN_BIN;
+const std::string kTiny =
+    " --embedding_size 16 --LSTM_hidden_size 16 --MLP_hidden_size 16 --num_LSTM_layers 1"
+    " --num_attention_layers 1 --batch_size 4";
+
+TEST(LasynthCli, TrainsAndEvaluatesWithTheOriginalFlags) {
+  testing::ScratchDir dir;
+  const std::string data = dir.path("data"), run = dir.path("run");
+  ASSERT_EQ(run_command(kDatagen + " --train 60 --val 4 --test 5 --shards 1 --quiet --out " + data)
+                .exit_code,
+            0);
+  // The original's spelling: flags only, no subcommand; a YAML config under the command line.
+  testing::write_file(dir.path("c.yaml"), "max_steps: 99\nlog_interval: 2\nlr: 0.01\n");
+  const auto trained = run_command(kLasynth + " --data_folder " + data + " --model_dir " + run +
+                                       " --config " + dir.path("c.yaml") + " --max_steps 4" + kTiny,
+                                   true);
+  ASSERT_EQ(trained.exit_code, 0) << trained.out;
+  EXPECT_NE(trained.out.find("trained 4 steps"), std::string::npos) << trained.out;
+  EXPECT_TRUE(std::filesystem::exists(run + "/ckpt-2.pt"));  // log_interval from the file
+  EXPECT_TRUE(std::filesystem::exists(run + "/ckpt-4.pt"));
+  const auto evaluated =
+      run_command(kLasynth + " eval --data_folder " + data + " --load_model " + run +
+                      "/ckpt-4.pt --report " + dir.path("r.json") + " --max_decode_len 30",
+                  true);
+  ASSERT_EQ(evaluated.exit_code, 0) << evaluated.out;
+  EXPECT_NE(evaluated.out.find("generalization"), std::string::npos);
+  const auto report = nlohmann::json::parse(testing::read_file(dir.path("r.json")));
+  EXPECT_EQ(report.at("examples"), 5);
+  EXPECT_EQ(report.at("step"), 4);
+  const auto resumed =
+      run_command(kLasynth + " train --resume --data_folder " + data + " --model_dir " + run +
+                      " --max_steps 6 --log_interval 2" + kTiny,
+                  true);
+  ASSERT_EQ(resumed.exit_code, 0) << resumed.out;
+  EXPECT_TRUE(std::filesystem::exists(run + "/ckpt-6.pt"));
+  EXPECT_FALSE(std::filesystem::exists(run + "/ckpt-8.pt"));
+}
+
+TEST(LasynthCli, ClearErrors) {
+  testing::ScratchDir dir;
+  auto one_line_error = [](const testing::Result& r) {
+    EXPECT_NE(r.exit_code, 0);
+    EXPECT_EQ(testing::lines_of(r.out).size(), 1u) << r.out;
+    return r.out;
+  };
+  EXPECT_NE(one_line_error(run_command(kLasynth + " train --data_folder " + dir.path("none"), true))
+                .find("no such dataset directory"),
+            std::string::npos);
+  EXPECT_NE(one_line_error(run_command(kLasynth + " train --data_folder x --use_properties", true))
+                .find("--use_properties is not built yet"),
+            std::string::npos);
+  EXPECT_NE(run_command(kLasynth + " train --no_such_flag", true).exit_code, 0);
+  testing::write_file(dir.path("bad.yaml"), "learning_rate: 3\n");
+  EXPECT_NE(
+      one_line_error(
+          run_command(kLasynth + " train --data_folder x --config " + dir.path("bad.yaml"), true))
+          .find("unknown flag 'learning_rate'"),
+      std::string::npos);
+  const auto help = run_command(kLasynth + " --help", true);
+  EXPECT_EQ(help.exit_code, 0);
+  for (const char* flag : {"--data_folder",
+                           "--model_dir",
+                           "--load_model",
+                           "--eval",
+                           "--num_epochs",
+                           "--log_interval",
+                           "--latent_execution",
+                           "--no_partial_execution",
+                           "--operation_predictor",
+                           "--decoder_self_attention",
+                           "--use_properties",
+                           "--iterative_retraining_prog_gen",
+                           "--cpu",
+                           "--seed",
+                           "--batch_size",
+                           "--lr",
+                           "--lr_decay_steps",
+                           "--lr_decay_rate",
+                           "--gradient_clip",
+                           "--param_init",
+                           "--dropout_rate",
+                           "--optimizer",
+                           "--embedding_size",
+                           "--LSTM_hidden_size",
+                           "--MLP_hidden_size",
+                           "--num_LSTM_layers",
+                           "--num_attention_layers",
+                           "--max_decode_len",
+                           "--exec_period",
+                           "--io_size",
+                           "--num_vars",
+                           "--value_range",
+                           "--train_size",
+                           "--val_size",
+                           "--test_size",
+                           "--keep_last_n",
+                           "--max_steps",
+                           "--resume",
+                           "--config"}) {
+    EXPECT_NE(help.out.find(flag), std::string::npos) << flag;
+  }
+}
+
+}  // namespace
+}  // namespace lasynth
