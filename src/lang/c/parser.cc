@@ -4,28 +4,18 @@
 
 #include "core/error.h"
 #include "lang/c/tokens.h"
+#include "lang/token_parser.h"
 
 namespace lasynth {
 namespace c {
 namespace {
 
-// Thrown when a prefix runs out of tokens; caught by the statement list that was being filled.
-struct OutOfTokens {};
+bool is_program_token(int32_t t) { return t >= kInt && t < kNumTokens; }
 
-class Parser {
+class Parser : public TokenParser {
  public:
-  Parser(const std::vector<int32_t>& ids, bool prefix) : ids_(ids), prefix_(prefix) {
-    if (ids.size() > kMaxProgramTokens) {
-      throw ParseError(fmt::format("program has {} tokens; the longest accepted is {}", ids.size(),
-                                   kMaxProgramTokens));
-    }
-    for (size_t i = 0; i < ids.size(); ++i) {
-      if (ids[i] < kInt || ids[i] >= kNumTokens) {
-        throw ParseError(
-            fmt::format("token {}: id {} is not a restricted-C program token", i, ids[i]));
-      }
-    }
-  }
+  Parser(const std::vector<int32_t>& ids, bool prefix)
+      : TokenParser(ids, prefix, vocabulary(), kMaxProgramTokens, kMaxNesting, &is_program_token) {}
 
   Program program() {
     Program p;
@@ -57,40 +47,6 @@ class Parser {
   }
 
  private:
-  [[noreturn]] void fail(const std::string& why) const {
-    if (pos_ < ids_.size()) {
-      throw ParseError(fmt::format("token {} '{}': {}", pos_, vocabulary().token(ids_[pos_]), why));
-    }
-    throw ParseError(fmt::format("end of input after {} tokens: {}", ids_.size(), why));
-  }
-
-  int32_t peek() {
-    if (pos_ >= ids_.size()) {
-      if (prefix_) throw OutOfTokens{};
-      return kEos;
-    }
-    return ids_[pos_];
-  }
-  bool peek_is(int32_t t) { return peek() == t; }
-  bool accept(int32_t t) {
-    if (peek() != t) return false;
-    ++pos_;
-    return true;
-  }
-  void expect(int32_t t, const char* what) {
-    if (!accept(t)) fail(fmt::format("expected {}", what));
-  }
-
-  struct NestingGuard {
-    explicit NestingGuard(Parser* p) : parser(p) {
-      if (++parser->nesting_ > kMaxNesting) {
-        parser->fail(fmt::format("nested deeper than {} levels", kMaxNesting));
-      }
-    }
-    ~NestingGuard() { --parser->nesting_; }
-    Parser* parser;
-  };
-
   int literal() {
     const int32_t t = peek();
     if (!is_num(t)) fail("expected an integer literal");
@@ -152,14 +108,14 @@ class Parser {
       s.value = condition();
       s.body = block();
       if (truncated_) return s;
-      if (prefix_ && pos_ == ids_.size()) {
+      if (at_end_of_prefix()) {
         // The tokens end right after the then-block: the if is complete as it stands.
         truncated_ = true;
         return s;
       }
       if (accept(kElse)) {
         s.has_else = true;
-        if (prefix_ && pos_ == ids_.size()) {
+        if (at_end_of_prefix()) {
           truncated_ = true;  // `else` with its block not yet open: an empty else so far
           return s;
         }
@@ -342,11 +298,6 @@ class Parser {
     fail("expected an expression: a literal, a local, a[...], `!`, `-` or `(`");
   }
 
-  const std::vector<int32_t>& ids_;
-  const bool prefix_;
-  size_t pos_ = 0;
-  int nesting_ = 0;
-  bool truncated_ = false;
   bool declared_[kNumVars] = {};
 };
 

@@ -4,27 +4,20 @@
 
 #include "core/error.h"
 #include "lang/karel/tokens.h"
+#include "lang/token_parser.h"
 
 namespace lasynth {
 namespace karel {
 namespace {
 
-struct OutOfTokens {};
+bool is_program_token(int32_t t) {
+  return t >= kDef && t < kNumTokens && (t < kRepeat0 || is_repeat_count(t));
+}
 
-class Parser {
+class Parser : public TokenParser {
  public:
-  Parser(const std::vector<int32_t>& ids, bool prefix) : ids_(ids), prefix_(prefix) {
-    if (ids.size() > kMaxProgramTokens) {
-      throw ParseError(fmt::format("program has {} tokens; the longest accepted is {}", ids.size(),
-                                   kMaxProgramTokens));
-    }
-    for (size_t i = 0; i < ids.size(); ++i) {
-      if (ids[i] < kDef || ids[i] >= kNumTokens ||
-          (ids[i] >= kRepeat0 && !is_repeat_count(ids[i]))) {
-        throw ParseError(fmt::format("token {}: id {} is not a Karel program token", i, ids[i]));
-      }
-    }
-  }
+  Parser(const std::vector<int32_t>& ids, bool prefix)
+      : TokenParser(ids, prefix, vocabulary(), kMaxProgramTokens, kMaxNesting, &is_program_token) {}
 
   Program program() {
     Program p;
@@ -47,39 +40,6 @@ class Parser {
   }
 
  private:
-  [[noreturn]] void fail(const std::string& why) const {
-    if (pos_ < ids_.size()) {
-      throw ParseError(fmt::format("token {} '{}': {}", pos_, vocabulary().token(ids_[pos_]), why));
-    }
-    throw ParseError(fmt::format("end of input after {} tokens: {}", ids_.size(), why));
-  }
-
-  int32_t peek() {
-    if (pos_ >= ids_.size()) {
-      if (prefix_) throw OutOfTokens{};
-      return kEos;
-    }
-    return ids_[pos_];
-  }
-  bool accept(int32_t t) {
-    if (peek() != t) return false;
-    ++pos_;
-    return true;
-  }
-  void expect(int32_t t, const char* what) {
-    if (!accept(t)) fail(fmt::format("expected {}", what));
-  }
-
-  struct NestingGuard {
-    explicit NestingGuard(Parser* p) : parser(p) {
-      if (++parser->nesting_ > kMaxNesting) {
-        parser->fail(fmt::format("nested deeper than {} levels", kMaxNesting));
-      }
-    }
-    ~NestingGuard() { --parser->nesting_; }
-    Parser* parser;
-  };
-
   // Statements up to `closer` (not consumed).
   std::vector<Stmt> statements(int32_t closer) {
     std::vector<Stmt> out;
@@ -100,9 +60,9 @@ class Parser {
 
   std::vector<Stmt> block(int32_t opener, int32_t closer) {
     NestingGuard guard(this);
-    expect(opener, fmt::format("`{}`", vocabulary().token(opener)).c_str());
+    expect(opener, fmt::format("`{}`", vocabulary().token(opener)));
     std::vector<Stmt> body = statements(closer);
-    if (!truncated_) expect(closer, fmt::format("`{}`", vocabulary().token(closer)).c_str());
+    if (!truncated_) expect(closer, fmt::format("`{}`", vocabulary().token(closer)));
     return body;
   }
 
@@ -156,12 +116,12 @@ class Parser {
         s.cond = bracketed_condition();
         s.body = block(kIOpen, kIClose);
         if (truncated_) return s;
-        if (prefix_ && pos_ == ids_.size()) {
+        if (at_end_of_prefix()) {
           truncated_ = true;  // the else part has not started: it is empty so far
           return s;
         }
         expect(kElse, "`ELSE` after the IFELSE's i( ... i)");
-        if (prefix_ && pos_ == ids_.size()) {
+        if (at_end_of_prefix()) {
           truncated_ = true;
           return s;
         }
@@ -189,12 +149,6 @@ class Parser {
         fail("expected a statement: an action, IF, IFELSE, WHILE or REPEAT");
     }
   }
-
-  const std::vector<int32_t>& ids_;
-  const bool prefix_;
-  size_t pos_ = 0;
-  int nesting_ = 0;
-  bool truncated_ = false;
 };
 
 void emit_cond(const Cond& c, std::vector<int32_t>* out) {
