@@ -44,6 +44,7 @@ eval::EvalOptions Flags::eval_options() const {
   e.checkpoint = load_model.empty() ? model_dir : load_model;
   e.report = report;
   e.max_decode_len = max_decode_len;
+  e.beam = beam;
   return e;
 }
 
@@ -106,7 +107,7 @@ void add_flags(CLI::App* app, Flags* f) {
   app->add_option("--max_decode_len", f->max_decode_len, "longest program decoded")->group(g);
   app->add_option("--exec_period", f->exec_period, "decoding steps between latent executions")
       ->group(g);
-  app->add_option("--beam", f->beam, "beam size at evaluation (greedy so far)")->group(g);
+  app->add_option("--beam", f->beam, "beam size at evaluation (1: greedy)")->group(g);
   g = "Data shape (recorded in the dataset; kept for the original's command lines)";
   app->add_option("--io_size", f->io_size, "array length")->group(g);
   app->add_option("--num_vars", f->num_vars, "locals per program")->group(g);

@@ -50,6 +50,12 @@ nlohmann::ordered_json evaluate(const EvalOptions& o) {
   data::Dataset ds(o.data_folder);
   const data::Manifest& manifest = ds.manifest();
   const auto domain = make_domain(manifest.domain, manifest.domain_options);
+  if (manifest.domain != "c") {
+    throw ConfigError(
+        fmt::format("{}: a {} dataset; its models are not built yet (only restricted "
+                    "C so far)",
+                    o.data_folder, manifest.domain));
+  }
   int64_t n = ds.size(o.split);
   if (n == 0)
     throw ConfigError(fmt::format("{}: no '{}' split to evaluate", o.data_folder, o.split));
@@ -83,13 +89,29 @@ nlohmann::ordered_json evaluate(const EvalOptions& o) {
     const auto inputs = torch::from_blob(b.inputs.data(), {b.size, k, b.value_size}, torch::kInt32);
     const auto outputs =
         torch::from_blob(b.outputs.data(), {b.size, k, b.value_size}, torch::kInt32);
-    const auto programs = net->greedy(inputs, outputs, o.max_decode_len);
+    std::vector<std::vector<std::vector<int32_t>>> candidates;
+    if (o.beam <= 1) {
+      for (auto& p : net->greedy(inputs, outputs, o.max_decode_len)) candidates.push_back({p});
+    } else {
+      candidates = net->beam_search(inputs, outputs, o.beam, o.max_decode_len);
+    }
     for (size_t j = 0; j < examples.size(); ++j) {
-      const Score s = score(*domain, programs[j], examples[j].tokens, examples[j].io);
+      Score s;
+      size_t chosen = 0;
+      for (size_t c = 0; c < candidates[j].size(); ++c) {
+        Score t = score(*domain, candidates[j][c], examples[j].tokens, examples[j].io);
+        if (c == 0 || t.consistent) {
+          s = t;
+          chosen = c;
+        }
+        if (t.consistent) break;
+      }
+      const std::vector<int32_t> none;
+      const std::vector<int32_t>& program = candidates[j].empty() ? none : candidates[j][chosen];
       consistent += s.consistent;
       generalizes += s.generalizes;
       exact += s.exact;
-      length += static_cast<int64_t>(programs[j].size());
+      length += static_cast<int64_t>(program.size());
       reference_length += static_cast<int64_t>(examples[j].tokens.size());
       nlohmann::ordered_json p;
       p["index"] = indices[j];
@@ -106,7 +128,7 @@ nlohmann::ordered_json evaluate(const EvalOptions& o) {
   report["step"] = state.step;
   report["split"] = o.split;
   report["examples"] = n;
-  report["beam"] = 1;
+  report["beam"] = std::max<int64_t>(1, o.beam);
   report["metrics"] = {{"io_consistency", consistent / count},
                        {"generalization", generalizes / count},
                        {"exact_match", exact / count},

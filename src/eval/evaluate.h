@@ -36,11 +36,14 @@ struct EvalOptions {
   std::string report;      // where to write the JSON report ("" for none)
   int64_t batch_size = 32;
   int64_t max_decode_len = 256;
+  int64_t beam = 1;         // 1: greedy decoding
+
   int64_t limit = -1;  // evaluate only the first `limit` examples (-1: all)
 };
 
-// Greedy decoding for now (beam search lands with issue 5's next slice). Returns the report.
-// Throws ConfigError or IoError naming the file at fault.
+// Decodes every example (greedy, or beam search keeping `beam` candidates, each executed: the
+// first one in beam order that matches every specification pair is the program, else the top
+// one), scores it and returns the report. Throws ConfigError or IoError naming the file at fault.
 nlohmann::ordered_json evaluate(const EvalOptions& options);
 
 }  // namespace eval

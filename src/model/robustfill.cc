@@ -1,5 +1,7 @@
 #include "model/robustfill.h"
 
+#include <limits>
+
 #include "lang/vocabulary.h"
 
 namespace lasynth {
@@ -84,6 +86,84 @@ torch::Tensor RobustFillImpl::loss(const torch::Tensor& logits, const torch::Ten
           .ignore_index(Vocabulary::kPad)
           .reduction(torch::kSum));
   return summed / normalizer;
+}
+
+std::vector<std::vector<std::vector<int32_t>>> RobustFillImpl::beam_search(
+    const torch::Tensor& inputs, const torch::Tensor& outputs, int64_t beam, int64_t max_len) {
+  torch::NoGradGuard no_grad;
+  const int64_t b = inputs.size(0), k = inputs.size(1), w = beam;
+  const IoEncoding one = encoder_(inputs, outputs);
+  // Every beam of an example sees the example's encodings: [B*W*K, ...].
+  auto per_beam = [&](const torch::Tensor& x, int64_t batch_dim) {
+    auto sizes = x.sizes().vec();
+    std::vector<int64_t> split = sizes;
+    split[batch_dim] = k;
+    split.insert(split.begin() + batch_dim, b);
+    torch::Tensor y = x.reshape(split).unsqueeze(batch_dim + 1);
+    std::vector<int64_t> expanded = y.sizes().vec();
+    expanded[batch_dim + 1] = w;
+    sizes[batch_dim] = b * w * k;
+    return y.expand(expanded).reshape(sizes);
+  };
+  IoEncoding io{per_beam(one.inputs, 0), per_beam(one.outputs, 0), per_beam(one.h, 1),
+                per_beam(one.c, 1)};
+  std::tuple<torch::Tensor, torch::Tensor> state{io.h, io.c};
+  const float kNegInf = -std::numeric_limits<float>::infinity();
+  torch::Tensor scores = torch::full({b, w}, kNegInf);  // [B, W]
+  scores.select(1, 0).fill_(0);                         // one live beam to start
+  torch::Tensor token = torch::full({b * w}, Vocabulary::kBos, torch::kLong);
+  torch::Tensor finished = torch::zeros({b, w}, torch::kBool);
+  std::vector<std::vector<int32_t>> seqs(static_cast<size_t>(b * w));
+  const int64_t v = options_.vocab_size;
+  for (int64_t step = 0; step < max_len && !finished.all().item<bool>(); ++step) {
+    const torch::Tensor embedded = tokens_(token).repeat_interleave(k, 0).unsqueeze(1);
+    auto [decoded, next_state] = decoder_->forward(embedded, state);
+    torch::Tensor logp =
+        torch::log_softmax(head(decoded, io, b * w, k).squeeze(1), -1).view({b, w, v});
+    // A finished beam only continues with </s>, at no cost.
+    torch::Tensor eos_only = torch::full({v}, kNegInf);
+    eos_only[Vocabulary::kEos] = 0;
+    logp = torch::where(finished.unsqueeze(-1), eos_only.view({1, 1, v}), logp);
+    const torch::Tensor total = (scores.unsqueeze(-1) + logp).view({b, w * v});
+    auto [best, index] = total.topk(w, 1);  // [B, W]
+    const torch::Tensor from = index.div(v, "floor");
+    const torch::Tensor next = index.remainder(v);
+    // Reorder the beams' states and sequences.
+    const torch::Tensor rows =
+        (from + torch::arange(b).unsqueeze(1) * w).reshape({-1});  // [B*W] source beam
+    const torch::Tensor pair_rows =
+        (rows.unsqueeze(1) * k + torch::arange(k).unsqueeze(0)).reshape({-1});  // [B*W*K]
+    state = {std::get<0>(next_state).index_select(1, pair_rows),
+             std::get<1>(next_state).index_select(1, pair_rows)};
+    const torch::Tensor was_finished = finished.view({-1}).index_select(0, rows).view({b, w});
+    std::vector<std::vector<int32_t>> reordered(seqs.size());
+    const auto src = rows.accessor<int64_t, 1>();
+    const auto tok = next.reshape({-1});
+    const auto tokens = tok.accessor<int64_t, 1>();
+    const auto done = was_finished.reshape({-1});
+    const auto done_a = done.accessor<bool, 1>();
+    for (int64_t i = 0; i < b * w; ++i) {
+      reordered[i] = seqs[src[i]];
+      if (!done_a[i] && tokens[i] != Vocabulary::kEos) {
+        reordered[i].push_back(static_cast<int32_t>(tokens[i]));
+      }
+    }
+    seqs = std::move(reordered);
+    scores = best;
+    finished = was_finished | (next == Vocabulary::kEos);
+    token = tok;
+  }
+  std::vector<std::vector<std::vector<int32_t>>> out(static_cast<size_t>(b));
+  const auto fin = finished.accessor<bool, 2>();
+  const auto sc = scores.accessor<float, 2>();
+  for (int64_t i = 0; i < b; ++i) {
+    for (bool want_finished : {true, false}) {
+      for (int64_t j = 0; j < w; ++j) {
+        if (fin[i][j] == want_finished && sc[i][j] > kNegInf) out[i].push_back(seqs[i * w + j]);
+      }
+    }
+  }
+  return out;
 }
 
 }  // namespace model

@@ -38,6 +38,13 @@ class RobustFillImpl : public torch::nn::Module {
   std::vector<std::vector<int32_t>> greedy(const torch::Tensor& inputs,
                                            const torch::Tensor& outputs, int64_t max_len);
 
+  // Beam search of width `beam`: for each example, up to `beam` finished programs (token ids
+  // without <s> and </s>), best first by total log-probability. Beams that have not finished
+  // after max_len tokens are returned after the finished ones.
+  std::vector<std::vector<std::vector<int32_t>>> beam_search(const torch::Tensor& inputs,
+                                                             const torch::Tensor& outputs,
+                                                             int64_t beam, int64_t max_len);
+
   const ModelOptions& options() const { return options_; }
 
  private:

@@ -89,6 +89,12 @@ TEST(Evaluate, WritesTheReportOfDesignMd) {
   ASSERT_EQ(report.at("predictions").size(), 6u);
   EXPECT_EQ(report.at("predictions")[5].at("index"), 5);
   EXPECT_TRUE(std::filesystem::exists(dir.path("report.json")));
+  // With beam search every candidate is executed and one program per example is reported.
+  e.beam = 4;
+  e.report.clear();
+  const auto beamed = evaluate(e);
+  EXPECT_EQ(beamed.at("beam"), 4);
+  EXPECT_EQ(beamed.at("predictions").size(), 6u);
 }
 
 }  // namespace

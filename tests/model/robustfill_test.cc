@@ -2,8 +2,11 @@
 
 #include <gtest/gtest.h>
 
+#include <set>
+
 #include "data/batch.h"
 #include "lang/domains.h"
+#include "lang/vocabulary.h"
 
 namespace lasynth {
 namespace model {
@@ -110,6 +113,53 @@ TEST_F(RobustFillTest, LossSplitsOverPartsOfTheBatch) {
             .item<float>();
   }
   EXPECT_NEAR(parts, total, 1e-4 * total);
+}
+
+TEST_F(RobustFillTest, BeamOfOneIsGreedyAndBeamsAreDistinct) {
+  torch::manual_seed(8);
+  RobustFill model(tiny());
+  const Tensors b = c_batch(3, 8);
+  const auto greedy = model->greedy(b.inputs, b.outputs, 12);
+  const auto one = model->beam_search(b.inputs, b.outputs, 1, 12);
+  ASSERT_EQ(one.size(), 3u);
+  for (size_t i = 0; i < 3; ++i) {
+    ASSERT_EQ(one[i].size(), 1u);
+    EXPECT_EQ(one[i][0], greedy[i]);
+  }
+  const auto five = model->beam_search(b.inputs, b.outputs, 5, 12);
+  for (const auto& candidates : five) {
+    EXPECT_LE(candidates.size(), 5u);
+    EXPECT_GE(candidates.size(), 1u);
+    std::set<std::vector<int32_t>> distinct(candidates.begin(), candidates.end());
+    EXPECT_EQ(distinct.size(), candidates.size());
+    for (const auto& c : candidates) EXPECT_LE(c.size(), 12u);
+  }
+}
+
+// Beam search finds a program at least as likely as greedy decoding's.
+TEST_F(RobustFillTest, BeamBeatsOrMatchesGreedy) {
+  torch::manual_seed(9);
+  RobustFill model(tiny());
+  const Tensors b = c_batch(4, 9);
+  torch::optim::Adam adam(model->parameters(), torch::optim::AdamOptions(3e-2));
+  for (int step = 0; step < 40; ++step) {
+    adam.zero_grad();
+    RobustFillImpl::loss(model(b.tokens, b.inputs, b.outputs), b.tokens, 4).backward();
+    adam.step();
+  }
+  auto log_prob = [&](int64_t i, const std::vector<int32_t>& program) {
+    std::vector<int32_t> ids = {Vocabulary::kBos};
+    ids.insert(ids.end(), program.begin(), program.end());
+    ids.push_back(Vocabulary::kEos);
+    const auto tokens = torch::tensor(ids, torch::kInt32).unsqueeze(0);
+    const auto logits = model(tokens, b.inputs.slice(0, i, i + 1), b.outputs.slice(0, i, i + 1));
+    return -RobustFillImpl::loss(logits, tokens, 1).item<float>();
+  };
+  const auto greedy = model->greedy(b.inputs, b.outputs, 200);
+  const auto beams = model->beam_search(b.inputs, b.outputs, 4, 200);
+  for (int64_t i = 0; i < 4; ++i) {
+    EXPECT_GE(log_prob(i, beams[i][0]), log_prob(i, greedy[i]) - 1e-3) << i;
+  }
 }
 
 }  // namespace
