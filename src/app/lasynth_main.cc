@@ -2,16 +2,20 @@
 //
 //   lasynth train --data_folder DATA --model_dir RUN [--max_steps N] [--config FILE.yaml]
 //   lasynth eval  --data_folder DATA --load_model RUN/ckpt-N.pt --report report.json
+//   lasynth synthesize --load_model RUN --examples io.json   a program for your examples
 //   lasynth --data_folder DATA --model_dir RUN [--eval]      the original run.py's spelling
 #include <fmt/format.h>
 #include <torch/torch.h>
 
 #include <CLI/CLI.hpp>
+#include <fstream>
 #include <iostream>
 
 #include "app/flags.h"
 #include "core/error.h"
 #include "eval/evaluate.h"
+#include "eval/synthesize.h"
+#include "lang/domains.h"
 #include "train/trainer.h"
 
 namespace lasynth {
@@ -48,6 +52,38 @@ int run_eval(const Flags& f) {
   return 0;
 }
 
+int run_synthesize(const Flags& f, const std::string& examples_file, bool json) {
+  nlohmann::json examples;
+  try {
+    if (examples_file.empty() || examples_file == "-") {
+      examples = nlohmann::json::parse(std::cin);
+    } else {
+      std::ifstream in(examples_file);
+      if (!in) throw IoError(fmt::format("{}: cannot read the examples", examples_file));
+      examples = nlohmann::json::parse(in);
+    }
+  } catch (const nlohmann::json::parse_error& e) {
+    throw ParseError(fmt::format("{}: not JSON ({})",
+                                 examples_file.empty() ? "stdin" : examples_file, e.what()));
+  }
+  const std::string checkpoint = f.load_model.empty() ? f.model_dir : f.load_model;
+  std::string domain_name;
+  const eval::SynthesisResult r =
+      eval::synthesize(checkpoint, examples, f.beam, f.max_decode_len, &domain_name);
+  if (!r.program) {
+    std::cerr << fmt::format("lasynth: no consistent program in beam {} ({} candidates)\n", f.beam,
+                             r.candidates);
+    return 2;
+  }
+  if (json) {
+    std::cout << example_to_json(*make_domain(domain_name, {}), *r.program).dump() << '\n';
+  } else {
+    std::cout << r.program->source;
+    if (r.program->source.empty() || r.program->source.back() != '\n') std::cout << '\n';
+  }
+  return 0;
+}
+
 }  // namespace
 }  // namespace app
 }  // namespace lasynth
@@ -62,6 +98,15 @@ int main(int argc, char** argv) {
   lasynth::app::add_flags(train_cmd, &train_flags);
   CLI::App* eval_cmd = app.add_subcommand("eval", "evaluate a checkpoint on a split");
   lasynth::app::add_flags(eval_cmd, &eval_flags);
+  Flags synth_flags;
+  std::string examples_file;
+  bool as_json = false;
+  CLI::App* synth_cmd = app.add_subcommand(
+      "synthesize", "the best program consistent with every given input/output example");
+  lasynth::app::add_flags(synth_cmd, &synth_flags);
+  synth_cmd->add_option("--examples", examples_file,
+                        "JSON file {\"io\": [{\"input\", \"output\"}, ...]} (- or absent: stdin)");
+  synth_cmd->add_flag("--json", as_json, "print the JSON-lines layout instead of source text");
   app.require_subcommand(0, 1);
   try {
     app.parse(argc, argv);
@@ -69,6 +114,10 @@ int main(int argc, char** argv) {
     if (train_cmd->parsed()) {
       lasynth::app::apply_config(train_cmd, &train_flags);
       return lasynth::app::run_train(train_flags);
+    }
+    if (synth_cmd->parsed()) {
+      lasynth::app::apply_config(synth_cmd, &synth_flags);
+      return lasynth::app::run_synthesize(synth_flags, examples_file, as_json);
     }
     if (eval_cmd->parsed()) {
       lasynth::app::apply_config(eval_cmd, &eval_flags);

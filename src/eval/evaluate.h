@@ -36,7 +36,7 @@ struct EvalOptions {
   std::string report;      // where to write the JSON report ("" for none)
   int64_t batch_size = 32;
   int64_t max_decode_len = 256;
-  int64_t beam = 1;         // 1: greedy decoding
+  int64_t beam = 1;  // 1: greedy decoding
 
   int64_t limit = -1;  // evaluate only the first `limit` examples (-1: all)
 };

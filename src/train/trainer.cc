@@ -21,9 +21,12 @@ namespace lasynth {
 namespace train {
 namespace {
 
-std::string config_text(const TrainOptions& o, const model::ModelOptions& m) {
+std::string config_text(const TrainOptions& o, const model::ModelOptions& m,
+                        const data::Manifest& manifest) {
   nlohmann::ordered_json j;
   j["data_folder"] = o.data_folder;
+  j["domain"] = manifest.domain;
+  j["domain_options"] = manifest.domain_options;
   j["batch_size"] = o.batch_size;
   j["lr"] = o.lr;
   j["lr_decay_steps"] = o.lr_decay_steps;
@@ -49,7 +52,8 @@ torch::Tensor as_tensor(std::vector<int32_t>& v, std::vector<int64_t> shape) {
 
 }  // namespace
 
-model::ModelOptions model_options_from_checkpoint(std::string& path) {
+model::ModelOptions model_options_from_checkpoint(std::string& path, std::string* domain,
+                                                  DomainOptions* domain_options) {
   namespace fs = std::filesystem;
   if (fs::is_directory(path)) {
     std::ifstream latest(path + "/latest");
@@ -77,6 +81,10 @@ model::ModelOptions model_options_from_checkpoint(std::string& path) {
   m.num_attention_layers = j.at("num_attention_layers").get<int64_t>();
   m.dropout = j.at("dropout_rate").get<double>();
   m.param_init = j.at("param_init").get<double>();
+  if (domain) *domain = j.value("domain", "c");
+  if (domain_options && j.contains("domain_options")) {
+    *domain_options = j.at("domain_options").get<DomainOptions>();
+  }
   return m;
 }
 
@@ -98,7 +106,7 @@ TrainResult train(const TrainOptions& o, model::ModelOptions m) {
   torch::optim::Adam adam(net->parameters(), torch::optim::AdamOptions(o.lr));
   TrainingState state;
   state.sampler_seed = o.seed;
-  state.config = config_text(o, m);
+  state.config = config_text(o, m, manifest);
   if (o.resume && std::filesystem::exists(o.model_dir + "/latest")) {
     state = load_checkpoint(o.model_dir, *net, &adam);
   }

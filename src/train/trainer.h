@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <string>
 
+#include "lang/domain.h"
 #include "model/model_options.h"
 
 namespace lasynth {
@@ -35,8 +36,10 @@ struct TrainResult {
 };
 
 // The model sizes recorded in a checkpoint's config. `path` is a ckpt-STEP.pt file or a model
-// directory; on return it names the checkpoint file. Throws IoError.
-model::ModelOptions model_options_from_checkpoint(std::string& path);
+// directory; on return it names the checkpoint file. When `domain` and `domain_options` are not
+// null they receive the domain the model was trained on. Throws IoError.
+model::ModelOptions model_options_from_checkpoint(std::string& path, std::string* domain = nullptr,
+                                                  DomainOptions* domain_options = nullptr);
 
 // Trains RobustFill on the restricted-C domain (other models and Karel follow, issue 5).
 // Throws ConfigError or IoError with a message naming the file or value at fault.

@@ -49,6 +49,21 @@ TEST(LasynthCli, TrainsAndEvaluatesWithTheOriginalFlags) {
   ASSERT_EQ(resumed.exit_code, 0) << resumed.out;
   EXPECT_TRUE(std::filesystem::exists(run + "/ckpt-6.pt"));
   EXPECT_FALSE(std::filesystem::exists(run + "/ckpt-8.pt"));
+
+  // synthesize: the domain comes from the checkpoint; examples from a file or stdin. A model
+  // this small finds nothing consistent, and says so with exit status 2.
+  testing::write_file(dir.path("io.json"),
+                      R"({"io": [{"input": [1, 2, 3, 4, 5], "output": [1, 2, 3, 4, 9]}]})");
+  const auto none = run_command(kLasynth + " synthesize --load_model " + run + " --examples " +
+                                    dir.path("io.json") + " --beam 4 --max_decode_len 20",
+                                true);
+  EXPECT_EQ(none.exit_code, 2) << none.out;
+  EXPECT_NE(none.out.find("no consistent program in beam 4"), std::string::npos) << none.out;
+  const auto bad = run_command(
+      "echo '{\"io\": [{\"input\": [1]}]}' | " + kLasynth + " synthesize --load_model " + run,
+      true);
+  EXPECT_EQ(bad.exit_code, 1) << bad.out;
+  EXPECT_NE(bad.out.find("io[0]"), std::string::npos) << bad.out;
 }
 
 TEST(LasynthCli, ClearErrors) {

@@ -1,0 +1,76 @@
+#include "eval/synthesize.h"
+
+#include <fmt/format.h>
+#include <torch/torch.h>
+
+#include "core/error.h"
+#include "lang/domains.h"
+#include "model/robustfill.h"
+#include "train/checkpoint.h"
+#include "train/trainer.h"
+
+namespace lasynth {
+namespace eval {
+
+SynthesisResult synthesize(const std::string& checkpoint, const nlohmann::json& examples,
+                           int64_t beam, int64_t max_len, std::string* domain_name) {
+  std::string path = checkpoint, name;
+  DomainOptions options;
+  model::ModelOptions m = train::model_options_from_checkpoint(path, &name, &options);
+  const auto domain = make_domain(name, options);
+  if (domain_name) *domain_name = name;
+  if (!examples.is_object() || !examples.contains("io") || !examples.at("io").is_array() ||
+      examples.at("io").empty()) {
+    throw ParseError(R"(examples: expected {"io": [{"input": ..., "output": ...}, ...]})");
+  }
+  std::vector<IoPair> io;
+  for (size_t i = 0; i < examples.at("io").size(); ++i) {
+    const auto& pair = examples.at("io")[i];
+    if (!pair.is_object() || !pair.contains("input") || !pair.contains("output")) {
+      throw ParseError(fmt::format("examples: io[{}] needs \"input\" and \"output\"", i));
+    }
+    try {
+      io.push_back(
+          {domain->value_from_json(pair.at("input")), domain->value_from_json(pair.at("output"))});
+    } catch (const ParseError& e) {
+      throw ParseError(fmt::format("examples: io[{}]: {}", i, e.what()));
+    }
+  }
+  m.vocab_size = domain->vocabulary().size();
+  m.value_range = std::stoll(options.at("value_range"));
+  model::RobustFill net(m);
+  train::load_checkpoint(path, *net, nullptr);
+  net->eval();
+  const int64_t k = static_cast<int64_t>(io.size()), v = static_cast<int64_t>(io[0].input.size());
+  std::vector<int32_t> in, out;
+  for (const IoPair& p : io) {
+    in.insert(in.end(), p.input.begin(), p.input.end());
+    out.insert(out.end(), p.output.begin(), p.output.end());
+  }
+  const auto candidates =
+      net->beam_search(torch::from_blob(in.data(), {1, k, v}, torch::kInt32),
+                       torch::from_blob(out.data(), {1, k, v}, torch::kInt32), beam, max_len)[0];
+  SynthesisResult result;
+  result.candidates = static_cast<int64_t>(candidates.size());
+  for (const auto& ids : candidates) {
+    std::unique_ptr<Program> program;
+    try {
+      program = domain->parse(domain->vocabulary().decode(ids));
+    } catch (const ParseError&) {
+      continue;
+    }
+    bool all = true;
+    for (const IoPair& p : io) {
+      const ExecResult r = program->execute(p.input);
+      all = all && r.ok() && r.output == p.output;
+    }
+    if (all) {
+      result.program = Example{program->tokens(), program->source(), io};
+      return result;
+    }
+  }
+  return result;
+}
+
+}  // namespace eval
+}  // namespace lasynth

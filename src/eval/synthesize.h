@@ -1,0 +1,31 @@
+// Synthesis for users: input/output examples in, the best program consistent with all of them
+// out.
+#ifndef LASYNTH_EVAL_SYNTHESIZE_H_
+#define LASYNTH_EVAL_SYNTHESIZE_H_
+
+#include <cstdint>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+
+#include "lang/domain.h"
+
+namespace lasynth {
+namespace eval {
+
+struct SynthesisResult {
+  std::optional<Example> program;  // absent when no candidate is consistent
+  int64_t candidates = 0;          // how many the beam produced
+};
+
+// `examples` is {"io": [{"input": ..., "output": ...}, ...]} in the domain's JSON value layout.
+// Decodes with beam search of width `beam` from the checkpoint (file or model directory) and
+// returns the first candidate, in beam order, that reproduces every pair. Throws ParseError for
+// malformed examples, IoError for an unreadable checkpoint.
+SynthesisResult synthesize(const std::string& checkpoint, const nlohmann::json& examples,
+                           int64_t beam, int64_t max_len, std::string* domain_name);
+
+}  // namespace eval
+}  // namespace lasynth
+
+#endif  // LASYNTH_EVAL_SYNTHESIZE_H_
