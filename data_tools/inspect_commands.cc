@@ -73,8 +73,7 @@ void run_stats(const DirArgs& args) {
         ++depths[domain->parse(domain->vocabulary().decode(ex.tokens))->depth()];
         for (int32_t t : ex.tokens) ++tokens[t];
         total_tokens += static_cast<int64_t>(ex.tokens.size());
-        const uint64_t key = fnv1a64(std::string_view(
-            reinterpret_cast<const char*>(ex.tokens.data()), ex.tokens.size() * sizeof(int32_t)));
+        const uint64_t key = hash_ids(ex.tokens);
         if (seen[key]++ > 0) ++repeats;
       }
     }

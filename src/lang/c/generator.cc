@@ -244,11 +244,6 @@ std::vector<Value> Generator::sample_inputs(Rng& rng) const {
   return inputs;
 }
 
-uint64_t canonical_hash(const std::vector<int32_t>& ids) {
-  return fnv1a64(
-      std::string_view(reinterpret_cast<const char*>(ids.data()), ids.size() * sizeof(int32_t)));
-}
-
 Sampler::Sampler(const Limits& limits, uint64_t seed)
     : limits_(limits), generator_(limits), rng_(seed) {}
 
@@ -281,7 +276,7 @@ Example Sampler::next() {
     std::vector<Value> inputs = generator_.sample_inputs(rng_);
     std::vector<int32_t> ids = to_tokens(program);
     const char* reason = "";
-    const uint64_t key = canonical_hash(ids);
+    const uint64_t key = hash_ids(ids);
     if (static_cast<int>(ids.size()) > limits_.max_tokens) {
       reason = "too_long";
     } else if (seen_.count(key)) {

@@ -53,9 +53,6 @@ class Sampler : public ExampleSampler {
   std::map<std::string, int64_t> counters_;
 };
 
-// 64-bit hash of a program's canonical tokens; what duplicate detection compares.
-uint64_t canonical_hash(const std::vector<int32_t>& ids);
-
 }  // namespace c
 }  // namespace lasynth
 

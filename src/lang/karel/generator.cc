@@ -107,8 +107,7 @@ Example Sampler::next() {
   while (true) {
     const Program program = generator_.sample_program(rng_);
     const std::vector<int32_t> ids = to_tokens(program);
-    const uint64_t key = fnv1a64(
-        std::string_view(reinterpret_cast<const char*>(ids.data()), ids.size() * sizeof(int32_t)));
+    const uint64_t key = hash_ids(ids);
     const char* reason = "";
     if (static_cast<int>(ids.size()) > limits_.max_tokens) {
       reason = "too_long";
