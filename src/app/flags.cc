@@ -17,6 +17,15 @@ model::ModelOptions Flags::model_options() const {
   m.num_attention_layers = num_attention_layers;
   m.dropout = dropout_rate;
   m.param_init = param_init;
+  m.latent_execution = latent_execution;
+  m.no_partial_execution = no_partial_execution;
+  m.operation_predictor = operation_predictor;
+  m.decoder_self_attention = decoder_self_attention;
+  m.use_properties = use_properties;
+  m.exec_period = exec_period;
+  m.conv_channels = conv_channels;
+  m.exec_loss_weight = exec_loss_weight;
+  m.operation_loss_weight = operation_loss_weight;
   return m;
 }
 
@@ -34,6 +43,8 @@ train::TrainOptions Flags::train_options() const {
   t.log_interval = log_interval;
   t.seed = seed;
   t.resume = resume;
+  t.optimizer = optimizer;
+  t.keep_last_n = keep_last_n;
   return t;
 }
 
@@ -45,6 +56,8 @@ eval::EvalOptions Flags::eval_options() const {
   e.report = report;
   e.max_decode_len = max_decode_len;
   e.beam = beam;
+  e.batch_size = eval_batch_size;
+  e.quiet = false;
   return e;
 }
 
@@ -91,10 +104,18 @@ void add_flags(CLI::App* app, Flags* f) {
   app->add_option("--gradient_clip", f->gradient_clip, "global gradient-norm clip")->group(g);
   app->add_option("--param_init", f->param_init, "parameters start uniform in [-x, x]")->group(g);
   app->add_option("--dropout_rate", f->dropout_rate, "dropout between LSTM layers")->group(g);
-  app->add_option("--optimizer", f->optimizer, "adam (sgd and rmsprop: issue 5)")
+  app->add_option("--optimizer", f->optimizer, "adam, sgd or rmsprop")
       ->check(CLI::IsMember({"adam", "sgd", "rmsprop"}))
       ->group(g);
   app->add_option("--keep_last_n", f->keep_last_n, "checkpoints to keep (-1: all)")->group(g);
+  app->add_option("--val_examples", f->val_examples,
+                  "validation examples decoded (greedy) at every log step (0: none)")
+      ->group(g);
+  app->add_option("--exec_loss_weight", f->exec_loss_weight, "weight of the executor's loss")
+      ->group(g);
+  app->add_option("--operation_loss_weight", f->operation_loss_weight,
+                  "weight of the operation predictor's loss")
+      ->group(g);
   g = "Sizes";
   app->add_option("--embedding_size", f->embedding_size, "token and value embeddings")->group(g);
   app->add_option("--LSTM_hidden_size", f->LSTM_hidden_size, "LSTM hidden size per direction")
@@ -107,7 +128,10 @@ void add_flags(CLI::App* app, Flags* f) {
   app->add_option("--max_decode_len", f->max_decode_len, "longest program decoded")->group(g);
   app->add_option("--exec_period", f->exec_period, "decoding steps between latent executions")
       ->group(g);
+  app->add_option("--conv_channels", f->conv_channels, "Karel: feature maps of the grid encoder")
+      ->group(g);
   app->add_option("--beam", f->beam, "beam size at evaluation (1: greedy)")->group(g);
+  app->add_option("--eval_batch_size", f->eval_batch_size, "examples decoded at once")->group(g);
   g = "Data shape (recorded in the dataset; kept for the original's command lines)";
   app->add_option("--io_size", f->io_size, "array length")->group(g);
   app->add_option("--num_vars", f->num_vars, "locals per program")->group(g);
@@ -150,20 +174,10 @@ void apply_config(CLI::App* app, Flags* f) {
 }
 
 void check_supported(const Flags& f) {
-  const std::pair<bool, const char*> pending[] = {
-      {f.latent_execution, "--latent_execution"},
-      {f.no_partial_execution, "--no_partial_execution"},
-      {f.operation_predictor, "--operation_predictor"},
-      {f.decoder_self_attention, "--decoder_self_attention"},
-      {f.use_properties, "--use_properties"},
-      {f.iterative_retraining_prog_gen, "--iterative_retraining_prog_gen"}};
-  for (const auto& [on, name] : pending) {
-    if (on) {
-      throw ConfigError(fmt::format("{} is not built yet; RobustFill (no model flags) is", name));
-    }
+  if (f.iterative_retraining_prog_gen) {
+    throw ConfigError("--iterative_retraining_prog_gen is not built yet (issue 8)");
   }
-  if (f.optimizer != "adam")
-    throw ConfigError("--optimizer " + f.optimizer + " is not built yet; adam is");
+  model::check_switches(f.model_options());
 }
 
 }  // namespace app

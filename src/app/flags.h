@@ -47,6 +47,9 @@ struct Flags {
   double dropout_rate = 0.0;
   std::string optimizer = "adam";
   int64_t keep_last_n = -1;
+  int64_t val_examples = 200;
+  double exec_loss_weight = 1.0;
+  double operation_loss_weight = 1.0;
   // Sizes.
   int64_t embedding_size = 1024;
   int64_t LSTM_hidden_size = 512;
@@ -55,7 +58,9 @@ struct Flags {
   int64_t num_attention_layers = 2;
   int64_t max_decode_len = 256;
   int64_t exec_period = 16;
+  int64_t conv_channels = 64;
   int64_t beam = 64;
+  int64_t eval_batch_size = 32;
   // Data-shape flags of the original; our datasets record these, so they are checked, not set.
   int64_t io_size = 5;
   int64_t num_vars = 4;
@@ -76,7 +81,7 @@ void add_flags(CLI::App* app, Flags* flags);
 // command line. Throws ConfigError naming the file and key for an unknown key or a bad value.
 void apply_config(CLI::App* app, Flags* flags);
 
-// Throws ConfigError for a model flag whose model is not built yet.
+// Throws ConfigError for a flag whose feature is not built yet.
 void check_supported(const Flags& flags);
 
 }  // namespace app

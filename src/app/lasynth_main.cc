@@ -10,6 +10,7 @@
 #include <CLI/CLI.hpp>
 #include <fstream>
 #include <iostream>
+#include <memory>
 
 #include "app/flags.h"
 #include "core/error.h"
@@ -30,7 +31,22 @@ void require_data(const Flags& f) {
 int run_train(const Flags& f) {
   require_data(f);
   check_supported(f);
-  const train::TrainResult r = train::train(f.train_options(), f.model_options());
+  train::TrainOptions options = f.train_options();
+  if (f.val_examples > 0) {
+    auto val = std::make_shared<data::Dataset>(f.data_folder);
+    if (val->size("val") > 0) {
+      eval::EvalOptions e = f.eval_options();
+      e.split = "val";
+      e.beam = 1;
+      e.limit = f.val_examples;
+      e.predictions = false;
+      e.quiet = true;
+      options.validate = [val, e](model::Synthesizer& net) {
+        return eval::evaluate_model(net, *val, e)["metrics"];
+      };
+    }
+  }
+  const train::TrainResult r = train::train(options, f.model_options());
   std::cout << fmt::format("trained {} steps; last loss {:.4f}; checkpoint {}\n", r.steps,
                            r.last_loss, r.checkpoint);
   return 0;

@@ -3,13 +3,14 @@
 #include <fmt/format.h>
 #include <torch/torch.h>
 
+#include <chrono>
 #include <fstream>
+#include <iostream>
 
 #include "core/error.h"
 #include "data/batch.h"
 #include "data/dataset.h"
 #include "lang/domains.h"
-#include "model/robustfill.h"
 #include "train/checkpoint.h"
 #include "train/trainer.h"
 
@@ -46,31 +47,19 @@ Score score(const Domain& domain, const std::vector<int32_t>& predicted,
   return s;
 }
 
-nlohmann::ordered_json evaluate(const EvalOptions& o) {
-  data::Dataset ds(o.data_folder);
+nlohmann::ordered_json evaluate_model(model::Synthesizer& net, data::Dataset& ds,
+                                      const EvalOptions& o) {
   const data::Manifest& manifest = ds.manifest();
   const auto domain = make_domain(manifest.domain, manifest.domain_options);
-  if (manifest.domain != "c") {
-    throw ConfigError(
-        fmt::format("{}: a {} dataset; its models are not built yet (only restricted "
-                    "C so far)",
-                    o.data_folder, manifest.domain));
-  }
   int64_t n = ds.size(o.split);
-  if (n == 0)
+  if (n == 0) {
     throw ConfigError(fmt::format("{}: no '{}' split to evaluate", o.data_folder, o.split));
+  }
   if (o.limit >= 0) n = std::min(n, o.limit);
-
-  // The model's sizes come from the checkpoint's config.
-  std::string path = o.checkpoint;
-  model::ModelOptions m = train::model_options_from_checkpoint(path);
-  m.vocab_size = domain->vocabulary().size();
-  m.value_range = std::stoll(manifest.domain_options.at("value_range"));
-  model::RobustFill net(m);
-  const train::TrainingState state = train::load_checkpoint(path, *net, nullptr);
-  net->eval();
-
+  torch::NoGradGuard no_grad;
   const int k = domain->num_spec();
+  const auto start = std::chrono::steady_clock::now();
+  auto last_report = start;
   int64_t consistent = 0, generalizes = 0, exact = 0, length = 0, reference_length = 0;
   nlohmann::ordered_json predictions = nlohmann::ordered_json::array();
   for (int64_t begin = 0; begin < n; begin += o.batch_size) {
@@ -113,28 +102,58 @@ nlohmann::ordered_json evaluate(const EvalOptions& o) {
       exact += s.exact;
       length += static_cast<int64_t>(program.size());
       reference_length += static_cast<int64_t>(examples[j].tokens.size());
-      nlohmann::ordered_json p;
-      p["index"] = indices[j];
-      p["source"] = s.source;
-      p["consistent"] = s.consistent;
-      p["generalizes"] = s.generalizes;
-      p["exact"] = s.exact;
-      predictions.push_back(std::move(p));
+      if (o.predictions) {
+        nlohmann::ordered_json p;
+        p["index"] = indices[j];
+        p["source"] = s.source;
+        p["consistent"] = s.consistent;
+        p["generalizes"] = s.generalizes;
+        p["exact"] = s.exact;
+        predictions.push_back(std::move(p));
+      }
+    }
+    const auto now = std::chrono::steady_clock::now();
+    if (!o.quiet && (now - last_report > std::chrono::seconds(5) || end == n)) {
+      const double wall = std::chrono::duration<double>(now - start).count();
+      std::cerr << fmt::format("evaluated {}/{}  generalization {:.3f}  {:.1f} programs/s\n", end,
+                               n, generalizes / static_cast<double>(end), end / wall);
+      last_report = now;
     }
   }
   const double count = static_cast<double>(n);
   nlohmann::ordered_json report;
-  report["checkpoint"] = path;
-  report["step"] = state.step;
-  report["split"] = o.split;
   report["examples"] = n;
-  report["beam"] = std::max<int64_t>(1, o.beam);
   report["metrics"] = {{"io_consistency", consistent / count},
                        {"generalization", generalizes / count},
                        {"exact_match", exact / count},
                        {"avg_length", length / count},
                        {"avg_reference_length", reference_length / count}};
-  report["predictions"] = std::move(predictions);
+  if (o.predictions) report["predictions"] = std::move(predictions);
+  return report;
+}
+
+nlohmann::ordered_json evaluate(const EvalOptions& o) {
+  data::Dataset ds(o.data_folder);
+  train::LoadedModel model = train::load_model(o.checkpoint);
+  const data::Manifest& manifest = ds.manifest();
+  if (manifest.domain != model.domain) {
+    throw ConfigError(fmt::format("{}: a {} dataset, but {} holds a {} model", o.data_folder,
+                                  manifest.domain, model.path, model.domain));
+  }
+  if (manifest.vocab_hash !=
+      make_domain(model.domain, model.domain_options)->vocabulary().hash_hex()) {
+    throw ConfigError(fmt::format("{}: its vocabulary differs from the one {} was trained with",
+                                  o.data_folder, model.path));
+  }
+  nlohmann::ordered_json body = evaluate_model(model.net, ds, o);
+  nlohmann::ordered_json report;
+  report["checkpoint"] = model.path;
+  report["step"] = model.step;
+  report["split"] = o.split;
+  report["examples"] = body["examples"];
+  report["beam"] = std::max<int64_t>(1, o.beam);
+  report["metrics"] = body["metrics"];
+  if (o.predictions) report["predictions"] = std::move(body["predictions"]);
   if (!o.report.empty()) {
     std::ofstream out(o.report);
     out << report.dump(2) << '\n';

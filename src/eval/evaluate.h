@@ -12,7 +12,9 @@
 #include <string>
 #include <vector>
 
+#include "data/dataset.h"
 #include "lang/domain.h"
+#include "model/synthesizer.h"
 
 namespace lasynth {
 namespace eval {
@@ -38,8 +40,15 @@ struct EvalOptions {
   int64_t max_decode_len = 256;
   int64_t beam = 1;  // 1: greedy decoding
 
-  int64_t limit = -1;  // evaluate only the first `limit` examples (-1: all)
+  int64_t limit = -1;       // evaluate only the first `limit` examples (-1: all)
+  bool predictions = true;  // list every prediction in the report
+  bool quiet = true;        // progress lines on stderr
 };
+
+// The core of evaluate() on a model at hand (validation during training uses it): the report's
+// "examples", "metrics" and (with options.predictions) "predictions".
+nlohmann::ordered_json evaluate_model(model::Synthesizer& net, data::Dataset& dataset,
+                                      const EvalOptions& options);
 
 // Decodes every example (greedy, or beam search keeping `beam` candidates, each executed: the
 // first one in beam order that matches every specification pair is the program, else the top

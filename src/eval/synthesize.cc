@@ -5,7 +5,6 @@
 
 #include "core/error.h"
 #include "lang/domains.h"
-#include "model/robustfill.h"
 #include "train/checkpoint.h"
 #include "train/trainer.h"
 
@@ -14,11 +13,9 @@ namespace eval {
 
 SynthesisResult synthesize(const std::string& checkpoint, const nlohmann::json& examples,
                            int64_t beam, int64_t max_len, std::string* domain_name) {
-  std::string path = checkpoint, name;
-  DomainOptions options;
-  model::ModelOptions m = train::model_options_from_checkpoint(path, &name, &options);
-  const auto domain = make_domain(name, options);
-  if (domain_name) *domain_name = name;
+  train::LoadedModel model = train::load_model(checkpoint);
+  const auto domain = make_domain(model.domain, model.domain_options);
+  if (domain_name) *domain_name = model.domain;
   if (!examples.is_object() || !examples.contains("io") || !examples.at("io").is_array() ||
       examples.at("io").empty()) {
     throw ParseError(R"(examples: expected {"io": [{"input": ..., "output": ...}, ...]})");
@@ -36,11 +33,12 @@ SynthesisResult synthesize(const std::string& checkpoint, const nlohmann::json& 
       throw ParseError(fmt::format("examples: io[{}]: {}", i, e.what()));
     }
   }
-  m.vocab_size = domain->vocabulary().size();
-  m.value_range = std::stoll(options.at("value_range"));
-  model::RobustFill net(m);
-  train::load_checkpoint(path, *net, nullptr);
-  net->eval();
+  for (size_t i = 0; i < io.size(); ++i) {
+    if (io[i].input.size() != io[0].input.size() || io[i].output.size() != io[0].input.size()) {
+      throw ParseError(fmt::format("examples: io[{}]: its values differ in size from io[0]'s", i));
+    }
+  }
+  model::Synthesizer& net = model.net;
   const int64_t k = static_cast<int64_t>(io.size()), v = static_cast<int64_t>(io[0].input.size());
   std::vector<int32_t> in, out;
   for (const IoPair& p : io) {

@@ -1,6 +1,7 @@
 #include "model/attention.h"
 
 #include <cmath>
+#include <limits>
 
 namespace lasynth {
 namespace model {
@@ -9,10 +10,14 @@ AttentionImpl::AttentionImpl(int64_t query_size, int64_t key_size)
     : project_(register_module("project", torch::nn::Linear(query_size, key_size))),
       scale_(1.0 / std::sqrt(static_cast<double>(key_size))) {}
 
-torch::Tensor AttentionImpl::forward(const torch::Tensor& query, const torch::Tensor& keys) {
-  const torch::Tensor q = project_(query);                                    // [N, Q, D]
-  const torch::Tensor scores = torch::bmm(q, keys.transpose(1, 2)) * scale_;  // [N, Q, S]
-  return torch::bmm(torch::softmax(scores, -1), keys);                        // [N, Q, D]
+torch::Tensor AttentionImpl::forward(const torch::Tensor& query, const torch::Tensor& keys,
+                                     const torch::Tensor& masked) {
+  const torch::Tensor q = project_(query);                              // [N, Q, D]
+  torch::Tensor scores = torch::bmm(q, keys.transpose(1, 2)) * scale_;  // [N, Q, S]
+  if (masked.defined()) {
+    scores = scores.masked_fill(masked, -std::numeric_limits<float>::infinity());
+  }
+  return torch::bmm(torch::softmax(scores, -1), keys);  // [N, Q, D]
 }
 
 }  // namespace model

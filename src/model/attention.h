@@ -12,8 +12,10 @@ namespace model {
 class AttentionImpl : public torch::nn::Module {
  public:
   AttentionImpl(int64_t query_size, int64_t key_size);
-  // query [N, Q, query_size], keys [N, S, key_size] -> context [N, Q, key_size]
-  torch::Tensor forward(const torch::Tensor& query, const torch::Tensor& keys);
+  // query [N, Q, query_size], keys [N, S, key_size] -> context [N, Q, key_size]. `masked`
+  // [Q, S] (bool, true = hidden), when defined, hides keys from queries (causal attention).
+  torch::Tensor forward(const torch::Tensor& query, const torch::Tensor& keys,
+                        const torch::Tensor& masked = {});
 
  private:
   torch::nn::Linear project_{nullptr};

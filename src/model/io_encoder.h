@@ -1,39 +1,41 @@
-// The IO encoder of LaSynth and RobustFill for array-valued domains (restricted C): each input
-// and output array is embedded value by value and encoded by a bidirectional LSTM over its
-// positions; then the output encodings attend to the input encodings (num_attention_layers
-// rounds). Every pair is encoded on its own; pairs are pooled later, in the decoder.
-//   B examples, K pairs, L array positions, E embedding, H hidden per direction, D = 2H.
+// The IO encoder of LaSynth and RobustFill: the domain's value network encodes every input and
+// output (as class distributions, so latent inputs encode like real ones); then the output
+// encodings attend to the input encodings (num_attention_layers rounds: the "double attention").
+// Every pair is encoded on its own; pairs are pooled later, in the decoder.
+//   N = B * K pairs, P positions, S classes, L' encoded length, D = 2H.
 #ifndef LASYNTH_MODEL_IO_ENCODER_H_
 #define LASYNTH_MODEL_IO_ENCODER_H_
 
 #include <torch/torch.h>
 
+#include <memory>
+
 #include "model/attention.h"
 #include "model/model_options.h"
+#include "model/value_net.h"
 
 namespace lasynth {
 namespace model {
 
 struct IoEncoding {
-  torch::Tensor inputs;   // [B*K, L, D]
-  torch::Tensor outputs;  // [B*K, L, D]
-  torch::Tensor h, c;     // [layers, B*K, D]: the sum of both encoders' final states
+  torch::Tensor inputs;       // [N, L', D]
+  torch::Tensor outputs;      // [N, L', D], after attending to the inputs
+  torch::Tensor raw_outputs;  // [N, L', D], before
+  torch::Tensor h, c;         // [layers, N, D]: the sum of both encoders' summaries
 };
 
 class IoEncoderImpl : public torch::nn::Module {
  public:
-  explicit IoEncoderImpl(const ModelOptions& options);
-  // inputs, outputs: [B, K, L] integer values in [-4R, 4R]
+  IoEncoderImpl(const ModelOptions& options, std::shared_ptr<ValueNet> values);
+  // input and output distributions [N, P, S]
   IoEncoding forward(const torch::Tensor& inputs, const torch::Tensor& outputs);
-
-  // values [N, L] integers -> [N, L, D] encodings and the final states [layers, N, D].
-  std::tuple<torch::Tensor, torch::Tensor, torch::Tensor> encode(torch::nn::LSTM& lstm,
-                                                                 const torch::Tensor& values);
+  // The latent executor changed the inputs: re-encode them and redo the attention.
+  void reencode_inputs(IoEncoding& io, const torch::Tensor& inputs);
 
  private:
-  ModelOptions options_;
-  torch::nn::Embedding values_{nullptr};
-  torch::nn::LSTM input_lstm_{nullptr}, output_lstm_{nullptr};
+  torch::Tensor attend(torch::Tensor outputs, const torch::Tensor& inputs);
+
+  std::shared_ptr<ValueNet> values_;
   torch::nn::ModuleList attention_;
   torch::nn::ModuleList mix_;
 };

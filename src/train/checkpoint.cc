@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -40,10 +41,36 @@ std::string read_all(const std::string& path) {
   return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
 }
 
+// Keeps the newest `keep` checkpoints of model_dir (by step); never the one `latest` names.
+void prune_checkpoints(const std::string& model_dir, int64_t keep) {
+  std::vector<std::pair<int64_t, fs::path>> found;
+  for (const auto& entry : fs::directory_iterator(model_dir)) {
+    const std::string name = entry.path().filename().string();
+    if (name.rfind("ckpt-", 0) != 0 || entry.path().extension() != ".pt") continue;
+    try {
+      found.emplace_back(std::stoll(name.substr(5)), entry.path());
+    } catch (const std::exception&) {
+      continue;  // not one of ours
+    }
+  }
+  std::sort(found.rbegin(), found.rend());
+  for (size_t i = static_cast<size_t>(keep); i < found.size(); ++i) {
+    fs::remove(found[i].second);
+    fs::remove(found[i].second.string() + ".sha256");
+  }
+}
+
 }  // namespace
 
+std::string optimizer_name(const torch::optim::Optimizer& optimizer) {
+  if (dynamic_cast<const torch::optim::Adam*>(&optimizer)) return "adam";
+  if (dynamic_cast<const torch::optim::RMSprop*>(&optimizer)) return "rmsprop";
+  return "sgd";
+}
+
 std::string save_checkpoint(const std::string& model_dir, torch::nn::Module& model,
-                            torch::optim::Adam& optimizer, const TrainingState& state) {
+                            torch::optim::Optimizer& optimizer, const TrainingState& state,
+                            int64_t keep_last_n) {
   fs::create_directories(model_dir);
   c10::Dict<std::string, at::Tensor> weights;
   std::map<const void*, std::string> names;
@@ -53,23 +80,33 @@ std::string save_checkpoint(const std::string& model_dir, torch::nn::Module& mod
   }
   for (const auto& b : model.named_buffers()) weights.insert(b.key(), b.value().detach().clone());
 
-  // Adam's moments by parameter name, so Python can read them too.
+  // The optimizer's per-parameter state by parameter name, so Python can read it too.
   GenericDict moments = new_dict();
   for (const auto& group : optimizer.param_groups()) {
     for (const auto& p : group.params()) {
       const auto key = c10::guts::to_string(p.unsafeGetTensorImpl());
       const auto it = optimizer.state().find(key);
       if (it == optimizer.state().end()) continue;
-      const auto& s = static_cast<const torch::optim::AdamParamState&>(*it->second);
       GenericDict one = new_dict();
-      one.insert("step", s.step());
-      one.insert("exp_avg", s.exp_avg().clone());
-      one.insert("exp_avg_sq", s.exp_avg_sq().clone());
+      if (const auto* a = dynamic_cast<const torch::optim::AdamParamState*>(it->second.get())) {
+        one.insert("step", a->step());
+        one.insert("exp_avg", a->exp_avg().clone());
+        one.insert("exp_avg_sq", a->exp_avg_sq().clone());
+      } else if (const auto* r =
+                     dynamic_cast<const torch::optim::RMSpropParamState*>(it->second.get())) {
+        one.insert("step", r->step());
+        one.insert("square_avg", r->square_avg().clone());
+      } else if (const auto* m =
+                     dynamic_cast<const torch::optim::SGDParamState*>(it->second.get())) {
+        if (m->momentum_buffer().defined()) {
+          one.insert("momentum_buffer", m->momentum_buffer().clone());
+        }
+      }
       moments.insert(names.at(p.unsafeGetTensorImpl()), one);
     }
   }
   GenericDict opt = new_dict();
-  opt.insert("type", std::string("adam"));
+  opt.insert("type", optimizer_name(optimizer));
   opt.insert("lr", optimizer.param_groups()[0].options().get_lr());
   opt.insert("state", moments);
 
@@ -96,11 +133,12 @@ std::string save_checkpoint(const std::string& model_dir, torch::nn::Module& mod
   write_atomically(path, data);
   write_atomically(path + ".sha256", sha256_hex(data) + "  " + name + "\n");
   write_atomically(model_dir + "/latest", name + "\n");
+  if (keep_last_n > 0) prune_checkpoints(model_dir, keep_last_n);
   return path;
 }
 
 TrainingState load_checkpoint(const std::string& path_in, torch::nn::Module& model,
-                              torch::optim::Adam* optimizer) {
+                              torch::optim::Optimizer* optimizer) {
   std::string path = path_in;
   if (fs::is_directory(path)) {
     std::string latest = read_all(path + "/latest");
@@ -139,16 +177,38 @@ TrainingState load_checkpoint(const std::string& path_in, torch::nn::Module& mod
   for (auto& b : model.named_buffers()) assign(b.key(), b.value());
   if (optimizer) {
     const auto opt = dict.at("optimizer").toGenericDict();
+    const std::string type = opt.at("type").toStringRef();
+    if (type != optimizer_name(*optimizer)) {
+      throw IoError(
+          fmt::format("{}: trained with --optimizer {}, resumed with --optimizer {}; "
+                      "resume with the same optimizer",
+                      path, type, optimizer_name(*optimizer)));
+    }
     const auto moments = opt.at("state").toGenericDict();
     for (const auto& entry : moments) {
       const std::string name = entry.key().toStringRef();
       const auto m = entry.value().toGenericDict();
-      auto s = std::make_unique<torch::optim::AdamParamState>();
-      s->step(m.at("step").toInt());
-      s->exp_avg(m.at("exp_avg").toTensor().clone());
-      s->exp_avg_sq(m.at("exp_avg_sq").toTensor().clone());
+      std::unique_ptr<torch::optim::OptimizerParamState> state;
+      if (type == "adam") {
+        auto s = std::make_unique<torch::optim::AdamParamState>();
+        s->step(m.at("step").toInt());
+        s->exp_avg(m.at("exp_avg").toTensor().clone());
+        s->exp_avg_sq(m.at("exp_avg_sq").toTensor().clone());
+        state = std::move(s);
+      } else if (type == "rmsprop") {
+        auto s = std::make_unique<torch::optim::RMSpropParamState>();
+        s->step(m.at("step").toInt());
+        s->square_avg(m.at("square_avg").toTensor().clone());
+        state = std::move(s);
+      } else {
+        auto s = std::make_unique<torch::optim::SGDParamState>();
+        if (m.contains("momentum_buffer")) {
+          s->momentum_buffer(m.at("momentum_buffer").toTensor().clone());
+        }
+        state = std::move(s);
+      }
       optimizer->state()[c10::guts::to_string(params.at(name).unsafeGetTensorImpl())] =
-          std::move(s);
+          std::move(state);
     }
     for (auto& group : optimizer->param_groups()) group.options().set_lr(opt.at("lr").toDouble());
   }

@@ -22,15 +22,21 @@ struct TrainingState {
   std::string config;  // the run's settings as text
 };
 
-// Writes the checkpoint of `state.step` and updates `latest`. Returns its path. Throws IoError.
+// Writes the checkpoint of `state.step`, updates `latest`, and when keep_last_n > 0 deletes all
+// but the newest keep_last_n checkpoints. Returns its path. Throws IoError. The optimizer is
+// Adam, RMSprop or SGD; its per-parameter state is stored by parameter name.
 std::string save_checkpoint(const std::string& model_dir, torch::nn::Module& model,
-                            torch::optim::Adam& optimizer, const TrainingState& state);
+                            torch::optim::Optimizer& optimizer, const TrainingState& state,
+                            int64_t keep_last_n = -1);
+
+// "adam", "rmsprop" or "sgd".
+std::string optimizer_name(const torch::optim::Optimizer& optimizer);
 
 // Loads `path` (or MODEL_DIR/latest when `path` is a directory) into `model` and `optimizer`
 // (may be null), after checking its sha256. Returns the training state. Throws IoError naming
 // the file when it is missing, damaged, or holds another model (names or shapes differ).
 TrainingState load_checkpoint(const std::string& path, torch::nn::Module& model,
-                              torch::optim::Adam* optimizer);
+                              torch::optim::Optimizer* optimizer);
 
 }  // namespace train
 }  // namespace lasynth

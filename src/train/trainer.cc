@@ -9,12 +9,12 @@
 #include <fstream>
 #include <iostream>
 #include <iterator>
-#include <nlohmann/json.hpp>
+#include <memory>
 
 #include "core/error.h"
 #include "data/dataset.h"
 #include "data/loader.h"
-#include "model/robustfill.h"
+#include "lang/domains.h"
 #include "train/checkpoint.h"
 
 namespace lasynth {
@@ -27,6 +27,14 @@ std::string config_text(const TrainOptions& o, const model::ModelOptions& m,
   j["data_folder"] = o.data_folder;
   j["domain"] = manifest.domain;
   j["domain_options"] = manifest.domain_options;
+  j["model"] = m.name();
+  j["latent_execution"] = m.latent_execution;
+  j["no_partial_execution"] = m.no_partial_execution;
+  j["operation_predictor"] = m.operation_predictor;
+  j["decoder_self_attention"] = m.decoder_self_attention;
+  j["use_properties"] = m.use_properties;
+  j["exec_period"] = m.exec_period;
+  j["optimizer"] = o.optimizer;
   j["batch_size"] = o.batch_size;
   j["lr"] = o.lr;
   j["lr_decay_steps"] = o.lr_decay_steps;
@@ -41,8 +49,11 @@ std::string config_text(const TrainOptions& o, const model::ModelOptions& m,
   j["MLP_hidden_size"] = m.mlp_hidden_size;
   j["num_LSTM_layers"] = m.num_layers;
   j["num_attention_layers"] = m.num_attention_layers;
+  j["conv_channels"] = m.conv_channels;
   j["dropout_rate"] = m.dropout;
   j["param_init"] = m.param_init;
+  j["exec_loss_weight"] = m.exec_loss_weight;
+  j["operation_loss_weight"] = m.operation_loss_weight;
   return j.dump(2);
 }
 
@@ -50,65 +61,91 @@ torch::Tensor as_tensor(std::vector<int32_t>& v, std::vector<int64_t> shape) {
   return torch::from_blob(v.data(), shape, torch::kInt32);
 }
 
+std::unique_ptr<torch::optim::Optimizer> make_optimizer(const TrainOptions& o,
+                                                        model::Synthesizer& net) {
+  if (o.optimizer == "adam") {
+    return std::make_unique<torch::optim::Adam>(net->parameters(), torch::optim::AdamOptions(o.lr));
+  }
+  if (o.optimizer == "sgd") {
+    return std::make_unique<torch::optim::SGD>(net->parameters(), torch::optim::SGDOptions(o.lr));
+  }
+  if (o.optimizer == "rmsprop") {
+    return std::make_unique<torch::optim::RMSprop>(net->parameters(),
+                                                   torch::optim::RMSpropOptions(o.lr));
+  }
+  throw ConfigError(fmt::format("--optimizer {}: unknown; use adam, sgd or rmsprop", o.optimizer));
+}
+
 }  // namespace
 
-model::ModelOptions model_options_from_checkpoint(std::string& path, std::string* domain,
-                                                  DomainOptions* domain_options) {
+LoadedModel load_model(const std::string& checkpoint) {
   namespace fs = std::filesystem;
-  if (fs::is_directory(path)) {
-    std::ifstream latest(path + "/latest");
+  LoadedModel loaded;
+  loaded.path = checkpoint;
+  if (fs::is_directory(checkpoint)) {
+    std::ifstream latest(checkpoint + "/latest");
     std::string name;
     if (!(latest >> name)) {
-      throw IoError(fmt::format("{}: no `latest` checkpoint in this model directory", path));
+      throw IoError(fmt::format("{}: no `latest` checkpoint in this model directory", checkpoint));
     }
-    path = path + "/" + name;
+    loaded.path = checkpoint + "/" + name;
   }
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw IoError(fmt::format("{}: no such checkpoint", path));
+  std::ifstream in(loaded.path, std::ios::binary);
+  if (!in) throw IoError(fmt::format("{}: no such checkpoint", loaded.path));
   const std::vector<char> bytes((std::istreambuf_iterator<char>(in)),
                                 std::istreambuf_iterator<char>());
   nlohmann::json j;
   try {
     j = nlohmann::json::parse(torch::pickle_load(bytes).toGenericDict().at("config").toStringRef());
   } catch (const std::exception& e) {
-    throw IoError(fmt::format("{}: not a lasynth checkpoint ({})", path, e.what()));
+    throw IoError(fmt::format("{}: not a lasynth checkpoint ({})", loaded.path, e.what()));
   }
   model::ModelOptions m;
-  m.embedding_size = j.at("embedding_size").get<int64_t>();
-  m.hidden_size = j.at("LSTM_hidden_size").get<int64_t>();
-  m.mlp_hidden_size = j.at("MLP_hidden_size").get<int64_t>();
-  m.num_layers = j.at("num_LSTM_layers").get<int64_t>();
-  m.num_attention_layers = j.at("num_attention_layers").get<int64_t>();
-  m.dropout = j.at("dropout_rate").get<double>();
-  m.param_init = j.at("param_init").get<double>();
-  if (domain) *domain = j.value("domain", "c");
-  if (domain_options && j.contains("domain_options")) {
-    *domain_options = j.at("domain_options").get<DomainOptions>();
+  try {
+    m.latent_execution = j.value("latent_execution", false);
+    m.no_partial_execution = j.value("no_partial_execution", false);
+    m.operation_predictor = j.value("operation_predictor", false);
+    m.decoder_self_attention = j.value("decoder_self_attention", false);
+    m.use_properties = j.value("use_properties", false);
+    m.exec_period = j.value("exec_period", int64_t{16});
+    m.embedding_size = j.at("embedding_size").get<int64_t>();
+    m.hidden_size = j.at("LSTM_hidden_size").get<int64_t>();
+    m.mlp_hidden_size = j.at("MLP_hidden_size").get<int64_t>();
+    m.num_layers = j.at("num_LSTM_layers").get<int64_t>();
+    m.num_attention_layers = j.at("num_attention_layers").get<int64_t>();
+    m.conv_channels = j.value("conv_channels", m.conv_channels);
+    m.dropout = j.at("dropout_rate").get<double>();
+    m.param_init = j.at("param_init").get<double>();
+    loaded.domain = j.value("domain", "c");
+    if (j.contains("domain_options")) {
+      loaded.domain_options = j.at("domain_options").get<DomainOptions>();
+    }
+  } catch (const nlohmann::json::exception& e) {
+    throw IoError(fmt::format("{}: its config is incomplete ({})", loaded.path, e.what()));
   }
-  return m;
+  const auto domain = make_domain(loaded.domain, loaded.domain_options);
+  model::set_domain(m, loaded.domain, domain->options(), domain->vocabulary().size());
+  loaded.net = model::Synthesizer(m);
+  loaded.step = load_checkpoint(loaded.path, *loaded.net, nullptr).step;
+  loaded.net->eval();
+  return loaded;
 }
 
 TrainResult train(const TrainOptions& o, model::ModelOptions m) {
   const data::Manifest manifest = data::read_manifest(o.data_folder);
-  if (manifest.domain != "c") {
-    throw ConfigError(
-        fmt::format("{}: a {} dataset; training this domain is not built yet (only "
-                    "restricted C so far)",
-                    o.data_folder, manifest.domain));
-  }
-  m.vocab_size = static_cast<int64_t>(manifest.vocab_tokens.size());
-  m.value_range = std::stoll(manifest.domain_options.at("value_range"));
+  model::set_domain(m, manifest.domain, manifest.domain_options,
+                    static_cast<int64_t>(manifest.vocab_tokens.size()));
   if (o.batch_size < 1 || o.log_interval < 1) {
     throw ConfigError("--batch_size and --log_interval must be at least 1");
   }
   torch::manual_seed(o.seed);
-  model::RobustFill net(m);
-  torch::optim::Adam adam(net->parameters(), torch::optim::AdamOptions(o.lr));
+  model::Synthesizer net(m);
+  const auto optimizer = make_optimizer(o, net);
   TrainingState state;
   state.sampler_seed = o.seed;
   state.config = config_text(o, m, manifest);
   if (o.resume && std::filesystem::exists(o.model_dir + "/latest")) {
-    state = load_checkpoint(o.model_dir, *net, &adam);
+    state = load_checkpoint(o.model_dir, *net, optimizer.get());
   }
   data::LoaderOptions lo;
   lo.dir = o.data_folder;
@@ -117,11 +154,16 @@ TrainResult train(const TrainOptions& o, model::ModelOptions m) {
   lo.sampler.seed = state.sampler_seed;
   data::BatchLoader loader(lo, state.epoch, state.epoch_step);
   const int64_t total = o.max_steps >= 0 ? o.max_steps : o.num_epochs * loader.steps_per_epoch();
+  if (!o.quiet) {
+    std::cerr << fmt::format("training {} on {} ({} domain): {} steps of {} examples\n", m.name(),
+                             o.data_folder, manifest.domain, total, o.batch_size);
+  }
 
   std::filesystem::create_directories(o.model_dir);
   std::ofstream metrics(o.model_dir + "/metrics.jsonl", std::ios::app);
   if (!metrics) throw IoError(fmt::format("{}/metrics.jsonl: cannot write", o.model_dir));
   const auto start = std::chrono::steady_clock::now();
+  const int64_t start_step = state.step;
   double loss_sum = 0;
   int64_t loss_steps = 0, examples = 0;
   auto window_start = start;
@@ -133,15 +175,15 @@ TrainResult train(const TrainOptions& o, model::ModelOptions m) {
     const torch::Tensor tokens = as_tensor(b.tokens, {b.size, b.max_len});
     const torch::Tensor inputs = as_tensor(b.inputs, {b.size, b.io_pairs, b.value_size});
     const torch::Tensor outputs = as_tensor(b.outputs, {b.size, b.io_pairs, b.value_size});
-    adam.zero_grad();
-    const torch::Tensor loss = model::RobustFillImpl::loss(net(tokens, inputs, outputs), tokens,
-                                                           static_cast<double>(b.size));
+    optimizer->zero_grad();
+    const torch::Tensor loss =
+        net->loss(net(tokens, inputs, outputs), tokens, static_cast<double>(b.size));
     loss.backward();
     torch::nn::utils::clip_grad_norm_(net->parameters(), o.gradient_clip);
     const double lr =
         o.lr * std::pow(o.lr_decay_rate, static_cast<double>(state.step / o.lr_decay_steps));
-    for (auto& group : adam.param_groups()) group.options().set_lr(lr);
-    adam.step();
+    for (auto& group : optimizer->param_groups()) group.options().set_lr(lr);
+    optimizer->step();
 
     ++state.step;
     state.epoch = epoch;
@@ -165,18 +207,33 @@ TrainResult train(const TrainOptions& o, model::ModelOptions m) {
       line["examples_per_s"] = window > 0 ? examples / window : 0.0;
       line["wall_s"] = wall;
       metrics << line.dump() << '\n' << std::flush;
-      result.checkpoint = save_checkpoint(o.model_dir, *net, adam, state);
+      result.checkpoint = save_checkpoint(o.model_dir, *net, *optimizer, state, o.keep_last_n);
       if (!o.quiet) {
+        const double per_step = wall / static_cast<double>(state.step - start_step);
         std::cerr << fmt::format(
             "step {}/{}  epoch {}  loss {:.4f}  {:.0f} examples/s  ETA {:.0f}s\n", state.step,
             total, epoch, loss_sum / loss_steps, window > 0 ? examples / window : 0.0,
-            wall / state.step * static_cast<double>(total - state.step));
+            per_step * static_cast<double>(total - state.step));
       }
       result.last_loss = loss_sum / loss_steps;
+      if (o.validate) {
+        net->eval();
+        nlohmann::ordered_json validation = o.validate(net);
+        net->train();
+        if (!validation.empty()) {
+          nlohmann::ordered_json v;
+          v["step"] = state.step;
+          v["epoch"] = epoch;
+          v["split"] = "val";
+          for (auto& [key, value] : validation.items()) v[key] = value;
+          metrics << v.dump() << '\n' << std::flush;
+          if (!o.quiet) std::cerr << fmt::format("  validation {}\n", validation.dump());
+        }
+      }
       loss_sum = 0;
       loss_steps = 0;
       examples = 0;
-      window_start = now;
+      window_start = std::chrono::steady_clock::now();
     }
   }
   result.steps = state.step;

@@ -5,10 +5,13 @@
 #define LASYNTH_TRAIN_TRAINER_H_
 
 #include <cstdint>
+#include <functional>
+#include <nlohmann/json.hpp>
 #include <string>
 
 #include "lang/domain.h"
 #include "model/model_options.h"
+#include "model/synthesizer.h"
 
 namespace lasynth {
 namespace train {
@@ -20,13 +23,18 @@ struct TrainOptions {
   double lr = 1e-3;
   int64_t lr_decay_steps = 6000;  // lr *= lr_decay_rate every lr_decay_steps steps
   double lr_decay_rate = 0.9;
-  double gradient_clip = 5.0;  // global gradient norm
+  double gradient_clip = 5.0;      // global gradient norm
+  std::string optimizer = "adam";  // adam, sgd or rmsprop
+  int64_t keep_last_n = -1;        // checkpoints kept (-1: all)
   int64_t num_epochs = 50;
   int64_t max_steps = -1;       // stop after this many optimizer steps (-1: num_epochs)
   int64_t log_interval = 5000;  // steps between metrics lines and checkpoints
   uint64_t seed = 1;            // model initialisation and data order
   bool resume = false;          // continue from MODEL_DIR/latest
   bool quiet = false;
+  // Called at every log step with the model in eval mode; its metrics (when not empty) are
+  // written as a validation line of metrics.jsonl: {"step", "epoch", "split", ...}.
+  std::function<nlohmann::ordered_json(model::Synthesizer&)> validate;
 };
 
 struct TrainResult {
@@ -41,8 +49,20 @@ struct TrainResult {
 model::ModelOptions model_options_from_checkpoint(std::string& path, std::string* domain = nullptr,
                                                   DomainOptions* domain_options = nullptr);
 
-// Trains RobustFill on the restricted-C domain (other models and Karel follow, issue 5).
-// Throws ConfigError or IoError with a message naming the file or value at fault.
+// A model with the sizes and switches of a checkpoint (a ckpt-STEP.pt file or a model directory),
+// its weights loaded. Throws IoError naming the file.
+struct LoadedModel {
+  model::Synthesizer net{nullptr};
+  std::string path;  // the checkpoint file
+  std::string domain;
+  DomainOptions domain_options;
+  int64_t step = 0;
+};
+LoadedModel load_model(const std::string& checkpoint);
+
+// Trains the model `model_options` describes (its domain fields come from the dataset) on the
+// dataset's train split. Throws ConfigError or IoError with a message naming the file or value
+// at fault.
 TrainResult train(const TrainOptions& options, model::ModelOptions model_options);
 
 }  // namespace train

@@ -76,9 +76,15 @@ TEST(LasynthCli, ClearErrors) {
   EXPECT_NE(one_line_error(run_command(kLasynth + " train --data_folder " + dir.path("none"), true))
                 .find("no such dataset directory"),
             std::string::npos);
-  EXPECT_NE(one_line_error(run_command(kLasynth + " train --data_folder x --use_properties", true))
-                .find("--use_properties is not built yet"),
+  EXPECT_NE(one_line_error(run_command(kLasynth + " train --data_folder x --use_properties "
+                                                  "--latent_execution",
+                                       true))
+                .find("does not combine with --latent_execution"),
             std::string::npos);
+  const auto adagrad = run_command(kLasynth + " train --data_folder x --optimizer adagrad", true);
+  EXPECT_NE(adagrad.exit_code, 0);
+  EXPECT_NE(adagrad.out.find("--optimizer: adagrad not in {adam,sgd,rmsprop}"), std::string::npos)
+      << adagrad.out;
   EXPECT_NE(run_command(kLasynth + " train --no_such_flag", true).exit_code, 0);
   testing::write_file(dir.path("bad.yaml"), "learning_rate: 3\n");
   EXPECT_NE(

@@ -100,3 +100,71 @@ TEST(Evaluate, WritesTheReportOfDesignMd) {
 }  // namespace
 }  // namespace eval
 }  // namespace lasynth
+
+namespace lasynth {
+namespace eval {
+namespace {
+
+struct Variant {
+  const char* name;
+  bool latent, no_partial, operations, self_attention, properties;
+};
+
+// Every model trains, is checkpointed, loads back and is evaluated, on both domains.
+TEST(Evaluate, EveryModelOnBothDomains) {
+  torch::set_num_threads(1);
+  lasynth::testing::ScratchDir dir;
+  for (const std::string name : {"c", "karel"}) {
+    data::GenerateOptions g;
+    g.domain = name;
+    g.train = 16;
+    g.val = 2;
+    g.test = 3;
+    g.shards = 1;
+    const DomainOptions options =
+        name == "karel" ? DomainOptions{{"rows", "6"}, {"cols", "6"}} : DomainOptions{};
+    g.domain_options = options;
+    const auto domain = make_domain(name, options);
+    const std::string data = dir.path("data-" + name);
+    data::start_generation(data, g, false);
+    for (const auto& u : data::plan_units(g)) data::generate_unit(*domain, g, u, data, nullptr);
+    data::finalize(*domain, g, data);
+    for (const Variant& v : {Variant{"RobustFill", false, false, false, false, false},
+                             Variant{"LaSynth", true, false, true, true, false},
+                             Variant{"NoPartialExecutor", true, true, false, false, false},
+                             Variant{"PropertySignatures", false, false, false, false, true}}) {
+      SCOPED_TRACE(name + " " + v.name);
+      model::ModelOptions m;
+      m.embedding_size = m.hidden_size = m.mlp_hidden_size = 16;
+      m.num_layers = m.num_attention_layers = 1;
+      m.conv_channels = 4;
+      m.exec_period = 4;
+      m.latent_execution = v.latent;
+      m.no_partial_execution = v.no_partial;
+      m.operation_predictor = v.operations && name == "c";
+      m.decoder_self_attention = v.self_attention;
+      m.use_properties = v.properties;
+      train::TrainOptions t;
+      t.data_folder = data;
+      t.model_dir = dir.path(name + "-" + v.name);
+      t.max_steps = 2;
+      t.log_interval = 2;
+      t.batch_size = 4;
+      t.quiet = true;
+      train::train(t, m);
+      EXPECT_EQ(train::load_model(t.model_dir).net->options().name(), v.name);
+      EvalOptions e;
+      e.data_folder = data;
+      e.checkpoint = t.model_dir;
+      e.max_decode_len = 12;
+      e.beam = 2;
+      const auto report = evaluate(e);
+      EXPECT_EQ(report.at("examples"), 3);
+      EXPECT_EQ(report.at("predictions").size(), 3u);
+    }
+  }
+}
+
+}  // namespace
+}  // namespace eval
+}  // namespace lasynth

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -9,7 +10,7 @@
 #include "core/error.h"
 #include "data/generate.h"
 #include "lang/domains.h"
-#include "model/robustfill.h"
+#include "model/synthesizer.h"
 #include "run_tool.h"
 #include "test_files.h"
 #include "train/checkpoint.h"
@@ -57,12 +58,14 @@ TrainOptions options(const std::string& data, const std::string& model_dir, int6
   return o;
 }
 
-model::RobustFill load(const std::string& path) {
-  model::ModelOptions m = tiny();
-  m.vocab_size = make_domain("c")->vocabulary().size();
-  model::RobustFill net(m);
-  load_checkpoint(path, *net, nullptr);
-  return net;
+model::Synthesizer load(const std::string& path) { return load_model(path).net; }
+
+void expect_same_parameters(const std::string& a_dir, const std::string& b_dir) {
+  auto a = load(a_dir), b = load(b_dir);
+  const auto pa = a->named_parameters(), pb = b->named_parameters();
+  for (const auto& p : pa) {
+    EXPECT_TRUE(torch::equal(p.value(), pb[p.key()])) << p.key();
+  }
 }
 
 class TrainerTest : public ::testing::Test {
@@ -99,21 +102,68 @@ TEST_F(TrainerTest, LeavesMetricsAndCheckpointsAsDesigned) {
       << py.out;
 }
 
-TEST_F(TrainerTest, ResumeContinuesExactly) {
+TEST_F(TrainerTest, ResumeContinuesExactlyWithEveryOptimizer) {
   ScratchDir dir;
   const std::string data = make_dataset(dir);
-  std::filesystem::create_directories(dir.path("straight"));
-  std::filesystem::create_directories(dir.path("resumed"));
-  train(options(data, dir.path("straight"), 24), tiny());  // 10 steps per epoch: crosses two
-  train(options(data, dir.path("resumed"), 12), tiny());
-  TrainOptions more = options(data, dir.path("resumed"), 24);
-  more.resume = true;
-  EXPECT_EQ(train(more, tiny()).steps, 24);
-  auto a = load(dir.path("straight")), b = load(dir.path("resumed"));
-  const auto pa = a->named_parameters(), pb = b->named_parameters();
-  for (const auto& p : pa) {
-    EXPECT_TRUE(torch::equal(p.value(), pb[p.key()])) << p.key();
+  model::ModelOptions lasynth = tiny();
+  lasynth.latent_execution = lasynth.operation_predictor = lasynth.decoder_self_attention = true;
+  lasynth.exec_period = 4;
+  for (const char* optimizer : {"adam", "sgd", "rmsprop"}) {
+    const std::string straight = dir.path(std::string("straight-") + optimizer);
+    const std::string resumed = dir.path(std::string("resumed-") + optimizer);
+    TrainOptions o = options(data, straight, 24);  // 10 steps per epoch: crosses two
+    o.optimizer = optimizer;
+    train(o, lasynth);
+    o.model_dir = resumed;
+    o.max_steps = 12;
+    train(o, lasynth);
+    o.max_steps = 24;
+    o.resume = true;
+    EXPECT_EQ(train(o, lasynth).steps, 24);
+    expect_same_parameters(straight, resumed);
   }
+  // Resuming with another optimizer would silently drop its state: refused.
+  TrainOptions other = options(data, dir.path("resumed-adam"), 30);
+  other.resume = true;
+  other.optimizer = "sgd";
+  EXPECT_THROW(train(other, lasynth), IoError);
+}
+
+TEST_F(TrainerTest, KeepsTheLastNCheckpoints) {
+  ScratchDir dir;
+  const std::string data = make_dataset(dir), run = dir.path("run");
+  TrainOptions o = options(data, run, 12);
+  o.keep_last_n = 2;
+  train(o, tiny());
+  std::vector<std::string> names;
+  for (const auto& e : std::filesystem::directory_iterator(run)) {
+    names.push_back(e.path().filename().string());
+  }
+  std::sort(names.begin(), names.end());
+  EXPECT_EQ(names, (std::vector<std::string>{"ckpt-12.pt", "ckpt-12.pt.sha256", "ckpt-9.pt",
+                                             "ckpt-9.pt.sha256", "latest", "metrics.jsonl"}));
+}
+
+TEST_F(TrainerTest, WritesValidationLines) {
+  ScratchDir dir;
+  const std::string data = make_dataset(dir), run = dir.path("run");
+  TrainOptions o = options(data, run, 6);
+  int calls = 0;
+  o.validate = [&](model::Synthesizer& net) {
+    EXPECT_FALSE(net->is_training());
+    ++calls;
+    return nlohmann::ordered_json{{"generalization", 0.25 * calls}};
+  };
+  train(o, tiny());
+  EXPECT_EQ(calls, 2);
+  std::ifstream metrics(run + "/metrics.jsonl");
+  std::vector<nlohmann::json> lines;
+  for (std::string line; std::getline(metrics, line);) lines.push_back(nlohmann::json::parse(line));
+  ASSERT_EQ(lines.size(), 4u);
+  EXPECT_EQ(lines[1].at("split"), "val");
+  EXPECT_EQ(lines[1].at("step"), 3);
+  EXPECT_EQ(lines[3].at("generalization"), 0.5);
+  EXPECT_FALSE(lines[2].contains("split"));
 }
 
 TEST_F(TrainerTest, RefusesDamagedCheckpointsAndOtherModels) {
@@ -133,10 +183,14 @@ TEST_F(TrainerTest, RefusesDamagedCheckpointsAndOtherModels) {
   train(options(data, dir.path("other"), 3), tiny());
   model::ModelOptions bigger = tiny();
   bigger.hidden_size = 24;
-  bigger.vocab_size = make_domain("c")->vocabulary().size();
-  model::RobustFill net(bigger);
+  const auto c = make_domain("c");
+  model::set_domain(bigger, "c", c->options(), c->vocabulary().size());
+  model::Synthesizer net(bigger);
   EXPECT_THROW(load_checkpoint(dir.path("other"), *net, nullptr), IoError);
-  EXPECT_THROW(train(options(make_dataset(dir, "karel"), dir.path("k"), 3), tiny()), ConfigError);
+  model::ModelOptions operations = tiny();
+  operations.operation_predictor = true;
+  EXPECT_THROW(train(options(make_dataset(dir, "karel"), dir.path("k"), 3), operations),
+               ConfigError);
 }
 
 }  // namespace

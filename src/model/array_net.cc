@@ -1,0 +1,44 @@
+#include "model/array_net.h"
+
+#include "model/io_encoder.h"
+
+namespace lasynth {
+namespace model {
+
+ArrayNet::ArrayNet(const ModelOptions& o) : options_(o) {
+  values_ = register_module("values", torch::nn::Embedding(o.num_values(), o.embedding_size));
+  auto lstm = [&](int64_t hidden, bool bidirectional) {
+    return torch::nn::LSTM(torch::nn::LSTMOptions(o.embedding_size, hidden)
+                               .num_layers(o.num_layers)
+                               .bidirectional(bidirectional)
+                               .batch_first(true)
+                               .dropout(o.num_layers > 1 ? o.dropout : 0.0));
+  };
+  input_lstm_ = register_module("input_lstm", lstm(o.hidden_size, true));
+  output_lstm_ = register_module("output_lstm", lstm(o.hidden_size, true));
+  if (o.latent_execution) {
+    executor_ = register_module("executor", lstm(o.decoder_size(), false));
+    project_ = register_module("project", torch::nn::Linear(o.decoder_size(), o.embedding_size));
+  }
+}
+
+torch::Tensor ArrayNet::classes(const torch::Tensor& values) const {
+  return (values.to(torch::kLong) + options_.value_offset()).clamp(0, options_.num_values() - 1);
+}
+
+ValueEncoding ArrayNet::encode(const torch::Tensor& dist, bool output) {
+  const torch::Tensor embedded = torch::matmul(dist, values_->weight);  // [N, L, E]
+  auto [seq, state] = (output ? output_lstm_ : input_lstm_)->forward(embedded);
+  return {seq, join_directions(std::get<0>(state), options_.num_layers),
+          join_directions(std::get<1>(state), options_.num_layers)};
+}
+
+torch::Tensor ArrayNet::execute(const torch::Tensor& dist, const torch::Tensor& state) {
+  const torch::Tensor embedded = torch::matmul(dist, values_->weight);  // [N, L, E]
+  const torch::Tensor h0 = state.unsqueeze(0).expand({options_.num_layers, -1, -1}).contiguous();
+  auto [out, last] = executor_->forward(embedded, std::make_tuple(h0, torch::zeros_like(h0)));
+  return torch::matmul(project_(out), values_->weight.t());  // [N, L, S]
+}
+
+}  // namespace model
+}  // namespace lasynth

@@ -1,0 +1,291 @@
+#include "model/synthesizer.h"
+
+#include <limits>
+
+#include "lang/vocabulary.h"
+
+namespace lasynth {
+namespace model {
+namespace {
+
+torch::Tensor pick(const torch::Tensor& t, const torch::Tensor& rows, int64_t dim = 0) {
+  return t.defined() ? t.index_select(dim, rows) : t;
+}
+
+}  // namespace
+
+SynthesizerImpl::SynthesizerImpl(const ModelOptions& o) : options_(o) {
+  const int64_t d = o.decoder_size(), e = o.embedding_size;
+  int64_t features = d;
+  if (o.use_properties) {
+    properties_ = register_module("properties", PropertyEncoder(o));
+    attend_properties_ = register_module("attend_properties", Attention(d, d));
+    features += d;
+  } else {
+    values_ = make_value_net(o);
+    encoder_ = register_module("encoder", IoEncoder(o, values_));
+    attend_inputs_ = register_module("attend_inputs", Attention(d, d));
+    attend_outputs_ = register_module("attend_outputs", Attention(2 * d, d));
+    features += 2 * d;
+    if (o.operation_predictor) {
+      operations_ = register_module("operations", OperationPredictor(o));
+      attend_operations_ = register_module("attend_operations", Attention(d, d));
+      features += d;
+    }
+  }
+  if (o.decoder_self_attention) {
+    attend_self_ = register_module("attend_self", Attention(d, e));
+    features += e;
+  }
+  tokens_ = register_module("tokens", torch::nn::Embedding(o.vocab_size, e));
+  decoder_ =
+      register_module("decoder", torch::nn::LSTM(torch::nn::LSTMOptions(e, d)
+                                                     .num_layers(o.num_layers)
+                                                     .batch_first(true)
+                                                     .dropout(o.num_layers > 1 ? o.dropout : 0.0)));
+  hidden_ = register_module("hidden", torch::nn::Linear(features, o.mlp_hidden_size));
+  out_ = register_module("out", torch::nn::Linear(o.mlp_hidden_size, o.vocab_size));
+  torch::NoGradGuard no_grad;
+  for (auto& p : parameters()) p.uniform_(-o.param_init, o.param_init);
+}
+
+SynthesizerImpl::Context SynthesizerImpl::start(const torch::Tensor& inputs,
+                                                const torch::Tensor& outputs,
+                                                Prediction* prediction) {
+  Context c;
+  const int64_t b = inputs.size(0), k = inputs.size(1), v = inputs.size(2);
+  if (options_.use_properties) {
+    c.rows = 1;
+    const PropertyEncoding p = properties_(inputs, outputs);
+    c.props = p.seq;
+    c.lstm = {p.h, p.c};
+    return c;
+  }
+  c.rows = k;
+  const torch::Tensor flat_in = inputs.reshape({b * k, v}), flat_out = outputs.reshape({b * k, v});
+  c.dist = values_->one_hot(flat_in);
+  c.target = values_->one_hot(flat_out);
+  c.io = encoder_(c.dist, c.target);
+  c.lstm = {c.io.h, c.io.c};
+  c.io.h = c.io.c = torch::Tensor();
+  if (options_.operation_predictor) {
+    const OperationEncoding ops = operations_(c.dist, c.target);
+    c.ops = ops.seq;
+    if (prediction) {
+      prediction->op_logits = ops.logits;
+      prediction->op_targets = operations_->targets(flat_in, flat_out);
+    }
+  }
+  return c;
+}
+
+torch::Tensor SynthesizerImpl::head(const Context& c, const torch::Tensor& decoded,
+                                    const torch::Tensor& masked) {
+  std::vector<torch::Tensor> features{decoded};
+  if (options_.use_properties) {
+    features.push_back(attend_properties_(decoded, c.props));
+  } else {
+    const torch::Tensor from_inputs = attend_inputs_(decoded, c.io.inputs);
+    features.push_back(from_inputs);
+    features.push_back(attend_outputs_(torch::cat({decoded, from_inputs}, -1), c.io.outputs));
+    if (options_.operation_predictor) features.push_back(attend_operations_(decoded, c.ops));
+  }
+  if (options_.decoder_self_attention) {
+    features.push_back(attend_self_(decoded, c.history, masked));
+  }
+  const int64_t n = decoded.size(0), t = decoded.size(1);
+  torch::Tensor h = torch::tanh(hidden_(torch::cat(features, -1)));  // [N, T, M]
+  h = std::get<0>(h.view({n / c.rows, c.rows, t, -1}).max(1));       // max-pool over the pairs
+  return out_(h);
+}
+
+void SynthesizerImpl::execute(Context& c, const torch::Tensor& state) {
+  c.dist = torch::softmax(values_->execute(c.dist, state), -1);
+  encoder_->reencode_inputs(c.io, c.dist);
+  if (options_.operation_predictor) c.ops = operations_(c.dist, c.target).seq;
+}
+
+Prediction SynthesizerImpl::forward(const torch::Tensor& tokens, const torch::Tensor& inputs,
+                                    const torch::Tensor& outputs) {
+  Prediction p;
+  Context c = start(inputs, outputs, &p);
+  const int64_t t = tokens.size(1) - 1, k = c.rows;
+  const torch::Tensor embedded =
+      tokens_(tokens.slice(1, 0, t).to(torch::kLong)).repeat_interleave(k, 0);  // [N, T-1, E]
+  const bool latent = options_.latent_execution;
+  const bool partial = latent && !options_.no_partial_execution;
+  const int64_t period = partial ? options_.exec_period : t;
+  // The position whose state predicts </s>: the program's last token (<s> for an empty one).
+  const torch::Tensor ends =
+      ((tokens != Vocabulary::kPad).sum(1) - 2).to(torch::kLong).repeat_interleave(k, 0);  // [N]
+  std::vector<torch::Tensor> logits, exec_logits, exec_rows;
+  for (int64_t begin = 0; begin < t; begin += period) {
+    const int64_t end = std::min(t, begin + period);
+    auto [decoded, state] = decoder_->forward(embedded.slice(1, begin, end), c.lstm);
+    c.lstm = state;
+    torch::Tensor masked;
+    if (options_.decoder_self_attention) {
+      c.history = embedded.slice(1, 0, end);
+      masked = torch::ones({end - begin, end}, torch::kBool).triu(begin + 1);
+    }
+    logits.push_back(head(c, decoded, masked));
+    if (!latent) continue;
+    const torch::Tensor rows = ((ends >= begin) & (ends < end)).nonzero().view({-1});
+    if (rows.numel() > 0) {
+      const torch::Tensor at = (ends.index_select(0, rows) - begin).view({-1, 1, 1});
+      const torch::Tensor last = decoded.index_select(0, rows)
+                                     .gather(1, at.expand({-1, 1, decoded.size(2)}))
+                                     .squeeze(1);  // [R, D]
+      exec_logits.push_back(values_->execute(c.dist.index_select(0, rows), last));
+      exec_rows.push_back(rows);
+    }
+    if (partial && end < t) execute(c, decoded.select(1, end - begin - 1));
+  }
+  p.logits = torch::cat(logits, 1);
+  if (latent) {
+    const int64_t b = inputs.size(0), v = inputs.size(2);
+    p.exec_logits = torch::cat(exec_logits, 0);
+    p.exec_targets =
+        values_->classes(outputs.reshape({b * k, v})).index_select(0, torch::cat(exec_rows, 0));
+  }
+  return p;
+}
+
+torch::Tensor SynthesizerImpl::loss(const Prediction& p, const torch::Tensor& tokens,
+                                    double normalizer) const {
+  namespace F = torch::nn::functional;
+  auto sum = F::CrossEntropyFuncOptions().reduction(torch::kSum);
+  const torch::Tensor targets = tokens.slice(1, 1).to(torch::kLong);  // [B, T-1]
+  torch::Tensor total = F::cross_entropy(
+      p.logits.reshape({-1, p.logits.size(-1)}), targets.reshape({-1}),
+      F::CrossEntropyFuncOptions().ignore_index(Vocabulary::kPad).reduction(torch::kSum));
+  if (p.exec_logits.defined()) {
+    // Per pair, the mean over positions: a Karel grid's hundreds of cells weigh like C's five.
+    const double positions = static_cast<double>(p.exec_logits.size(1));
+    total = total + options_.exec_loss_weight / positions *
+                        F::cross_entropy(p.exec_logits.reshape({-1, p.exec_logits.size(-1)}),
+                                         p.exec_targets.reshape({-1}), sum);
+  }
+  if (p.op_logits.defined()) {
+    total = total + options_.operation_loss_weight *
+                        F::cross_entropy(p.op_logits.reshape({-1, p.op_logits.size(-1)}),
+                                         p.op_targets.reshape({-1}), sum.ignore_index(-100));
+  }
+  return total / normalizer;
+}
+
+torch::Tensor SynthesizerImpl::step(Context& c, const torch::Tensor& token, int64_t consumed) {
+  const torch::Tensor embedded = tokens_(token).repeat_interleave(c.rows, 0).unsqueeze(1);
+  if (options_.decoder_self_attention) {
+    c.history = c.history.defined() ? torch::cat({c.history, embedded}, 1) : embedded;
+  }
+  auto [decoded, state] = decoder_->forward(embedded, c.lstm);
+  c.lstm = state;
+  const torch::Tensor logits = head(c, decoded, {}).squeeze(1);
+  if (options_.latent_execution && !options_.no_partial_execution &&
+      (consumed + 1) % options_.exec_period == 0) {
+    execute(c, decoded.squeeze(1));
+  }
+  return logits;
+}
+
+SynthesizerImpl::Context SynthesizerImpl::select(const Context& c,
+                                                 const torch::Tensor& index) const {
+  const torch::Tensor rows =
+      (index.unsqueeze(1) * c.rows + torch::arange(c.rows).unsqueeze(0)).reshape({-1});
+  Context s;
+  s.rows = c.rows;
+  s.io.inputs = pick(c.io.inputs, rows);
+  s.io.outputs = pick(c.io.outputs, rows);
+  s.io.raw_outputs = pick(c.io.raw_outputs, rows);
+  s.dist = pick(c.dist, rows);
+  s.target = pick(c.target, rows);
+  s.ops = pick(c.ops, rows);
+  s.props = pick(c.props, rows);
+  s.history = pick(c.history, rows);
+  s.lstm = {pick(std::get<0>(c.lstm), rows, 1), pick(std::get<1>(c.lstm), rows, 1)};
+  return s;
+}
+
+std::vector<std::vector<int32_t>> SynthesizerImpl::greedy(const torch::Tensor& inputs,
+                                                          const torch::Tensor& outputs,
+                                                          int64_t max_len) {
+  torch::NoGradGuard no_grad;
+  const int64_t b = inputs.size(0);
+  Context c = start(inputs, outputs, nullptr);
+  torch::Tensor token = torch::full({b}, Vocabulary::kBos, torch::kLong);
+  std::vector<std::vector<int32_t>> programs(static_cast<size_t>(b));
+  std::vector<bool> done(static_cast<size_t>(b), false);
+  int64_t open = b;
+  for (int64_t consumed = 0; consumed < max_len && open > 0; ++consumed) {
+    token = step(c, token, consumed).argmax(-1);
+    const auto ids = token.accessor<int64_t, 1>();
+    for (int64_t i = 0; i < b; ++i) {
+      if (done[i]) continue;
+      if (ids[i] == Vocabulary::kEos) {
+        done[i] = true;
+        --open;
+      } else {
+        programs[i].push_back(static_cast<int32_t>(ids[i]));
+      }
+    }
+  }
+  return programs;
+}
+
+std::vector<std::vector<std::vector<int32_t>>> SynthesizerImpl::beam_search(
+    const torch::Tensor& inputs, const torch::Tensor& outputs, int64_t beam, int64_t max_len) {
+  torch::NoGradGuard no_grad;
+  const int64_t b = inputs.size(0), w = beam, v = options_.vocab_size;
+  // Every beam of an example starts from the example's context: beam row i reads example i / W.
+  Context c = select(start(inputs, outputs, nullptr), torch::arange(b * w).div(w, "floor"));
+  const float kNegInf = -std::numeric_limits<float>::infinity();
+  torch::Tensor scores = torch::full({b, w}, kNegInf);  // [B, W]
+  scores.select(1, 0).fill_(0);                         // one live beam to start
+  torch::Tensor token = torch::full({b * w}, Vocabulary::kBos, torch::kLong);
+  torch::Tensor finished = torch::zeros({b, w}, torch::kBool);
+  std::vector<std::vector<int32_t>> seqs(static_cast<size_t>(b * w));
+  // A finished beam only continues with </s>, at no cost.
+  torch::Tensor eos_only = torch::full({v}, kNegInf);
+  eos_only[Vocabulary::kEos] = 0;
+  for (int64_t consumed = 0; consumed < max_len && !finished.all().item<bool>(); ++consumed) {
+    torch::Tensor logp = torch::log_softmax(step(c, token, consumed), -1).view({b, w, v});
+    logp = torch::where(finished.unsqueeze(-1), eos_only.view({1, 1, v}), logp);
+    const torch::Tensor total = (scores.unsqueeze(-1) + logp).view({b, w * v});
+    auto [best, index] = total.topk(w, 1);  // [B, W]
+    const torch::Tensor from = index.div(v, "floor");
+    const torch::Tensor next = index.remainder(v);
+    const torch::Tensor rows = (from + torch::arange(b).unsqueeze(1) * w).reshape({-1});
+    c = select(c, rows);
+    const torch::Tensor was_finished = finished.view({-1}).index_select(0, rows).view({b, w});
+    std::vector<std::vector<int32_t>> reordered(seqs.size());
+    const auto src = rows.accessor<int64_t, 1>();
+    token = next.reshape({-1});
+    const auto tokens = token.accessor<int64_t, 1>();
+    const torch::Tensor done = was_finished.reshape({-1});
+    const auto done_a = done.accessor<bool, 1>();
+    for (int64_t i = 0; i < b * w; ++i) {
+      reordered[i] = seqs[src[i]];
+      if (!done_a[i] && tokens[i] != Vocabulary::kEos) {
+        reordered[i].push_back(static_cast<int32_t>(tokens[i]));
+      }
+    }
+    seqs = std::move(reordered);
+    scores = best;
+    finished = was_finished | (next == Vocabulary::kEos);
+  }
+  std::vector<std::vector<std::vector<int32_t>>> out(static_cast<size_t>(b));
+  const auto fin = finished.accessor<bool, 2>();
+  const auto sc = scores.accessor<float, 2>();
+  for (int64_t i = 0; i < b; ++i) {
+    for (bool want_finished : {true, false}) {
+      for (int64_t j = 0; j < w; ++j) {
+        if (fin[i][j] == want_finished && sc[i][j] > kNegInf) out[i].push_back(seqs[i * w + j]);
+      }
+    }
+  }
+  return out;
+}
+
+}  // namespace model
+}  // namespace lasynth

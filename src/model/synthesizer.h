@@ -1,0 +1,112 @@
+// The program synthesizer: LaSynth (Chen, Song, Tian 2021) and its baselines in one decoder,
+// chosen by ModelOptions' switches. The decoder is an LSTM over the program tokens that, for
+// each IO pair separately, attends to the pair's input encodings and then to its output
+// encodings (and, with the switches, to the operation predictor's encodings and to the tokens
+// decoded so far); the pairs' hidden vectors are max-pooled before the output layer, so one
+// token distribution is predicted per example.
+//   RobustFill          no switches
+//   LaSynth             latent_execution (+ operation_predictor, decoder_self_attention)
+//   NoPartialExecutor   latent_execution + no_partial_execution
+//   PropertySignatures  use_properties: one property-signature encoding replaces the K pairs
+// With latent execution, teacher-forced training runs the decoder LSTM over chunks of
+// exec_period tokens (one fused call per chunk); between chunks the executor rewrites the latent
+// inputs, so training and step-by-step decoding condition on the same states.
+//   B examples, K pairs, V values' ints, T tokens (with <s>), E embedding, D = 2H, M MLP hidden.
+#ifndef LASYNTH_MODEL_SYNTHESIZER_H_
+#define LASYNTH_MODEL_SYNTHESIZER_H_
+
+#include <torch/torch.h>
+
+#include <memory>
+#include <vector>
+
+#include "model/attention.h"
+#include "model/io_encoder.h"
+#include "model/model_options.h"
+#include "model/operation_predictor.h"
+#include "model/property_encoder.h"
+#include "model/value_net.h"
+
+namespace lasynth {
+namespace model {
+
+// What teacher forcing predicts: the tokens, and the auxiliary predictions LaSynth trains.
+struct Prediction {
+  torch::Tensor logits;        // [B, T - 1, vocab]: predicts tokens[:, 1:]
+  torch::Tensor exec_logits;   // [R, P, S]: the executor at each program's end (latent only)
+  torch::Tensor exec_targets;  // [R, P]: the true outputs' classes
+  torch::Tensor op_logits;     // [B*K, L, O] (operation predictor only)
+  torch::Tensor op_targets;    // [B*K, L]
+};
+
+class SynthesizerImpl : public torch::nn::Module {
+ public:
+  // Parameters start uniform in [-param_init, param_init], drawn from torch's generator (seed it
+  // with torch::manual_seed for reproducible models).
+  explicit SynthesizerImpl(const ModelOptions& options);
+
+  // Teacher forcing: tokens [B, T] (<s> program </s> <pad>...), inputs and outputs [B, K, V].
+  Prediction forward(const torch::Tensor& tokens, const torch::Tensor& inputs,
+                     const torch::Tensor& outputs);
+
+  // Summed cross-entropies (target tokens, padding excluded; executor; operations), each
+  // weighted, divided by `normalizer`: pass the number of examples in the global batch, so that
+  // the loss and its gradient do not depend on how the batch is split across ranks.
+  torch::Tensor loss(const Prediction& prediction, const torch::Tensor& tokens,
+                     double normalizer) const;
+
+  // Greedy decoding: for each of the B examples, the token ids after <s> up to (not including)
+  // </s>, at most max_len of them. inputs and outputs [B, K, V] (the specification pairs).
+  std::vector<std::vector<int32_t>> greedy(const torch::Tensor& inputs,
+                                           const torch::Tensor& outputs, int64_t max_len);
+
+  // Beam search of width `beam`: for each example, up to `beam` programs (token ids without <s>
+  // and </s>), finished ones first, each group best first by total log-probability.
+  std::vector<std::vector<std::vector<int32_t>>> beam_search(const torch::Tensor& inputs,
+                                                             const torch::Tensor& outputs,
+                                                             int64_t beam, int64_t max_len);
+
+  const ModelOptions& options() const { return options_; }
+
+ private:
+  // Everything the decoder reads, one row per (example, pair) -- or per example with
+  // properties: `rows` rows per example.
+  struct Context {
+    int64_t rows = 0;
+    IoEncoding io;
+    torch::Tensor dist;     // [N, P, S]: the (latent) inputs
+    torch::Tensor target;   // [N, P, S]: the outputs
+    torch::Tensor ops;      // [N, L, D]
+    torch::Tensor props;    // [N, Q, D]
+    torch::Tensor history;  // [N, t, E]: the tokens decoded so far (self-attention)
+    std::tuple<torch::Tensor, torch::Tensor> lstm;
+  };
+
+  Context start(const torch::Tensor& inputs, const torch::Tensor& outputs, Prediction* prediction);
+  // decoded [N, T, D] -> logits [N / rows, T, vocab]
+  torch::Tensor head(const Context& context, const torch::Tensor& decoded,
+                     const torch::Tensor& masked);
+  // The executor runs from the decoder's `state` [N, D]: new latent inputs, re-encoded.
+  void execute(Context& context, const torch::Tensor& state);
+  // One decoding step from `token` [N / rows] after `consumed` tokens: logits [N / rows, vocab].
+  torch::Tensor step(Context& context, const torch::Tensor& token, int64_t consumed);
+  // The context of the rows `index` (a beam's reordering or expansion), `index` naming examples.
+  Context select(const Context& context, const torch::Tensor& index) const;
+
+  ModelOptions options_;
+  std::shared_ptr<ValueNet> values_;
+  IoEncoder encoder_{nullptr};
+  OperationPredictor operations_{nullptr};
+  PropertyEncoder properties_{nullptr};
+  torch::nn::Embedding tokens_{nullptr};
+  torch::nn::LSTM decoder_{nullptr};
+  Attention attend_inputs_{nullptr}, attend_outputs_{nullptr}, attend_operations_{nullptr},
+      attend_properties_{nullptr}, attend_self_{nullptr};
+  torch::nn::Linear hidden_{nullptr}, out_{nullptr};
+};
+TORCH_MODULE(Synthesizer);
+
+}  // namespace model
+}  // namespace lasynth
+
+#endif  // LASYNTH_MODEL_SYNTHESIZER_H_

@@ -1,0 +1,44 @@
+// How a domain's values look to the networks. A value is P positions, each holding one of S
+// classes (C: the 5 array cells, each one of the 33 values; Karel: every grid cell, each one of
+// 12 contents x 5 hero states). The encoders read *distributions* over those classes,
+// [N, P, S], so that the latent executor's soft predictions re-embed exactly like real values.
+//   N values, P positions, S classes, D = 2H encoding size, L' encoded length.
+#ifndef LASYNTH_MODEL_VALUE_NET_H_
+#define LASYNTH_MODEL_VALUE_NET_H_
+
+#include <torch/torch.h>
+
+#include <memory>
+
+#include "model/model_options.h"
+
+namespace lasynth {
+namespace model {
+
+struct ValueEncoding {
+  torch::Tensor seq;   // [N, L', D]
+  torch::Tensor h, c;  // [layers, N, D]: a summary that starts the decoder
+};
+
+class ValueNet : public torch::nn::Module {
+ public:
+  virtual int64_t num_classes() const = 0;
+  // values [N, V] (the domain's int32 layout) -> classes [N, P] (int64).
+  virtual torch::Tensor classes(const torch::Tensor& values) const = 0;
+  torch::Tensor one_hot(const torch::Tensor& values) const {
+    return torch::one_hot(classes(values), num_classes()).to(torch::kFloat);
+  }
+  // dist [N, P, S] -> encoding, by the input encoder or the output encoder.
+  virtual ValueEncoding encode(const torch::Tensor& dist, bool output) = 0;
+  // The latent executor: from the current (latent) inputs `dist` and the decoder's state
+  // `state` [N, D], the logits [N, P, S] of the values after the decoded program prefix.
+  virtual torch::Tensor execute(const torch::Tensor& dist, const torch::Tensor& state) = 0;
+};
+
+// The value network of options.domain.
+std::shared_ptr<ValueNet> make_value_net(const ModelOptions& options);
+
+}  // namespace model
+}  // namespace lasynth
+
+#endif  // LASYNTH_MODEL_VALUE_NET_H_
