@@ -8,6 +8,8 @@
 #include <torch/torch.h>
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
+#include <cstdlib>
 #include <fstream>
 #include <iostream>
 #include <memory>
@@ -22,6 +24,14 @@
 namespace lasynth {
 namespace app {
 namespace {
+
+// One thread per process: on CPU lasynth runs one process per core (DESIGN.md), and with the
+// small tensors of token-by-token decoding, OpenMP threads spend most of their time spinning
+// (measured: 85% of the cycles in libgomp with 2 threads). LASYNTH_THREADS overrides.
+int threads_per_process() {
+  const char* forced = std::getenv("LASYNTH_THREADS");
+  return forced ? std::max(1, std::atoi(forced)) : 1;
+}
 
 void require_data(const Flags& f) {
   if (f.data_folder.empty())
@@ -126,7 +136,8 @@ int main(int argc, char** argv) {
   app.require_subcommand(0, 1);
   try {
     app.parse(argc, argv);
-    torch::set_num_threads(1);
+    torch::set_num_threads(lasynth::app::threads_per_process());
+    at::globalContext().setFlushDenormal(true);  // denormal floats are ~100x slower on x86 CPUs
     if (train_cmd->parsed()) {
       lasynth::app::apply_config(train_cmd, &train_flags);
       return lasynth::app::run_train(train_flags);

@@ -66,6 +66,21 @@ TEST(LasynthCli, TrainsAndEvaluatesWithTheOriginalFlags) {
   EXPECT_NE(bad.out.find("io[0]"), std::string::npos) << bad.out;
 }
 
+// Every shipped config names only real flags with valid values, and its switches fit together:
+// the command gets as far as looking for the dataset.
+TEST(LasynthCli, EveryConfigIsAccepted) {
+  int configs = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(LASYNTH_CONFIGS_DIR)) {
+    if (entry.path().extension() != ".yaml") continue;
+    ++configs;
+    const auto r = run_command(
+        kLasynth + " train --data_folder /nonexistent --config " + entry.path().string(), true);
+    EXPECT_NE(r.out.find("/nonexistent: no such dataset directory"), std::string::npos)
+        << entry.path() << ": " << r.out;
+  }
+  EXPECT_GE(configs, 11);
+}
+
 TEST(LasynthCli, ClearErrors) {
   testing::ScratchDir dir;
   auto one_line_error = [](const testing::Result& r) {
