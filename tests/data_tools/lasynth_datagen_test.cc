@@ -96,6 +96,18 @@ TEST(Datagen, RefusesOtherSettingsUnlessForced) {
   EXPECT_NE(gen("--out " + dir.path("x") + kSmall + " --shard-range 5:2").exit_code, 0);
 }
 
+// Limits that allow no (or too few) programs end the run with the cause, instead of drawing
+// forever.
+TEST(Datagen, LimitsThatAllowTooFewProgramsAreAnError) {
+  ScratchDir dir;
+  const Result r = gen("--out " + dir.path("d") +
+                       " --train 10 --val 0 --test 0 --shards 1 --max-tokens 16 --quiet");
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_EQ(testing::lines_of(r.out).size(), 1u) << r.out;
+  EXPECT_NE(r.out.find("too_long 1000000"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("raise the program limits"), std::string::npos) << r.out;
+}
+
 TEST(Datagen, DatasetCommandsAndVerify) {
   ScratchDir dir;
   const std::string out = dir.path("d");
@@ -198,7 +210,9 @@ TEST(Import, KarelBenchmarkAndBack) {
                 .exit_code,
             0);
   EXPECT_NE(data("export " + out + " --split test --format karel --out " + dir.path("back.json"))
-                .exit_code, 0) << "an existing file is not overwritten without --force";
+                .exit_code,
+            0)
+      << "an existing file is not overwritten without --force";
   const auto lines = testing::lines_of(testing::read_file(dir.path("back.json")));
   ASSERT_EQ(lines.size(), 2u);
   const auto task = nlohmann::json::parse(lines[1]);

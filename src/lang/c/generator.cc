@@ -286,10 +286,12 @@ Example Sampler::next() {
     }
     if (*reason != '\0') {
       ++counters_[reason];
+      guard_.rejected(counters_);
       continue;
     }
     seen_.insert(key);
     ++counters_["accepted"];
+    guard_.accepted();
     Example ex;
     ex.source = format(ids);
     ex.tokens = vocab.decode(ids);

@@ -12,6 +12,7 @@
 #include "lang/c/ast.h"
 #include "lang/c/limits.h"
 #include "lang/domain.h"
+#include "lang/rejection_guard.h"
 
 namespace lasynth {
 namespace c {
@@ -51,6 +52,7 @@ class Sampler : public ExampleSampler {
   Rng rng_;
   std::unordered_set<uint64_t> seen_;
   std::map<std::string, int64_t> counters_;
+  RejectionGuard guard_;
 };
 
 }  // namespace c

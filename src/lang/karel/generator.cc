@@ -127,10 +127,12 @@ Example Sampler::next() {
     }
     if (*reason != '\0') {
       ++counters_[reason];
+      guard_.rejected(counters_);
       continue;
     }
     seen_.insert(key);
     ++counters_["accepted"];
+    guard_.accepted();
     Example ex;
     ex.tokens = vocabulary().decode(ids);
     for (const std::string& t : ex.tokens) ex.source += (ex.source.empty() ? "" : " ") + t;

@@ -13,6 +13,7 @@
 #include "lang/karel/ast.h"
 #include "lang/karel/limits.h"
 #include "lang/karel/world.h"
+#include "lang/rejection_guard.h"
 
 namespace lasynth {
 namespace karel {
@@ -48,6 +49,7 @@ class Sampler : public ExampleSampler {
   Rng rng_;
   std::unordered_set<uint64_t> seen_;
   std::map<std::string, int64_t> counters_;
+  RejectionGuard guard_;
 };
 
 }  // namespace karel
