@@ -118,11 +118,13 @@ Prediction SynthesizerImpl::forward(const torch::Tensor& tokens, const torch::Te
   // The position whose state predicts </s>: the program's last token (<s> for an empty one).
   const torch::Tensor ends =
       ((tokens != Vocabulary::kPad).sum(1) - 2).to(torch::kLong).repeat_interleave(k, 0);  // [N]
+  // The executor changes what the decoder attends to, never the decoder's own state: one LSTM
+  // call covers every chunk.
+  const torch::Tensor all_decoded = std::get<0>(decoder_->forward(embedded, c.lstm));
   std::vector<torch::Tensor> logits, exec_logits, exec_rows;
   for (int64_t begin = 0; begin < t; begin += period) {
     const int64_t end = std::min(t, begin + period);
-    auto [decoded, state] = decoder_->forward(embedded.slice(1, begin, end), c.lstm);
-    c.lstm = state;
+    const torch::Tensor decoded = all_decoded.slice(1, begin, end);
     torch::Tensor masked;
     if (options_.decoder_self_attention) {
       c.history = embedded.slice(1, 0, end);

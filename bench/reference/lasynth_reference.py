@@ -1,0 +1,471 @@
+"""A PyTorch reference implementation of lasynth's program synthesizer (LaSynth and RobustFill).
+
+This is the model of src/model/ (attention.cc, array_net.cc, io_encoder.cc,
+operation_predictor.cc, property_encoder.cc, synthesizer.cc) written in plain PyTorch, the way a
+researcher would write it in Python. It mirrors the C++ model parameter for parameter: the same
+modules under the same names (e.g. ``encoder.values.input_lstm.weight_ih_l0``), the same
+initialisation (uniform in [-param_init, param_init]), the same teacher-forced forward pass (the
+decoder LSTM runs over chunks of ``exec_period`` tokens, and between chunks the latent executor
+rewrites the inputs and they are re-encoded), the same loss and the same beam search. A state
+written by ``bench/model_step_bench --write_params`` therefore loads here unchanged and gives the
+same losses and beams.
+
+It is the baseline the C++ implementation is timed against (bench/model_step_bench.py,
+bench/model_step_compare.sh). Only the restricted-C domain is implemented (ArrayNet, and the
+Property Signatures encoder on C); Karel's grid network is not.
+
+Shapes: B examples, K IO pairs, V ints per value, T tokens (with <s>), N = B * K rows,
+P positions, S value classes, E embedding, D = 2 * hidden_size, M MLP hidden, O operations.
+"""
+
+import math
+from dataclasses import dataclass
+from typing import List, Optional, Tuple
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+PAD, BOS, EOS = 0, 1, 2
+
+
+@dataclass
+class ModelOptions:
+    """The fields of src/model/model_options.h that the C model reads."""
+
+    domain: str = "c"
+    vocab_size: int = 0
+    value_range: int = 4  # inputs in [-R, R]; values embedded in [-4R, 4R]
+    io_size: int = 5  # array length
+    latent_execution: bool = False
+    no_partial_execution: bool = False
+    operation_predictor: bool = False
+    decoder_self_attention: bool = False
+    use_properties: bool = False
+    exec_period: int = 16
+    embedding_size: int = 1024
+    hidden_size: int = 512
+    mlp_hidden_size: int = 512
+    num_layers: int = 2
+    num_attention_layers: int = 2
+    dropout: float = 0.0
+    param_init: float = 0.1
+    exec_loss_weight: float = 1.0
+    operation_loss_weight: float = 1.0
+
+    @property
+    def num_values(self) -> int:
+        return 8 * self.value_range + 1
+
+    @property
+    def value_offset(self) -> int:
+        return 4 * self.value_range
+
+    @property
+    def decoder_size(self) -> int:
+        return 2 * self.hidden_size
+
+
+def lstm(o: ModelOptions, input_size: int, hidden_size: int, bidirectional: bool) -> nn.LSTM:
+    return nn.LSTM(input_size, hidden_size, num_layers=o.num_layers, batch_first=True,
+                   bidirectional=bidirectional, dropout=o.dropout if o.num_layers > 1 else 0.0)
+
+
+def join_directions(state: torch.Tensor, layers: int) -> torch.Tensor:
+    """[2 * layers, N, H] (directions interleaved per layer) -> [layers, N, 2H]."""
+    _, n, h = state.shape
+    return state.view(layers, 2, n, h).permute(0, 2, 1, 3).reshape(layers, n, 2 * h)
+
+
+class Attention(nn.Module):
+    """Scaled dot-product attention with a learned query projection."""
+
+    def __init__(self, query_size: int, key_size: int):
+        super().__init__()
+        self.project = nn.Linear(query_size, key_size)
+        self.scale = 1.0 / math.sqrt(key_size)
+
+    def forward(self, query, keys, masked=None):
+        # query [N, Q, query_size], keys [N, S, key_size], masked [Q, S] (True = hidden)
+        scores = torch.bmm(self.project(query), keys.transpose(1, 2)) * self.scale
+        if masked is not None:
+            scores = scores.masked_fill(masked, float("-inf"))
+        return torch.bmm(torch.softmax(scores, -1), keys)
+
+
+class ArrayNet(nn.Module):
+    """Restricted C's values: arrays of P ints, each one of S = 8R + 1 classes, read as class
+    distributions [N, P, S] by BiLSTM encoders; the latent executor is an LSTM over the current
+    values started from the decoder's state, scored against the value embeddings."""
+
+    def __init__(self, o: ModelOptions):
+        super().__init__()
+        self.o = o
+        self.values = nn.Embedding(o.num_values, o.embedding_size)
+        self.input_lstm = lstm(o, o.embedding_size, o.hidden_size, True)
+        self.output_lstm = lstm(o, o.embedding_size, o.hidden_size, True)
+        if o.latent_execution:
+            self.executor = lstm(o, o.embedding_size, o.decoder_size, False)
+            self.project = nn.Linear(o.decoder_size, o.embedding_size)
+
+    @property
+    def num_classes(self) -> int:
+        return self.o.num_values
+
+    def classes(self, values):
+        return (values.long() + self.o.value_offset).clamp(0, self.o.num_values - 1)
+
+    def one_hot(self, values):
+        return F.one_hot(self.classes(values), self.num_classes).float()
+
+    def encode(self, dist, output: bool):
+        seq, (h, c) = (self.output_lstm if output else self.input_lstm)(dist @ self.values.weight)
+        return seq, join_directions(h, self.o.num_layers), join_directions(c, self.o.num_layers)
+
+    def execute(self, dist, state):
+        """Logits [N, P, S] of the values after the decoded prefix, from state [N, D]."""
+        h0 = state.unsqueeze(0).expand(self.o.num_layers, -1, -1).contiguous()
+        out, _ = self.executor(dist @ self.values.weight, (h0, torch.zeros_like(h0)))
+        return self.project(out) @ self.values.weight.t()
+
+
+@dataclass
+class IoEncoding:
+    inputs: torch.Tensor  # [N, P, D]
+    outputs: torch.Tensor  # [N, P, D], after attending to the inputs
+    raw_outputs: torch.Tensor  # [N, P, D], before
+    h: Optional[torch.Tensor] = None  # [layers, N, D]
+    c: Optional[torch.Tensor] = None
+
+
+class IoEncoder(nn.Module):
+    """Encodes every input and output; the outputs then attend to the inputs."""
+
+    def __init__(self, o: ModelOptions, values: ArrayNet):
+        super().__init__()
+        self.values = values
+        d = o.decoder_size
+        self.attention = nn.ModuleList([Attention(d, d) for _ in range(o.num_attention_layers)])
+        self.mix = nn.ModuleList([nn.Linear(2 * d, d) for _ in range(o.num_attention_layers)])
+
+    def attend(self, outputs, inputs):
+        for attention, mix in zip(self.attention, self.mix):
+            outputs = torch.tanh(mix(torch.cat([outputs, attention(outputs, inputs)], -1)))
+        return outputs
+
+    def forward(self, inputs, outputs) -> IoEncoding:
+        in_seq, in_h, in_c = self.values.encode(inputs, False)
+        out_seq, out_h, out_c = self.values.encode(outputs, True)
+        return IoEncoding(in_seq, self.attend(out_seq, in_seq), out_seq, in_h + out_h, in_c + out_c)
+
+    def reencode_inputs(self, io: IoEncoding, inputs):
+        io.inputs = self.values.encode(inputs, False)[0]
+        io.outputs = self.attend(io.raw_outputs, io.inputs)
+
+
+class OperationPredictor(nn.Module):
+    """For each position, the (current value, target) pair attends over the results of the
+    2(2R + 1) operations +c / -c; the distribution over operations is embedded and encoded by a
+    BiLSTM over the positions."""
+
+    def __init__(self, o: ModelOptions):
+        super().__init__()
+        self.o = o
+        r, s = o.value_range, o.num_values
+        self.deltas = [sign * c for sign in (1, -1) for c in range(-r, r + 1)]
+        shift = torch.zeros(len(self.deltas), s, s)  # [O, S, S]: class v -> class v + delta
+        for j, delta in enumerate(self.deltas):
+            for v in range(s):
+                if 0 <= v + delta < s:
+                    shift[j, v, v + delta] = 1
+        self.register_buffer("shift", shift)
+        self.values = nn.Embedding(s, o.embedding_size)
+        self.operations = nn.Embedding(len(self.deltas), o.embedding_size)
+        self.query = nn.Linear(2 * o.embedding_size, o.embedding_size)
+        self.lstm = lstm(o, o.embedding_size, o.hidden_size, True)
+
+    def forward(self, current, target):
+        """current, target [N, P, S] -> logits [N, P, O], encoding [N, P, D]."""
+        w = self.values.weight
+        results = torch.einsum("nls,ose->nloe", current, self.shift @ w)
+        query = self.query(torch.cat([current @ w, target @ w], -1))
+        logits = torch.einsum("nloe,nle->nlo", results, query) / math.sqrt(self.o.embedding_size)
+        seq, _ = self.lstm(torch.softmax(logits, -1) @ self.operations.weight)
+        return logits, seq
+
+    def targets(self, inputs, outputs):
+        delta = (outputs - inputs).long()
+        r = self.o.value_range
+        return torch.where(delta.abs() <= r, delta + r, torch.full_like(delta, -100))
+
+
+def c_properties(inputs, outputs, value_range: int):
+    """[B, K, V] -> [B, Q]: 1 if output[i] == input[i] + d on every pair, 2 on some, 0 on none."""
+    deltas = torch.arange(-value_range, value_range + 1, dtype=torch.int32)
+    holds = (outputs.unsqueeze(-1) == inputs.unsqueeze(-1) + deltas).flatten(2)  # [B, K, Q]
+    every, some = holds.all(1), holds.any(1)
+    return every.long() + 2 * (some & ~every).long()
+
+
+class PropertyEncoder(nn.Module):
+    """The Property Signatures baseline on C."""
+
+    def __init__(self, o: ModelOptions):
+        super().__init__()
+        self.o = o
+        self.num_properties = o.io_size * (2 * o.value_range + 1)
+        self.embedding = nn.Embedding(3 * self.num_properties, o.embedding_size)
+        self.lstm = lstm(o, o.embedding_size, o.hidden_size, True)
+
+    def forward(self, inputs, outputs):
+        values = c_properties(inputs, outputs, self.o.value_range)
+        ids = torch.arange(values.size(1)).unsqueeze(0) * 3 + values
+        seq, (h, c) = self.lstm(self.embedding(ids))
+        return seq, join_directions(h, self.o.num_layers), join_directions(c, self.o.num_layers)
+
+
+@dataclass
+class Prediction:
+    logits: Optional[torch.Tensor] = None  # [B, T - 1, vocab]
+    exec_logits: Optional[torch.Tensor] = None  # [R, P, S]
+    exec_targets: Optional[torch.Tensor] = None  # [R, P]
+    op_logits: Optional[torch.Tensor] = None  # [N, P, O]
+    op_targets: Optional[torch.Tensor] = None  # [N, P]
+
+
+@dataclass
+class Context:
+    """Everything the decoder reads, `rows` rows per example."""
+
+    rows: int = 0
+    io: Optional[IoEncoding] = None
+    dist: Optional[torch.Tensor] = None  # [N, P, S]: the (latent) inputs
+    target: Optional[torch.Tensor] = None  # [N, P, S]: the outputs
+    ops: Optional[torch.Tensor] = None  # [N, P, D]
+    props: Optional[torch.Tensor] = None  # [N, Q, D]
+    history: Optional[torch.Tensor] = None  # [N, t, E]: tokens decoded so far
+    lstm: Optional[Tuple[torch.Tensor, torch.Tensor]] = None
+
+
+def _pick(t, rows, dim=0):
+    return None if t is None else t.index_select(dim, rows)
+
+
+class Synthesizer(nn.Module):
+    """LaSynth (latent_execution [+ operation_predictor, decoder_self_attention]), RobustFill (no
+    switches), NoPartialExecutor, PropertySignatures: one LSTM decoder over the program tokens
+    that attends, per IO pair, to the pair's encodings; pairs are max-pooled before the output
+    layer."""
+
+    def __init__(self, o: ModelOptions):
+        super().__init__()
+        self.o = o
+        d, e = o.decoder_size, o.embedding_size
+        features = d
+        if o.use_properties:
+            self.properties = PropertyEncoder(o)
+            self.attend_properties = Attention(d, d)
+            features += d
+        else:
+            self.encoder = IoEncoder(o, ArrayNet(o))
+            self.attend_inputs = Attention(d, d)
+            self.attend_outputs = Attention(2 * d, d)
+            features += 2 * d
+            if o.operation_predictor:
+                self.operations = OperationPredictor(o)
+                self.attend_operations = Attention(d, d)
+                features += d
+        if o.decoder_self_attention:
+            self.attend_self = Attention(d, e)
+            features += e
+        self.tokens = nn.Embedding(o.vocab_size, e)
+        self.decoder = nn.LSTM(e, d, num_layers=o.num_layers, batch_first=True,
+                               dropout=o.dropout if o.num_layers > 1 else 0.0)
+        self.hidden = nn.Linear(features, o.mlp_hidden_size)
+        self.out = nn.Linear(o.mlp_hidden_size, o.vocab_size)
+        with torch.no_grad():
+            for p in self.parameters():
+                p.uniform_(-o.param_init, o.param_init)
+
+    @property
+    def values(self) -> ArrayNet:
+        return self.encoder.values
+
+    def start(self, inputs, outputs, prediction: Optional[Prediction] = None) -> Context:
+        b, k, v = inputs.shape
+        if self.o.use_properties:
+            seq, h, c = self.properties(inputs, outputs)
+            return Context(rows=1, props=seq, lstm=(h, c))
+        flat_in, flat_out = inputs.reshape(b * k, v), outputs.reshape(b * k, v)
+        ctx = Context(rows=k, dist=self.values.one_hot(flat_in),
+                      target=self.values.one_hot(flat_out))
+        ctx.io = self.encoder(ctx.dist, ctx.target)
+        ctx.lstm = (ctx.io.h, ctx.io.c)
+        ctx.io.h = ctx.io.c = None
+        if self.o.operation_predictor:
+            op_logits, ctx.ops = self.operations(ctx.dist, ctx.target)
+            if prediction is not None:
+                prediction.op_logits = op_logits
+                prediction.op_targets = self.operations.targets(flat_in, flat_out)
+        return ctx
+
+    def head(self, ctx: Context, decoded, masked=None):
+        """decoded [N, T, D] -> logits [N / rows, T, vocab]."""
+        features = [decoded]
+        if self.o.use_properties:
+            features.append(self.attend_properties(decoded, ctx.props))
+        else:
+            from_inputs = self.attend_inputs(decoded, ctx.io.inputs)
+            features.append(from_inputs)
+            features.append(self.attend_outputs(torch.cat([decoded, from_inputs], -1),
+                                                ctx.io.outputs))
+            if self.o.operation_predictor:
+                features.append(self.attend_operations(decoded, ctx.ops))
+        if self.o.decoder_self_attention:
+            features.append(self.attend_self(decoded, ctx.history, masked))
+        n, t = decoded.shape[:2]
+        h = torch.tanh(self.hidden(torch.cat(features, -1)))
+        h = h.view(n // ctx.rows, ctx.rows, t, -1).max(1)[0]  # max-pool over the pairs
+        return self.out(h)
+
+    def execute(self, ctx: Context, state):
+        """The executor runs from the decoder's state [N, D]: new latent inputs, re-encoded."""
+        ctx.dist = torch.softmax(self.values.execute(ctx.dist, state), -1)
+        self.encoder.reencode_inputs(ctx.io, ctx.dist)
+        if self.o.operation_predictor:
+            ctx.ops = self.operations(ctx.dist, ctx.target)[1]
+
+    def forward(self, tokens, inputs, outputs) -> Prediction:
+        """Teacher forcing: tokens [B, T] (<s> program </s> <pad>...), inputs, outputs [B, K, V]."""
+        o = self.o
+        p = Prediction()
+        ctx = self.start(inputs, outputs, p)
+        t, k = tokens.size(1) - 1, ctx.rows
+        embedded = self.tokens(tokens[:, :t].long()).repeat_interleave(k, 0)  # [N, T-1, E]
+        latent = o.latent_execution
+        partial = latent and not o.no_partial_execution
+        period = o.exec_period if partial else t
+        # The position whose state predicts </s>: the program's last token.
+        ends = ((tokens != PAD).sum(1) - 2).long().repeat_interleave(k, 0)  # [N]
+        logits, exec_logits, exec_rows = [], [], []
+        for begin in range(0, t, period):
+            end = min(t, begin + period)
+            decoded, ctx.lstm = self.decoder(embedded[:, begin:end], ctx.lstm)
+            masked = None
+            if o.decoder_self_attention:
+                ctx.history = embedded[:, :end]
+                masked = torch.ones(end - begin, end, dtype=torch.bool).triu(begin + 1)
+            logits.append(self.head(ctx, decoded, masked))
+            if not latent:
+                continue
+            rows = ((ends >= begin) & (ends < end)).nonzero().view(-1)
+            if rows.numel() > 0:
+                at = (ends[rows] - begin).view(-1, 1, 1).expand(-1, 1, decoded.size(2))
+                last = decoded[rows].gather(1, at).squeeze(1)  # [R, D]
+                exec_logits.append(self.values.execute(ctx.dist[rows], last))
+                exec_rows.append(rows)
+            if partial and end < t:
+                self.execute(ctx, decoded[:, end - begin - 1])
+        p.logits = torch.cat(logits, 1)
+        if latent:
+            b, v = inputs.size(0), inputs.size(2)
+            p.exec_logits = torch.cat(exec_logits, 0)
+            p.exec_targets = self.values.classes(outputs.reshape(b * k, v))[torch.cat(exec_rows)]
+        return p
+
+    def loss(self, p: Prediction, tokens, normalizer: float):
+        """Summed cross-entropies (tokens without padding; executor; operations) / normalizer."""
+        o = self.o
+        targets = tokens[:, 1:].long()
+        total = F.cross_entropy(p.logits.reshape(-1, p.logits.size(-1)), targets.reshape(-1),
+                                ignore_index=PAD, reduction="sum")
+        if p.exec_logits is not None:
+            positions = p.exec_logits.size(1)  # per pair, the mean over positions
+            total = total + o.exec_loss_weight / positions * F.cross_entropy(
+                p.exec_logits.reshape(-1, p.exec_logits.size(-1)), p.exec_targets.reshape(-1),
+                reduction="sum")
+        if p.op_logits is not None:
+            total = total + o.operation_loss_weight * F.cross_entropy(
+                p.op_logits.reshape(-1, p.op_logits.size(-1)), p.op_targets.reshape(-1),
+                ignore_index=-100, reduction="sum")
+        return total / normalizer
+
+    def step(self, ctx: Context, token, consumed: int):
+        """One decoding step from token [N / rows] after `consumed` tokens -> [N / rows, vocab]."""
+        embedded = self.tokens(token).repeat_interleave(ctx.rows, 0).unsqueeze(1)
+        if self.o.decoder_self_attention:
+            ctx.history = embedded if ctx.history is None else torch.cat([ctx.history, embedded], 1)
+        decoded, ctx.lstm = self.decoder(embedded, ctx.lstm)
+        logits = self.head(ctx, decoded).squeeze(1)
+        if (self.o.latent_execution and not self.o.no_partial_execution
+                and (consumed + 1) % self.o.exec_period == 0):
+            self.execute(ctx, decoded.squeeze(1))
+        return logits
+
+    @staticmethod
+    def select(ctx: Context, index) -> Context:
+        """The context of the examples `index` (a beam's reordering or expansion)."""
+        rows = (index.unsqueeze(1) * ctx.rows + torch.arange(ctx.rows).unsqueeze(0)).reshape(-1)
+        io = None
+        if ctx.io is not None:
+            io = IoEncoding(_pick(ctx.io.inputs, rows), _pick(ctx.io.outputs, rows),
+                            _pick(ctx.io.raw_outputs, rows))
+        return Context(rows=ctx.rows, io=io, dist=_pick(ctx.dist, rows),
+                       target=_pick(ctx.target, rows), ops=_pick(ctx.ops, rows),
+                       props=_pick(ctx.props, rows), history=_pick(ctx.history, rows),
+                       lstm=(ctx.lstm[0].index_select(1, rows), ctx.lstm[1].index_select(1, rows)))
+
+    @torch.no_grad()
+    def greedy(self, inputs, outputs, max_len: int) -> List[List[int]]:
+        b = inputs.size(0)
+        ctx = self.start(inputs, outputs)
+        token = torch.full((b,), BOS, dtype=torch.long)
+        programs: List[List[int]] = [[] for _ in range(b)]
+        done = [False] * b
+        for consumed in range(max_len):
+            if all(done):
+                break
+            token = self.step(ctx, token, consumed).argmax(-1)
+            for i, t in enumerate(token.tolist()):
+                if done[i]:
+                    continue
+                if t == EOS:
+                    done[i] = True
+                else:
+                    programs[i].append(t)
+        return programs
+
+    @torch.no_grad()
+    def beam_search(self, inputs, outputs, beam: int, max_len: int) -> List[List[List[int]]]:
+        """For each example, up to `beam` programs, finished ones first, each group best first."""
+        b, w, v = inputs.size(0), beam, self.o.vocab_size
+        ctx = self.select(self.start(inputs, outputs), torch.arange(b * w) // w)
+        scores = torch.full((b, w), float("-inf"))
+        scores[:, 0] = 0  # one live beam to start
+        token = torch.full((b * w,), BOS, dtype=torch.long)
+        finished = torch.zeros(b, w, dtype=torch.bool)
+        seqs: List[List[int]] = [[] for _ in range(b * w)]
+        eos_only = torch.full((v,), float("-inf"))  # a finished beam only continues with </s>
+        eos_only[EOS] = 0
+        consumed = 0
+        while consumed < max_len and not finished.all():
+            logp = torch.log_softmax(self.step(ctx, token, consumed), -1).view(b, w, v)
+            logp = torch.where(finished.unsqueeze(-1), eos_only.view(1, 1, v), logp)
+            best, index = (scores.unsqueeze(-1) + logp).view(b, w * v).topk(w, 1)
+            nxt = index % v
+            rows = (index // v + torch.arange(b).unsqueeze(1) * w).reshape(-1)
+            ctx = self.select(ctx, rows)
+            was_finished = finished.view(-1)[rows].view(b, w)
+            token = nxt.reshape(-1)
+            seqs = [seqs[r] if done or t == EOS else seqs[r] + [t]
+                    for r, t, done in zip(rows.tolist(), token.tolist(),
+                                          was_finished.view(-1).tolist())]
+            scores = best
+            finished = was_finished | (nxt == EOS)
+            consumed += 1
+        out = []
+        for i in range(b):
+            fin, sc = finished[i].tolist(), scores[i].tolist()
+            out.append([seqs[i * w + j] for want in (True, False) for j in range(w)
+                        if fin[j] == want and sc[j] > float("-inf")])
+        return out
