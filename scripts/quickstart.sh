@@ -47,11 +47,11 @@ if [[ ${QUICKSTART_COMPARE:-0} == 1 ]]; then
     --decoder_self_attention=false
 fi
 
-echo "== synthesizing a program for hand-written examples (a[1] becomes a[0])"
+echo "== synthesizing a program for hand-written examples (a[4] grows by 3)"
 cat >"$out/examples.json" <<'JSON'
-{"io": [{"input": [1, 2, 3, 4, 0], "output": [1, 1, 3, 4, 0]},
-        {"input": [-3, 0, 2, 2, 1], "output": [-3, -3, 2, 2, 1]},
-        {"input": [4, -4, 0, 1, -2], "output": [4, 4, 0, 1, -2]}]}
+{"io": [{"input": [1, 2, 3, 4, 0], "output": [1, 2, 3, 4, 3]},
+        {"input": [-3, 0, 2, 2, 1], "output": [-3, 0, 2, 2, 4]},
+        {"input": [4, -4, 0, 1, -2], "output": [4, -4, 0, 1, 1]}]}
 JSON
 "$lasynth" synthesize --load_model "$out/lasynth" --examples "$out/examples.json" --beam 16 \
   --max_decode_len 30 || echo "(no consistent program in the beam)"
