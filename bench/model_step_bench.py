@@ -84,6 +84,9 @@ def main():
     ap.add_argument("--gradient_clip", type=float, default=0.0)
     ap.add_argument("--batch_size", type=int, help="ignored: the batch file fixes it")
     ap.add_argument("--max_statements", type=int, help="ignored: the batch file fixes it")
+    ap.add_argument("--teacher_forcing", choices=["stepwise", "fused"], default="stepwise",
+                    help="stepwise: token by token, as the original trains (default); fused: "
+                         "the C++ model's algorithm (LSTM over whole chunks)")
     ap.add_argument("--profile", help="print the autograd profiler's table of the timed steps "
                                       "and write its chrome trace to this path")
     args = ap.parse_args()
@@ -112,12 +115,13 @@ def main():
                 p.copy_(params[name])
     num_params = sum(p.numel() for p in model.parameters())
 
+    forward = model.forward_stepwise if args.teacher_forcing == "stepwise" else model
     adam = torch.optim.Adam(model.parameters(), lr=args.lr)
     losses = {}
 
     def train_step(i):
         adam.zero_grad()
-        loss = model.loss(model(tokens, inputs, outputs), tokens, b)
+        loss = model.loss(forward(tokens, inputs, outputs), tokens, b)
         loss.backward()
         if args.gradient_clip > 0:
             torch.nn.utils.clip_grad_norm_(model.parameters(), args.gradient_clip)
@@ -147,7 +151,7 @@ def main():
         profiler.export_chrome_trace(args.profile)
 
     result = {
-        "impl": "python", "model": args.model, "batch_size": b, "max_tokens": tokens.size(1),
+        "impl": "python-" + args.teacher_forcing, "model": args.model, "batch_size": b, "max_tokens": tokens.size(1),
         "io_pairs": inputs.size(1), "threads": args.threads, "params": num_params,
         "steps": args.steps, "train_s": train_s, "step_s_median": statistics.median(step_s),
         "step_s_min": min(step_s), "samples_per_s": b / statistics.median(step_s),

@@ -10,6 +10,12 @@ rewrites the inputs and they are re-encoded), the same loss and the same beam se
 written by ``bench/model_step_bench --write_params`` therefore loads here unchanged and gives the
 same losses and beams.
 
+The original LaSynth code trains token by token: every target position is one decoding step (an
+LSTM cell, the attentions, the head, and every exec_period steps the executor), the loop the
+paper's model suggests. ``Synthesizer.forward_stepwise`` is that loop; ``forward`` is the fused
+form the C++ model uses (the decoder LSTM over whole chunks, the head over all of a chunk's
+positions at once). Both give the same prediction.
+
 It is the baseline the C++ implementation is timed against (bench/model_step_bench.py,
 bench/model_step_compare.sh). Only the restricted-C domain is implemented (ArrayNet, and the
 Property Signatures encoder on C); Karel's grid network is not.
@@ -244,6 +250,7 @@ class Context:
     ops: Optional[torch.Tensor] = None  # [N, P, D]
     props: Optional[torch.Tensor] = None  # [N, Q, D]
     history: Optional[torch.Tensor] = None  # [N, t, E]: tokens decoded so far
+    decoded: Optional[torch.Tensor] = None  # [N, 1, D]: the last step's decoder output
     lstm: Optional[Tuple[torch.Tensor, torch.Tensor]] = None
 
 
@@ -373,6 +380,32 @@ class Synthesizer(nn.Module):
             p.exec_targets = self.values.classes(outputs.reshape(b * k, v))[torch.cat(exec_rows)]
         return p
 
+    def forward_stepwise(self, tokens, inputs, outputs) -> Prediction:
+        """Teacher forcing token by token, as the original trains: one decoding step (LSTM cell,
+        attention, head, and every exec_period steps the executor) per target position. The
+        same prediction as forward(), which runs the LSTM once and the head per chunk."""
+        o = self.o
+        p = Prediction()
+        ctx = self.start(inputs, outputs, p)
+        t, k = tokens.size(1) - 1, ctx.rows
+        ends = ((tokens != PAD).sum(1) - 2).long().repeat_interleave(k, 0)  # [N]
+        logits, exec_logits, exec_rows = [], [], []
+        for i in range(t):
+            dist = ctx.dist  # the latent inputs this step reads, before its own execution
+            logits.append(self.step(ctx, tokens[:, i].long(), i, keep_state=True))
+            if not o.latent_execution:
+                continue
+            rows = (ends == i).nonzero().view(-1)
+            if rows.numel() > 0:
+                exec_logits.append(self.values.execute(dist[rows], ctx.decoded[rows, 0]))
+                exec_rows.append(rows)
+        p.logits = torch.stack(logits, 1)
+        if o.latent_execution:
+            b, v = inputs.size(0), inputs.size(2)
+            p.exec_logits = torch.cat(exec_logits, 0)
+            p.exec_targets = self.values.classes(outputs.reshape(b * k, v))[torch.cat(exec_rows)]
+        return p
+
     def loss(self, p: Prediction, tokens, normalizer: float):
         """Summed cross-entropies (tokens without padding; executor; operations) / normalizer."""
         o = self.o
@@ -390,12 +423,15 @@ class Synthesizer(nn.Module):
                 ignore_index=-100, reduction="sum")
         return total / normalizer
 
-    def step(self, ctx: Context, token, consumed: int):
-        """One decoding step from token [N / rows] after `consumed` tokens -> [N / rows, vocab]."""
+    def step(self, ctx: Context, token, consumed: int, keep_state: bool = False):
+        """One decoding step from token [N / rows] after `consumed` tokens -> [N / rows, vocab].
+        keep_state: leave the decoder's output [N, 1, D] in ctx.decoded (teacher forcing)."""
         embedded = self.tokens(token).repeat_interleave(ctx.rows, 0).unsqueeze(1)
         if self.o.decoder_self_attention:
             ctx.history = embedded if ctx.history is None else torch.cat([ctx.history, embedded], 1)
         decoded, ctx.lstm = self.decoder(embedded, ctx.lstm)
+        if keep_state:
+            ctx.decoded = decoded
         logits = self.head(ctx, decoded).squeeze(1)
         if (self.o.latent_execution and not self.o.no_partial_execution
                 and (consumed + 1) % self.o.exec_period == 0):

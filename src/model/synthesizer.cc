@@ -90,16 +90,22 @@ torch::Tensor SynthesizerImpl::head(const Context& c, const torch::Tensor& decod
     features.push_back(attend_outputs_(torch::cat({decoded, from_inputs}, -1), c.io.outputs));
     if (options_.operation_predictor) features.push_back(attend_operations_(decoded, c.ops));
   }
-  if (options_.decoder_self_attention) {
-    features.push_back(attend_self_(decoded, c.history, masked));
-  }
   const int64_t n = decoded.size(0), t = decoded.size(1);
+  if (options_.decoder_self_attention) {
+    // The pairs of an example share its history: their queries attend to it together.
+    const int64_t r = c.rows;
+    const torch::Tensor queries = decoded.reshape({n / r, r * t, decoded.size(2)});
+    const torch::Tensor context = attend_self_(
+        queries, c.history, masked.defined() ? masked.repeat({r, 1}) : masked);  // [N / r, r*t, E]
+    features.push_back(context.view({n, t, -1}));
+  }
   torch::Tensor h = torch::tanh(hidden_(torch::cat(features, -1)));  // [N, T, M]
   h = std::get<0>(h.view({n / c.rows, c.rows, t, -1}).max(1));       // max-pool over the pairs
   return out_(h);
 }
 
 void SynthesizerImpl::execute(Context& c, const torch::Tensor& state) {
+  c.executed = true;
   c.dist = torch::softmax(values_->execute(c.dist, state), -1);
   encoder_->reencode_inputs(c.io, c.dist);
   if (options_.operation_predictor) c.ops = operations_(c.dist, c.target).seq;
@@ -110,8 +116,8 @@ Prediction SynthesizerImpl::forward(const torch::Tensor& tokens, const torch::Te
   Prediction p;
   Context c = start(inputs, outputs, &p);
   const int64_t t = tokens.size(1) - 1, k = c.rows;
-  const torch::Tensor embedded =
-      tokens_(tokens.slice(1, 0, t).to(torch::kLong)).repeat_interleave(k, 0);  // [N, T-1, E]
+  const torch::Tensor program = tokens_(tokens.slice(1, 0, t).to(torch::kLong));  // [B, T-1, E]
+  const torch::Tensor embedded = program.repeat_interleave(k, 0);                 // [N, T-1, E]
   const bool latent = options_.latent_execution;
   const bool partial = latent && !options_.no_partial_execution;
   const int64_t period = partial ? options_.exec_period : t;
@@ -127,7 +133,7 @@ Prediction SynthesizerImpl::forward(const torch::Tensor& tokens, const torch::Te
     const torch::Tensor decoded = all_decoded.slice(1, begin, end);
     torch::Tensor masked;
     if (options_.decoder_self_attention) {
-      c.history = embedded.slice(1, 0, end);
+      c.history = program.slice(1, 0, end);
       masked = torch::ones({end - begin, end}, torch::kBool).triu(begin + 1);
     }
     logits.push_back(head(c, decoded, masked));
@@ -177,11 +183,11 @@ torch::Tensor SynthesizerImpl::loss(const Prediction& p, const torch::Tensor& to
 }
 
 torch::Tensor SynthesizerImpl::step(Context& c, const torch::Tensor& token, int64_t consumed) {
-  const torch::Tensor embedded = tokens_(token).repeat_interleave(c.rows, 0).unsqueeze(1);
+  const torch::Tensor embedded = tokens_(token).unsqueeze(1);  // [N / rows, 1, E]
   if (options_.decoder_self_attention) {
     c.history = c.history.defined() ? torch::cat({c.history, embedded}, 1) : embedded;
   }
-  auto [decoded, state] = decoder_->forward(embedded, c.lstm);
+  auto [decoded, state] = decoder_->forward(embedded.repeat_interleave(c.rows, 0), c.lstm);
   c.lstm = state;
   const torch::Tensor logits = head(c, decoded, {}).squeeze(1);
   if (options_.latent_execution && !options_.no_partial_execution &&
@@ -191,20 +197,23 @@ torch::Tensor SynthesizerImpl::step(Context& c, const torch::Tensor& token, int6
   return logits;
 }
 
-SynthesizerImpl::Context SynthesizerImpl::select(const Context& c,
-                                                 const torch::Tensor& index) const {
+SynthesizerImpl::Context SynthesizerImpl::select(const Context& c, const torch::Tensor& index,
+                                                 bool within_examples) const {
   const torch::Tensor rows =
       (index.unsqueeze(1) * c.rows + torch::arange(c.rows).unsqueeze(0)).reshape({-1});
-  Context s;
-  s.rows = c.rows;
-  s.io.inputs = pick(c.io.inputs, rows);
-  s.io.outputs = pick(c.io.outputs, rows);
-  s.io.raw_outputs = pick(c.io.raw_outputs, rows);
-  s.dist = pick(c.dist, rows);
-  s.target = pick(c.target, rows);
-  s.ops = pick(c.ops, rows);
-  s.props = pick(c.props, rows);
-  s.history = pick(c.history, rows);
+  Context s = c;
+  if (!within_examples) {
+    s.io.raw_outputs = pick(c.io.raw_outputs, rows);
+    s.target = pick(c.target, rows);
+    s.props = pick(c.props, rows);
+  }
+  if (!within_examples || c.executed) {
+    s.io.inputs = pick(c.io.inputs, rows);
+    s.io.outputs = pick(c.io.outputs, rows);
+    s.dist = pick(c.dist, rows);
+    s.ops = pick(c.ops, rows);
+  }
+  s.history = pick(c.history, index);
   s.lstm = {pick(std::get<0>(c.lstm), rows, 1), pick(std::get<1>(c.lstm), rows, 1)};
   return s;
 }
@@ -240,7 +249,7 @@ std::vector<std::vector<std::vector<int32_t>>> SynthesizerImpl::beam_search(
   torch::NoGradGuard no_grad;
   const int64_t b = inputs.size(0), w = beam, v = options_.vocab_size;
   // Every beam of an example starts from the example's context: beam row i reads example i / W.
-  Context c = select(start(inputs, outputs, nullptr), torch::arange(b * w).div(w, "floor"));
+  Context c = select(start(inputs, outputs, nullptr), torch::arange(b * w).div(w, "floor"), false);
   const float kNegInf = -std::numeric_limits<float>::infinity();
   torch::Tensor scores = torch::full({b, w}, kNegInf);  // [B, W]
   scores.select(1, 0).fill_(0);                         // one live beam to start
@@ -258,7 +267,7 @@ std::vector<std::vector<std::vector<int32_t>>> SynthesizerImpl::beam_search(
     const torch::Tensor from = index.div(v, "floor");
     const torch::Tensor next = index.remainder(v);
     const torch::Tensor rows = (from + torch::arange(b).unsqueeze(1) * w).reshape({-1});
-    c = select(c, rows);
+    c = select(c, rows, true);
     const torch::Tensor was_finished = finished.view({-1}).index_select(0, rows).view({b, w});
     std::vector<std::vector<int32_t>> reordered(seqs.size());
     const auto src = rows.accessor<int64_t, 1>();

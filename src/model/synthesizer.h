@@ -8,9 +8,10 @@
 //   LaSynth             latent_execution (+ operation_predictor, decoder_self_attention)
 //   NoPartialExecutor   latent_execution + no_partial_execution
 //   PropertySignatures  use_properties: one property-signature encoding replaces the K pairs
-// With latent execution, teacher-forced training runs the decoder LSTM over chunks of
-// exec_period tokens (one fused call per chunk); between chunks the executor rewrites the latent
-// inputs, so training and step-by-step decoding condition on the same states.
+// With latent execution, teacher-forced training runs the decoder LSTM once over the program
+// (the executor never changes the decoder's own state) and the head over chunks of exec_period
+// positions; between chunks the executor rewrites the latent inputs, so training and
+// step-by-step decoding condition on the same states.
 //   B examples, K pairs, V values' ints, T tokens (with <s>), E embedding, D = 2H, M MLP hidden.
 #ifndef LASYNTH_MODEL_SYNTHESIZER_H_
 #define LASYNTH_MODEL_SYNTHESIZER_H_
@@ -74,12 +75,17 @@ class SynthesizerImpl : public torch::nn::Module {
   struct Context {
     int64_t rows = 0;
     IoEncoding io;
-    torch::Tensor dist;     // [N, P, S]: the (latent) inputs
-    torch::Tensor target;   // [N, P, S]: the outputs
-    torch::Tensor ops;      // [N, L, D]
-    torch::Tensor props;    // [N, Q, D]
-    torch::Tensor history;  // [N, t, E]: the tokens decoded so far (self-attention)
+    torch::Tensor dist;    // [N, P, S]: the (latent) inputs
+    torch::Tensor target;  // [N, P, S]: the outputs
+    torch::Tensor ops;     // [N, L, D]
+    torch::Tensor props;   // [N, Q, D]
+    // [N / rows, t, E]: the tokens decoded so far (self-attention), once per example: every
+    // pair of an example has decoded the same tokens.
+    torch::Tensor history;
     std::tuple<torch::Tensor, torch::Tensor> lstm;
+    // Whether the executor has run since start(): until then the latent inputs and their
+    // encodings are the example's, the same in every beam of it.
+    bool executed = false;
   };
 
   Context start(const torch::Tensor& inputs, const torch::Tensor& outputs, Prediction* prediction);
@@ -91,7 +97,9 @@ class SynthesizerImpl : public torch::nn::Module {
   // One decoding step from `token` [N / rows] after `consumed` tokens: logits [N / rows, vocab].
   torch::Tensor step(Context& context, const torch::Tensor& token, int64_t consumed);
   // The context of the rows `index` (a beam's reordering or expansion), `index` naming examples.
-  Context select(const Context& context, const torch::Tensor& index) const;
+  // `within_examples`: every index names a row of the same example (a beam reordering), so what
+  // depends only on the example is already in place and is not copied.
+  Context select(const Context& context, const torch::Tensor& index, bool within_examples) const;
 
   ModelOptions options_;
   std::shared_ptr<ValueNet> values_;

@@ -112,7 +112,7 @@ TEST_P(SynthesizerTest, LearnsAFixedBatch) {
   const Tensors b = batch(v().domain, 3, 2);
   torch::optim::Adam adam(model->parameters(), torch::optim::AdamOptions(3e-2));
   float first = 0, last = 0, first_tokens = 0, last_tokens = 0;
-  for (int step = 0; step < 150; ++step) {
+  for (int step = 0; step < 200; ++step) {
     adam.zero_grad();
     const Prediction p = model(b.tokens, b.inputs, b.outputs);
     const torch::Tensor loss = model->loss(p, b.tokens, static_cast<double>(b.size));
@@ -121,7 +121,9 @@ TEST_P(SynthesizerTest, LearnsAFixedBatch) {
     (step == 0 ? first : last) = loss.item<float>();
     (step == 0 ? first_tokens : last_tokens) = token_loss(p, b.tokens);
   }
-  // Measured: every variant reaches 0.3 of its first loss in 150 steps, except that the operation
+  // Measured: every variant reaches 0.3 of its first loss in 200 steps (in 150, C LaSynth without
+  // operations reached 0.31 or 0.29 depending on rounding order: the plateau's length varies
+  // at these tiny sizes), except that the operation
   // predictor's extra (at first constant) attention input delays leaving the plateau of the
   // programs' common prefix at these tiny sizes (0.34..0.57 depending on the seed).
   const float ratio = v().operations ? 0.6f : 0.3f;
