@@ -15,6 +15,8 @@ packages=(
   libfmt-dev nlohmann-json3-dev libssl-dev libgtest-dev libgmock-dev
   # Python reference for comparisons and for reading checkpoints
   python3-torch python3-h5py python3-numpy
+  # checkpoint-evaluation plots (PNG)
+  gnuplot-nox
   # a real local SLURM for the launcher's tests
   slurm-wlm munge
   # the multi-node test's network namespaces

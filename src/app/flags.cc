@@ -45,6 +45,9 @@ train::TrainOptions Flags::train_options() const {
   t.resume = resume;
   t.optimizer = optimizer;
   t.keep_last_n = keep_last_n;
+  t.grad_accum = grad_accum;
+  t.reducer.bucket_bytes = static_cast<size_t>(bucket_cap_mb * (1 << 20));
+  t.reducer.first_bucket_bytes = static_cast<size_t>(first_bucket_mb * (1 << 20));
   return t;
 }
 
@@ -73,6 +76,10 @@ void add_flags(CLI::App* app, Flags* f) {
       ->group(g);
   app->add_option("--report", f->report, "evaluation: write the JSON report here")->group(g);
   app->add_option("--split", f->split, "evaluation: train, val or test")->group(g);
+  app->add_option("--checkpoints", f->checkpoints,
+                  "evaluation: every checkpoint of this model directory not yet in its table "
+                  "(writes DIR/eval-SPLIT-beamN.{json,csv,png})")
+      ->group(g);
   app->add_flag("--eval", f->eval, "evaluate instead of training (the original's spelling)")
       ->group(g);
   app->add_flag("--resume", f->resume, "continue training from MODEL_DIR/latest")->group(g);
@@ -115,6 +122,21 @@ void add_flags(CLI::App* app, Flags* f) {
       ->group(g);
   app->add_option("--operation_loss_weight", f->operation_loss_weight,
                   "weight of the operation predictor's loss")
+      ->group(g);
+  g = "Distributed (under mpirun or srun --mpi=pmix; one process per core or GPU)";
+  app->add_option("--backend", f->backend, "collectives: mpi (CPU) or nccl (CUDA)")
+      ->check(CLI::IsMember({"mpi", "nccl"}))
+      ->group(g);
+  app->add_option("--grad_accum", f->grad_accum,
+                  "micro-batches per optimizer step; ranks communicate on the last only")
+      ->check(CLI::PositiveNumber)
+      ->group(g);
+  app->add_option("--bucket_cap_mb", f->bucket_cap_mb, "gradient all-reduce bucket size (MiB)")
+      ->check(CLI::PositiveNumber)
+      ->group(g);
+  app->add_option("--first_bucket_mb", f->first_bucket_mb,
+                  "size of the first bucket, which starts reducing earliest (MiB)")
+      ->check(CLI::PositiveNumber)
       ->group(g);
   g = "Sizes";
   app->add_option("--embedding_size", f->embedding_size, "token and value embeddings")->group(g);

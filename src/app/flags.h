@@ -22,6 +22,7 @@ struct Flags {
   std::string load_model;
   std::string config;
   std::string report;
+  std::string checkpoints;  // eval: every checkpoint of this model directory
   std::string split = "test";
   bool eval = false;
   bool resume = false;
@@ -48,6 +49,11 @@ struct Flags {
   std::string optimizer = "adam";
   int64_t keep_last_n = -1;
   int64_t val_examples = 200;
+  // Distributed.
+  std::string backend = "mpi";
+  int64_t grad_accum = 1;
+  double bucket_cap_mb = 25;
+  double first_bucket_mb = 1;
   double exec_loss_weight = 1.0;
   double operation_loss_weight = 1.0;
   // Sizes.

@@ -2,8 +2,10 @@
 //
 //   lasynth train --data_folder DATA --model_dir RUN [--max_steps N] [--config FILE.yaml]
 //   lasynth eval  --data_folder DATA --load_model RUN/ckpt-N.pt --report report.json
+//   lasynth eval  --data_folder DATA --checkpoints RUN        metric vs step of every checkpoint
 //   lasynth synthesize --load_model RUN --examples io.json   a program for your examples
 //   lasynth --data_folder DATA --model_dir RUN [--eval]      the original run.py's spelling
+//   mpirun -np 2 lasynth train ...                         data-parallel: one process per core
 #include <fmt/format.h>
 #include <torch/torch.h>
 
@@ -13,12 +15,18 @@
 #include <fstream>
 #include <iostream>
 #include <memory>
+#include <thread>
 
 #include "app/flags.h"
 #include "core/error.h"
+#include "dist/communicator.h"
+#include "dist/mpi_communicator.h"
+#include "dist/world.h"
+#include "eval/checkpoint_eval.h"
 #include "eval/evaluate.h"
 #include "eval/synthesize.h"
 #include "lang/domains.h"
+#include "train/preemption.h"
 #include "train/trainer.h"
 
 namespace lasynth {
@@ -27,11 +35,30 @@ namespace {
 
 // One thread per process: on CPU lasynth runs one process per core (DESIGN.md), and with the
 // small tensors of token-by-token decoding, OpenMP threads spend most of their time spinning
-// (measured: 85% of the cycles in libgomp with 2 threads). LASYNTH_THREADS overrides.
-int threads_per_process() {
+// (measured: 85% of the cycles in libgomp with 2 threads). LASYNTH_THREADS asks for more, at
+// most as many as leave every rank of this node its share of the cores.
+int threads_per_process(const dist::World& world) {
   const char* forced = std::getenv("LASYNTH_THREADS");
-  return forced ? std::max(1, std::atoi(forced)) : 1;
+  if (!forced) return 1;
+  const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  return std::clamp(std::atoi(forced), 1, std::max(1, cores / std::max(1, world.local_size)));
 }
+
+// The job this process belongs to: alone, or a rank of mpirun / srun --mpi=pmix.
+std::unique_ptr<dist::Communicator> join_job(const Flags& f) {
+  std::unique_ptr<dist::Communicator> comm =
+      dist::make_communicator(f.backend, dist::world_from_environment());
+  torch::set_num_threads(threads_per_process(comm->world()));
+  if (comm->size() > 1) {
+    const std::string layout = dist::job_layout(*comm);
+    if (comm->rank() == 0) std::cerr << "lasynth: " << layout << '\n';
+  }
+  return comm;
+}
+
+// This process's place in a multi-process job, once train or eval joined one: the error
+// handler names the rank and ends the whole job.
+std::unique_ptr<dist::Communicator> g_comm;
 
 void require_data(const Flags& f) {
   if (f.data_folder.empty())
@@ -41,7 +68,10 @@ void require_data(const Flags& f) {
 int run_train(const Flags& f) {
   require_data(f);
   check_supported(f);
+  g_comm = join_job(f);
+  train::watch_preemption_signals();
   train::TrainOptions options = f.train_options();
+  options.comm = g_comm.get();
   if (f.val_examples > 0) {
     auto val = std::make_shared<data::Dataset>(f.data_folder);
     if (val->size("val") > 0) {
@@ -57,15 +87,41 @@ int run_train(const Flags& f) {
     }
   }
   const train::TrainResult r = train::train(options, f.model_options());
-  std::cout << fmt::format("trained {} steps; last loss {:.4f}; checkpoint {}\n", r.steps,
-                           r.last_loss, r.checkpoint);
+  if (g_comm->rank() == 0) {
+    std::cout << fmt::format("{} {} steps; last loss {:.4f}; checkpoint {}\n",
+                             r.preempted ? "stopped by a signal after" : "trained", r.steps,
+                             r.last_loss, r.checkpoint);
+  }
+  return r.preempted ? train::kPreemptedExitCode : 0;
+}
+
+int run_checkpoint_eval(const Flags& f, eval::EvalOptions options) {
+  options.checkpoint = f.checkpoints;
+  const eval::CheckpointTable t = eval::evaluate_checkpoints(options);
+  if (g_comm->rank() != 0) return 0;
+  std::cout << fmt::format("{} checkpoint(s) evaluated, {} in the table\n", t.evaluated,
+                           t.rows.size());
+  std::cout << fmt::format("{:>10}  {:>14}  {:>14}  {:>11}\n", "step", "generalization",
+                           "io_consistency", "exact_match");
+  for (const auto& row : t.rows) {
+    std::cout << fmt::format("{:>10}  {:>14.4f}  {:>14.4f}  {:>11.4f}\n",
+                             row.at("step").get<int64_t>(), row.at("generalization").get<double>(),
+                             row.at("io_consistency").get<double>(),
+                             row.at("exact_match").get<double>());
+  }
+  std::cout << fmt::format("wrote {}, {} and {}\n", t.json, t.csv, t.png);
   return 0;
 }
 
 int run_eval(const Flags& f) {
   require_data(f);
   check_supported(f);
-  const auto report = eval::evaluate(f.eval_options());
+  g_comm = join_job(f);
+  eval::EvalOptions options = f.eval_options();
+  options.comm = g_comm.get();
+  if (!f.checkpoints.empty()) return run_checkpoint_eval(f, options);
+  const auto report = eval::evaluate(options);
+  if (g_comm->rank() != 0) return 0;
   const auto& m = report.at("metrics");
   std::cout << fmt::format(
       "{} on {} ({} examples, step {}): generalization {:.4f}, io_consistency {:.4f}, exact_match "
@@ -136,7 +192,7 @@ int main(int argc, char** argv) {
   app.require_subcommand(0, 1);
   try {
     app.parse(argc, argv);
-    torch::set_num_threads(lasynth::app::threads_per_process());
+    torch::set_num_threads(1);
     at::globalContext().setFlushDenormal(true);  // denormal floats are ~100x slower on x86 CPUs
     if (train_cmd->parsed()) {
       lasynth::app::apply_config(train_cmd, &train_flags);
@@ -155,6 +211,14 @@ int main(int argc, char** argv) {
   } catch (const CLI::ParseError& e) {
     return app.exit(e);
   } catch (const std::exception& e) {
+    const auto& comm = lasynth::app::g_comm;
+    if (comm && comm->size() > 1) {
+      // The other ranks may be waiting in a collective for this one: end them all.
+      std::cerr << fmt::format("lasynth: error on rank {} of {} ({}): {}\n", comm->rank(),
+                               comm->size(), comm->world().host, e.what())
+                << std::flush;
+      lasynth::dist::abort_job(1);
+    }
     std::cerr << "lasynth: error: " << e.what() << '\n';
     return 1;
   }

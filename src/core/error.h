@@ -32,6 +32,13 @@ class IoError : public Error {
   explicit IoError(const std::string& what) : Error(what) {}
 };
 
+// A collective failed, or the ranks of a job disagree (world size, config, shapes); the message
+// names the rank and the operation.
+class DistError : public Error {
+ public:
+  explicit DistError(const std::string& what) : Error(what) {}
+};
+
 }  // namespace lasynth
 
 #endif  // LASYNTH_CORE_ERROR_H_

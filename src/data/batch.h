@@ -14,6 +14,7 @@ namespace data {
 
 struct Batch {
   int64_t size = 0;              // B (0 on a rank past the end of the last window)
+  int64_t global_size = 0;       // examples in this step's batch over all ranks (the loader's)
   int64_t max_len = 0;           // T: the longest program plus <s> and </s>
   int io_pairs = 0;              // K
   int value_size = 0;            // V

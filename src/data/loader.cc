@@ -40,6 +40,7 @@ void BatchLoader::run(int64_t epoch, int64_t step) {
       examples.reserve(indices.size());
       for (int64_t i : indices) examples.push_back(dataset.get(options_.split, i));
       Item item{epoch, step, make_batch(examples, indices, info.io_pairs, info.value_size)};
+      item.batch.global_size = static_cast<int64_t>(sampler.global_batch(epoch, step).size());
       {
         std::unique_lock<std::mutex> lock(mu_);
         changed_.wait(lock, [this] {

@@ -60,10 +60,18 @@ nlohmann::ordered_json evaluate_model(model::Synthesizer& net, data::Dataset& ds
   const int k = domain->num_spec();
   const auto start = std::chrono::steady_clock::now();
   auto last_report = start;
-  int64_t consistent = 0, generalizes = 0, exact = 0, length = 0, reference_length = 0;
-  nlohmann::ordered_json predictions = nlohmann::ordered_json::array();
-  for (int64_t begin = 0; begin < n; begin += o.batch_size) {
-    const int64_t end = std::min(n, begin + o.batch_size);
+  const int rank = o.comm ? o.comm->rank() : 0, world = o.comm ? o.comm->size() : 1;
+  const int64_t batches = (n + o.batch_size - 1) / o.batch_size;
+  int64_t mine = 0, my_examples = 0;
+  for (int64_t batch = rank; batch < batches; batch += world) {
+    ++mine;
+    my_examples += std::min(n, (batch + 1) * o.batch_size) - batch * o.batch_size;
+  }
+  int64_t done = 0, done_batches = 0, done_generalizes = 0;
+  // One line per example this rank decoded: what the report needs, gathered at the end.
+  nlohmann::json scored = nlohmann::json::array();
+  for (int64_t batch = rank; batch < batches; batch += world) {
+    const int64_t begin = batch * o.batch_size, end = std::min(n, begin + o.batch_size);
     std::vector<data::StoredExample> examples;
     std::vector<int64_t> indices;
     for (int64_t i = begin; i < end; ++i) {
@@ -97,27 +105,51 @@ nlohmann::ordered_json evaluate_model(model::Synthesizer& net, data::Dataset& ds
       }
       const std::vector<int32_t> none;
       const std::vector<int32_t>& program = candidates[j].empty() ? none : candidates[j][chosen];
-      consistent += s.consistent;
-      generalizes += s.generalizes;
-      exact += s.exact;
-      length += static_cast<int64_t>(program.size());
-      reference_length += static_cast<int64_t>(examples[j].tokens.size());
-      if (o.predictions) {
-        nlohmann::ordered_json p;
-        p["index"] = indices[j];
-        p["source"] = s.source;
-        p["consistent"] = s.consistent;
-        p["generalizes"] = s.generalizes;
-        p["exact"] = s.exact;
-        predictions.push_back(std::move(p));
-      }
+      scored.push_back({indices[j], s.consistent, s.generalizes, s.exact, program.size(),
+                        examples[j].tokens.size(), o.predictions ? s.source : ""});
+      done_generalizes += s.generalizes;
     }
+    done += end - begin;
+    ++done_batches;
     const auto now = std::chrono::steady_clock::now();
-    if (!o.quiet && (now - last_report > std::chrono::seconds(5) || end == n)) {
+    if (!o.quiet && rank == 0 &&
+        (now - last_report > std::chrono::seconds(5) || done_batches == mine)) {
       const double wall = std::chrono::duration<double>(now - start).count();
-      std::cerr << fmt::format("evaluated {}/{}  generalization {:.3f}  {:.1f} programs/s\n", end,
-                               n, generalizes / static_cast<double>(end), end / wall);
+      const std::string of =
+          world > 1 ? fmt::format("{} (rank 0's share of {} on {} ranks)", my_examples, n, world)
+                    : std::to_string(n);
+      std::cerr << fmt::format("evaluated {}/{}  generalization {:.3f}  {:.1f} programs/s{}\n",
+                               done, of, done_generalizes / static_cast<double>(done),
+                               world * done / wall, world > 1 ? " in all" : "");
       last_report = now;
+    }
+  }
+  // Every rank's lines, in example order: the same report whatever the number of ranks.
+  std::vector<nlohmann::json> lines(static_cast<size_t>(n));
+  const std::vector<std::string> parts =
+      o.comm ? o.comm->allgather_strings(scored.dump()) : std::vector<std::string>{scored.dump()};
+  for (const std::string& part : parts) {
+    for (auto& line : nlohmann::json::parse(part)) {
+      const size_t index = line[0].get<size_t>();
+      lines[index] = std::move(line);
+    }
+  }
+  int64_t consistent = 0, generalizes = 0, exact = 0, length = 0, reference_length = 0;
+  nlohmann::ordered_json predictions = nlohmann::ordered_json::array();
+  for (const nlohmann::json& line : lines) {
+    consistent += line[1].get<bool>();
+    generalizes += line[2].get<bool>();
+    exact += line[3].get<bool>();
+    length += line[4].get<int64_t>();
+    reference_length += line[5].get<int64_t>();
+    if (o.predictions) {
+      nlohmann::ordered_json p;
+      p["index"] = line[0];
+      p["source"] = line[6];
+      p["consistent"] = line[1];
+      p["generalizes"] = line[2];
+      p["exact"] = line[3];
+      predictions.push_back(std::move(p));
     }
   }
   const double count = static_cast<double>(n);
@@ -154,7 +186,7 @@ nlohmann::ordered_json evaluate(const EvalOptions& o) {
   report["beam"] = std::max<int64_t>(1, o.beam);
   report["metrics"] = body["metrics"];
   if (o.predictions) report["predictions"] = std::move(body["predictions"]);
-  if (!o.report.empty()) {
+  if (!o.report.empty() && (!o.comm || o.comm->rank() == 0)) {
     std::ofstream out(o.report);
     out << report.dump(2) << '\n';
     if (!out) throw IoError(fmt::format("{}: cannot write the report", o.report));

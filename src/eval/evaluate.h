@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "data/dataset.h"
+#include "dist/communicator.h"
 #include "lang/domain.h"
 #include "model/synthesizer.h"
 
@@ -43,10 +44,15 @@ struct EvalOptions {
   int64_t limit = -1;       // evaluate only the first `limit` examples (-1: all)
   bool predictions = true;  // list every prediction in the report
   bool quiet = true;        // progress lines on stderr
+  // The job's ranks (null: this process alone). Rank r decodes the batches b with
+  // b % world_size == r, the same batches a single process would form, so every example is
+  // decoded once and exactly as alone; every rank returns the whole report, rank 0 writes it.
+  dist::Communicator* comm = nullptr;
 };
 
 // The core of evaluate() on a model at hand (validation during training uses it): the report's
-// "examples", "metrics" and (with options.predictions) "predictions".
+// "examples", "metrics" and (with options.predictions) "predictions", in example order. With
+// options.comm, all ranks, same order; blocks.
 nlohmann::ordered_json evaluate_model(model::Synthesizer& net, data::Dataset& dataset,
                                       const EvalOptions& options);
 

@@ -41,26 +41,33 @@ std::string read_all(const std::string& path) {
   return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
 }
 
-// Keeps the newest `keep` checkpoints of model_dir (by step); never the one `latest` names.
+// Keeps the newest `keep` checkpoints of model_dir (by step).
 void prune_checkpoints(const std::string& model_dir, int64_t keep) {
-  std::vector<std::pair<int64_t, fs::path>> found;
-  for (const auto& entry : fs::directory_iterator(model_dir)) {
-    const std::string name = entry.path().filename().string();
-    if (name.rfind("ckpt-", 0) != 0 || entry.path().extension() != ".pt") continue;
-    try {
-      found.emplace_back(std::stoll(name.substr(5)), entry.path());
-    } catch (const std::exception&) {
-      continue;  // not one of ours
-    }
-  }
-  std::sort(found.rbegin(), found.rend());
+  std::vector<std::pair<int64_t, std::string>> found = list_checkpoints(model_dir);
+  std::reverse(found.begin(), found.end());
   for (size_t i = static_cast<size_t>(keep); i < found.size(); ++i) {
     fs::remove(found[i].second);
-    fs::remove(found[i].second.string() + ".sha256");
+    fs::remove(found[i].second + ".sha256");
   }
 }
 
 }  // namespace
+
+std::vector<std::pair<int64_t, std::string>> list_checkpoints(const std::string& model_dir) {
+  std::vector<std::pair<int64_t, std::string>> found;
+  std::error_code error;
+  for (const auto& entry : fs::directory_iterator(model_dir, error)) {
+    const std::string name = entry.path().filename().string();
+    if (name.rfind("ckpt-", 0) != 0 || entry.path().extension() != ".pt") continue;
+    const std::string step = name.substr(5, name.size() - 8);
+    if (step.empty() || step.find_first_not_of("0123456789") != std::string::npos) continue;
+    found.emplace_back(std::stoll(step), entry.path().string());
+  }
+  if (error)
+    throw IoError(fmt::format("{}: cannot list the checkpoints ({})", model_dir, error.message()));
+  std::sort(found.begin(), found.end());
+  return found;
+}
 
 std::string optimizer_name(const torch::optim::Optimizer& optimizer) {
   if (dynamic_cast<const torch::optim::Adam*>(&optimizer)) return "adam";

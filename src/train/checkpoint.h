@@ -10,6 +10,8 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace lasynth {
 namespace train {
@@ -28,6 +30,10 @@ struct TrainingState {
 std::string save_checkpoint(const std::string& model_dir, torch::nn::Module& model,
                             torch::optim::Optimizer& optimizer, const TrainingState& state,
                             int64_t keep_last_n = -1);
+
+// The checkpoints of model_dir as (step, path), oldest first. Throws IoError when the directory
+// cannot be read.
+std::vector<std::pair<int64_t, std::string>> list_checkpoints(const std::string& model_dir);
 
 // "adam", "rmsprop" or "sgd".
 std::string optimizer_name(const torch::optim::Optimizer& optimizer);

@@ -16,6 +16,8 @@
 #include "data/loader.h"
 #include "lang/domains.h"
 #include "train/checkpoint.h"
+#include "train/data_parallel.h"
+#include "train/preemption.h"
 
 namespace lasynth {
 namespace train {
@@ -135,9 +137,13 @@ TrainResult train(const TrainOptions& o, model::ModelOptions m) {
   const data::Manifest manifest = data::read_manifest(o.data_folder);
   model::set_domain(m, manifest.domain, manifest.domain_options,
                     static_cast<int64_t>(manifest.vocab_tokens.size()));
-  if (o.batch_size < 1 || o.log_interval < 1) {
-    throw ConfigError("--batch_size and --log_interval must be at least 1");
+  if (o.batch_size < 1 || o.log_interval < 1 || o.grad_accum < 1) {
+    throw ConfigError("--batch_size, --log_interval and --grad_accum must be at least 1");
   }
+  const int rank = o.comm ? o.comm->rank() : 0;
+  const int world = o.comm ? o.comm->size() : 1;
+  const bool lead = rank == 0;
+  const bool quiet = o.quiet || !lead;
   torch::manual_seed(o.seed);
   model::Synthesizer net(m);
   const auto optimizer = make_optimizer(o, net);
@@ -147,38 +153,68 @@ TrainResult train(const TrainOptions& o, model::ModelOptions m) {
   if (o.resume && std::filesystem::exists(o.model_dir + "/latest")) {
     state = load_checkpoint(o.model_dir, *net, optimizer.get());
   }
+  std::unique_ptr<DataParallel> replicas;
+  if (world > 1) {
+    // Ranks may read the dataset from different paths (node-local copies): all else must agree.
+    nlohmann::json signature = nlohmann::json::parse(state.config);
+    signature.erase("data_folder");
+    replicas = std::make_unique<DataParallel>(*o.comm, *net, signature.dump(1), o.reducer);
+  }
   data::LoaderOptions lo;
   lo.dir = o.data_folder;
   lo.split = "train";
   lo.sampler.batch_size = o.batch_size;
+  lo.sampler.world_size = world;
+  lo.sampler.rank = rank;
   lo.sampler.seed = state.sampler_seed;
   data::BatchLoader loader(lo, state.epoch, state.epoch_step);
-  const int64_t total = o.max_steps >= 0 ? o.max_steps : o.num_epochs * loader.steps_per_epoch();
-  if (!o.quiet) {
-    std::cerr << fmt::format("training {} on {} ({} domain): {} steps of {} examples\n", m.name(),
-                             o.data_folder, manifest.domain, total, o.batch_size);
+  const int64_t total =
+      o.max_steps >= 0
+          ? o.max_steps
+          : (o.num_epochs * loader.steps_per_epoch() + o.grad_accum - 1) / o.grad_accum;
+  if (!quiet) {
+    std::cerr << fmt::format(
+        "training {} on {} ({} domain): {} steps of {} examples ({} rank{} x {}{})\n", m.name(),
+        o.data_folder, manifest.domain, total, world * o.batch_size * o.grad_accum, world,
+        world > 1 ? "s" : "", o.batch_size,
+        o.grad_accum > 1 ? fmt::format(" x {} micro-batches", o.grad_accum) : "");
   }
 
-  std::filesystem::create_directories(o.model_dir);
-  std::ofstream metrics(o.model_dir + "/metrics.jsonl", std::ios::app);
-  if (!metrics) throw IoError(fmt::format("{}/metrics.jsonl: cannot write", o.model_dir));
+  std::ofstream metrics;
+  if (lead) {
+    std::filesystem::create_directories(o.model_dir);
+    metrics.open(o.model_dir + "/metrics.jsonl", std::ios::app);
+    if (!metrics) throw IoError(fmt::format("{}/metrics.jsonl: cannot write", o.model_dir));
+  }
   const auto start = std::chrono::steady_clock::now();
   const int64_t start_step = state.step;
-  double loss_sum = 0;
+  double loss_sum = 0;  // this rank's share of the global loss, summed over the window's steps
   int64_t loss_steps = 0, examples = 0;
   auto window_start = start;
   TrainResult result;
   while (state.step < total) {
-    int64_t epoch = 0, epoch_step = 0;
-    data::Batch b = loader.next(&epoch, &epoch_step);
-    // forward -> loss -> backward -> clip -> update
-    const torch::Tensor tokens = as_tensor(b.tokens, {b.size, b.max_len});
-    const torch::Tensor inputs = as_tensor(b.inputs, {b.size, b.io_pairs, b.value_size});
-    const torch::Tensor outputs = as_tensor(b.outputs, {b.size, b.io_pairs, b.value_size});
+    std::vector<data::Batch> micro(static_cast<size_t>(o.grad_accum));
+    int64_t epoch = 0, epoch_step = 0, global = 0;
+    for (data::Batch& b : micro) {
+      b = loader.next(&epoch, &epoch_step);
+      global += b.global_size;
+    }
+    // forward -> loss -> backward (buckets reduce as they fill) -> wait -> clip -> update
     optimizer->zero_grad();
-    const torch::Tensor loss =
-        net->loss(net(tokens, inputs, outputs), tokens, static_cast<double>(b.size));
-    loss.backward();
+    double step_loss = 0;
+    for (size_t k = 0; k < micro.size(); ++k) {
+      data::Batch& b = micro[k];
+      if (replicas) replicas->set_sync(k + 1 == micro.size());
+      if (b.size == 0) continue;  // past the end of a short last window: join the reduction only
+      const torch::Tensor tokens = as_tensor(b.tokens, {b.size, b.max_len});
+      const torch::Tensor inputs = as_tensor(b.inputs, {b.size, b.io_pairs, b.value_size});
+      const torch::Tensor outputs = as_tensor(b.outputs, {b.size, b.io_pairs, b.value_size});
+      const torch::Tensor loss =
+          net->loss(net(tokens, inputs, outputs), tokens, static_cast<double>(global));
+      loss.backward();
+      step_loss += loss.item<double>();
+    }
+    if (replicas) replicas->finish();
     torch::nn::utils::clip_grad_norm_(net->parameters(), o.gradient_clip);
     const double lr =
         o.lr * std::pow(o.lr_decay_rate, static_cast<double>(state.step / o.lr_decay_steps));
@@ -192,31 +228,47 @@ TrainResult train(const TrainOptions& o, model::ModelOptions m) {
       state.epoch_step = 0;
       ++state.epoch;
     }
-    loss_sum += loss.item<double>();
+    loss_sum += step_loss;
     ++loss_steps;
-    examples += b.size;
-    if (state.step % o.log_interval == 0 || state.step == total) {
+    examples += global;
+    // Every rank learns of a signal on any rank at the same step boundary.
+    double stop = preemption_signal();
+    if (o.comm) o.comm->allreduce_doubles(&stop, 1, dist::ReduceOp::kMax);
+    const bool preempted = stop > 0;
+    if (state.step % o.log_interval == 0 || state.step == total || preempted) {
+      if (o.comm) o.comm->allreduce_doubles(&loss_sum, 1, dist::ReduceOp::kSum);
       const auto now = std::chrono::steady_clock::now();
       const double window = std::chrono::duration<double>(now - window_start).count();
       const double wall = std::chrono::duration<double>(now - start).count();
-      nlohmann::ordered_json line;
-      line["step"] = state.step;
-      line["epoch"] = epoch;
-      line["loss"] = loss_sum / loss_steps;
-      line["lr"] = lr;
-      line["examples_per_s"] = window > 0 ? examples / window : 0.0;
-      line["wall_s"] = wall;
-      metrics << line.dump() << '\n' << std::flush;
-      result.checkpoint = save_checkpoint(o.model_dir, *net, *optimizer, state, o.keep_last_n);
-      if (!o.quiet) {
+      result.last_loss = loss_sum / loss_steps;
+      if (lead) {
+        nlohmann::ordered_json line;
+        line["step"] = state.step;
+        line["epoch"] = epoch;
+        line["loss"] = result.last_loss;
+        line["lr"] = lr;
+        line["examples_per_s"] = window > 0 ? examples / window : 0.0;
+        line["wall_s"] = wall;
+        metrics << line.dump() << '\n' << std::flush;
+        result.checkpoint = save_checkpoint(o.model_dir, *net, *optimizer, state, o.keep_last_n);
+      }
+      if (!quiet) {
         const double per_step = wall / static_cast<double>(state.step - start_step);
         std::cerr << fmt::format(
             "step {}/{}  epoch {}  loss {:.4f}  {:.0f} examples/s  ETA {:.0f}s\n", state.step,
-            total, epoch, loss_sum / loss_steps, window > 0 ? examples / window : 0.0,
+            total, epoch, result.last_loss, window > 0 ? examples / window : 0.0,
             per_step * static_cast<double>(total - state.step));
       }
-      result.last_loss = loss_sum / loss_steps;
-      if (o.validate) {
+      if (preempted) {
+        if (!quiet) {
+          std::cerr << fmt::format(
+              "stopping on signal {} at step {}: checkpoint {} written; continue with --resume\n",
+              static_cast<int>(stop), state.step, result.checkpoint);
+        }
+        result.preempted = true;
+        break;
+      }
+      if (o.validate && lead) {
         net->eval();
         nlohmann::ordered_json validation = o.validate(net);
         net->train();
@@ -227,7 +279,7 @@ TrainResult train(const TrainOptions& o, model::ModelOptions m) {
           v["split"] = "val";
           for (auto& [key, value] : validation.items()) v[key] = value;
           metrics << v.dump() << '\n' << std::flush;
-          if (!o.quiet) std::cerr << fmt::format("  validation {}\n", validation.dump());
+          if (!quiet) std::cerr << fmt::format("  validation {}\n", validation.dump());
         }
       }
       loss_sum = 0;
@@ -236,6 +288,18 @@ TrainResult train(const TrainOptions& o, model::ModelOptions m) {
       window_start = std::chrono::steady_clock::now();
     }
   }
+  if (replicas && !quiet && replicas->stats().steps > 0) {
+    const dist::ReducerStats& r = replicas->stats();
+    const double steps = static_cast<double>(r.steps);
+    std::cerr << fmt::format(
+        "gradient all-reduce: {:.0f} bucket(s) and {:.2f} MiB per step, {:.0f}% launched during "
+        "backward, {:.2f} ms per step waited for after backward\n",
+        r.buckets_launched / steps, r.bytes_reduced / steps / (1 << 20),
+        100.0 * r.buckets_launched_early / std::max<int64_t>(1, r.buckets_launched),
+        1e3 * r.finish_wait_s / steps);
+  }
+  // Every rank returns only once rank 0's checkpoint is on disk.
+  if (o.comm) o.comm->barrier();
   result.steps = state.step;
   return result;
 }

@@ -1,6 +1,8 @@
-// Single-process training of a model on a dataset's train split: the step reads like the
-// algorithm (forward -> loss -> backward -> clip -> update), with metrics.jsonl lines and
-// checkpoints every log_interval steps and at the end (DESIGN.md, "What runs leave behind").
+// Training of a model on a dataset's train split, alone or as one rank of a data-parallel job:
+// the step reads like the algorithm (forward -> loss -> backward, buckets reducing as they fill
+// -> wait -> clip -> update), with metrics.jsonl lines and checkpoints every log_interval steps
+// and at the end (DESIGN.md, "What runs leave behind"). N ranks x batch B end with the
+// parameters of 1 rank x batch N*B: the loss is normalised by the global batch's example count.
 #ifndef LASYNTH_TRAIN_TRAINER_H_
 #define LASYNTH_TRAIN_TRAINER_H_
 
@@ -9,6 +11,8 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "dist/communicator.h"
+#include "dist/reducer.h"
 #include "lang/domain.h"
 #include "model/model_options.h"
 #include "model/synthesizer.h"
@@ -32,6 +36,14 @@ struct TrainOptions {
   uint64_t seed = 1;            // model initialisation and data order
   bool resume = false;          // continue from MODEL_DIR/latest
   bool quiet = false;
+  // The job's ranks (null: this process alone). Each rank trains on its share of every global
+  // batch (world size x batch_size examples); gradients are summed over ranks, and only rank 0
+  // writes checkpoints, metrics and progress.
+  dist::Communicator* comm = nullptr;
+  dist::ReducerOptions reducer;
+  // Micro-batches per optimizer step: gradients accumulate over grad_accum batches and ranks
+  // communicate once, on the last (an optimizer step then sees grad_accum global batches).
+  int64_t grad_accum = 1;
   // Called at every log step with the model in eval mode; its metrics (when not empty) are
   // written as a validation line of metrics.jsonl: {"step", "epoch", "split", ...}.
   std::function<nlohmann::ordered_json(model::Synthesizer&)> validate;
@@ -39,6 +51,8 @@ struct TrainOptions {
 
 struct TrainResult {
   int64_t steps = 0;
+  // Stopped early on SIGTERM/SIGUSR1 (any rank) after writing a checkpoint (preemption.h).
+  bool preempted = false;
   double last_loss = 0;
   std::string checkpoint;
 };

@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Data-parallel scaling on this machine, side by side in one run: training throughput of 1 rank
+# vs 2 ranks (each with the same per-rank batch, so 2 ranks do twice the work per step; the
+# target is >= 1.8x), the reducer's cost per step and the share of its communication hidden
+# under backward, and the reducer's bandwidth vs a raw MPI_Allreduce of the same bytes.
+#
+#   bench/dist_scaling.sh [STEPS]      (default 300 steps; model: configs/quickstart.yaml)
+# Environment: BUILD (default build/ at the repository root).
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+build=${BUILD:-$root/build}
+steps=${1:-300}
+lasynth=$build/src/app/lasynth
+for bin in "$lasynth" "$build/data_tools/lasynth-datagen" "$build/bench/reducer_bench"; do
+  [[ -x $bin ]] || { echo "no $bin: build first (scripts/build.sh)" >&2; exit 1; }
+done
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+if [[ $(id -u) == 0 ]]; then export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1; fi
+mpi=(mpirun --oversubscribe --mca pml ob1 --mca btl self,vader --mca oob_tcp_if_include lo)
+
+"$build/data_tools/lasynth-datagen" --train 8000 --val 100 --test 100 --shards 2 --seed 1 \
+  --max-statements 1 --max-depth 0 --max-locals 0 --max-tokens 23 --out "$tmp/data" --quiet
+train() {  # ranks
+  "${mpi[@]}" -np "$1" "$lasynth" train --config "$root/configs/quickstart.yaml" \
+    --data_folder "$tmp/data" --model_dir "$tmp/run$1" --max_steps "$steps" \
+    --log_interval "$steps" --val_examples 0 --batch_size 16 2> "$tmp/log$1" > /dev/null
+  /usr/bin/python3 -c "import json,sys; print(json.loads(open(sys.argv[1]).readlines()[-1])['examples_per_s'])" \
+    "$tmp/run$1/metrics.jsonl"
+}
+echo "training $steps steps of 16 examples per rank (configs/quickstart.yaml) ..." >&2
+one=$(train 1)
+two=$(train 2)
+stats=$(grep "gradient all-reduce" "$tmp/log2")
+mib=$(sed -E 's/.* and ([0-9.]+) MiB per step.*/\1/' <<<"$stats")
+wait_ms=$(sed -E 's/.* ([0-9.]+) ms per step waited.*/\1/' <<<"$stats")
+bench=$("${mpi[@]}" -np 2 "$build/bench/reducer_bench" --mb "$mib" --reps 50)
+raw_ms=$(awk -F'|' '/MPI_Allreduce, one buffer/ {gsub(/ /, "", $3); print $3}' <<<"$bench")
+
+echo "| ranks | global batch | examples/s | vs 1 rank |"
+echo "|-------|--------------|------------|-----------|"
+printf "| 1 | 16 | %.1f | 1.00 |\n" "$one"
+printf "| 2 | 32 | %.1f | %.2f |\n" "$two" "$(awk -v a="$two" -v b="$one" 'BEGIN { print a / b }')"
+echo
+echo "2 ranks: $stats"
+printf "communication hidden under backward: %.0f%% (waited %.3f ms/step after backward; a raw all-reduce of the same %.2f MiB takes %.3f ms)\n" \
+  "$(awk -v w="$wait_ms" -v r="$raw_ms" 'BEGIN { print 100 * (1 - w / r) }')" "$wait_ms" "$mib" "$raw_ms"
+echo
+echo "$bench"

@@ -1,0 +1,102 @@
+#include "dist/communicator.h"
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include <algorithm>
+#include <cstdint>
+#include <cstring>
+
+#include "core/error.h"
+#include "dist/mpi_communicator.h"
+
+namespace lasynth {
+namespace dist {
+namespace {
+
+class DoneWork : public Work {
+ public:
+  bool done() override { return true; }
+  void wait() override {}
+};
+
+// One process, no launcher: every collective is the identity, and no MPI is started.
+class LocalCommunicator : public Communicator {
+ public:
+  explicit LocalCommunicator(const World& world) : world_(world) {}
+  const World& world() const override { return world_; }
+  std::string backend() const override { return "local"; }
+  std::unique_ptr<Work> allreduce_async(float*, size_t, ReduceOp) override {
+    return std::make_unique<DoneWork>();
+  }
+  void allreduce_doubles(double*, size_t, ReduceOp) override {}
+  void broadcast(void*, size_t, int) override {}
+  void allgather(const void* data, size_t bytes, void* received) override {
+    std::memcpy(received, data, bytes);
+  }
+  void barrier() override {}
+
+ private:
+  World world_;
+};
+
+}  // namespace
+
+std::vector<std::string> Communicator::allgather_strings(const std::string& text) {
+  const uint64_t length = text.size();
+  std::vector<uint64_t> lengths(static_cast<size_t>(size()));
+  allgather(&length, sizeof(length), lengths.data());
+  const uint64_t longest = *std::max_element(lengths.begin(), lengths.end());
+  std::string padded = text;
+  padded.resize(longest);
+  std::string all(longest * lengths.size(), '\0');
+  allgather(padded.data(), longest, all.data());
+  std::vector<std::string> texts;
+  for (size_t r = 0; r < lengths.size(); ++r) texts.push_back(all.substr(r * longest, lengths[r]));
+  return texts;
+}
+
+std::string job_layout(Communicator& comm) {
+  const World& w = comm.world();
+  const std::vector<std::string> all =
+      comm.allgather_strings(fmt::format("{} {}", w.host, w.local_rank));
+  std::vector<std::string> hosts;
+  std::vector<std::vector<std::string>> ranks, locals;
+  for (size_t r = 0; r < all.size(); ++r) {
+    const size_t space = all[r].rfind(' ');
+    const std::string host = all[r].substr(0, space);
+    auto it = std::find(hosts.begin(), hosts.end(), host);
+    if (it == hosts.end()) {
+      hosts.push_back(host);
+      ranks.emplace_back();
+      locals.emplace_back();
+      it = hosts.end() - 1;
+    }
+    const size_t node = static_cast<size_t>(it - hosts.begin());
+    ranks[node].push_back(std::to_string(r));
+    locals[node].push_back(all[r].substr(space + 1));
+  }
+  std::string text =
+      fmt::format("{} rank{} ({}) on {} node{}:", all.size(), all.size() == 1 ? "" : "s",
+                  comm.backend(), hosts.size(), hosts.size() == 1 ? "" : "s");
+  for (size_t n = 0; n < hosts.size(); ++n) {
+    text += fmt::format("{} {} ranks {} local {}", n ? ";" : "", hosts[n], fmt::join(ranks[n], ","),
+                        fmt::join(locals[n], ","));
+  }
+  return text;
+}
+
+std::unique_ptr<Communicator> make_communicator(const std::string& backend, const World& world) {
+  if (backend == "mpi") {
+    if (!world.needs_mpi()) return std::make_unique<LocalCommunicator>(world);
+    return make_mpi_communicator(world);
+  }
+  if (backend == "nccl") {
+    throw ConfigError(
+        "--backend nccl: this build has no NCCL backend (issue 6 adds it); use --backend mpi");
+  }
+  throw ConfigError(fmt::format("--backend {}: unknown; use mpi (CPU) or nccl (CUDA)", backend));
+}
+
+}  // namespace dist
+}  // namespace lasynth

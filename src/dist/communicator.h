@@ -1,0 +1,73 @@
+// Collectives over raw buffers, independent of torch, behind one interface with an MPI backend
+// (CPU) and an NCCL backend (CUDA). Every collective is called by all ranks in the same order
+// with the same sizes; a rank that skips one leaves the others waiting, so callers keep their
+// calls unconditional (an empty batch still joins the gradient all-reduce).
+#ifndef LASYNTH_DIST_COMMUNICATOR_H_
+#define LASYNTH_DIST_COMMUNICATOR_H_
+
+#include <cstddef>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "dist/world.h"
+
+namespace lasynth {
+namespace dist {
+
+enum class ReduceOp { kSum, kAverage, kMax };
+
+// A collective in flight. Not thread-safe; used by the thread that started it.
+class Work {
+ public:
+  virtual ~Work() = default;
+  // Non-blocking: whether the collective completed (it also lets the backend make progress).
+  // Throws DistError if it failed.
+  virtual bool done() = 0;
+  // Blocks until the collective completed; throws DistError naming the rank and operation.
+  virtual void wait() = 0;
+};
+
+class Communicator {
+ public:
+  virtual ~Communicator() = default;
+  virtual const World& world() const = 0;
+  int rank() const { return world().rank; }
+  int size() const { return world().size; }
+  virtual std::string backend() const = 0;  // "mpi" or "nccl"
+
+  // All ranks, same order. Reduces `count` floats in place; non-blocking: `data` must stay alive
+  // and untouched until the returned handle's wait().
+  virtual std::unique_ptr<Work> allreduce_async(float* data, size_t count, ReduceOp op) = 0;
+  // All ranks, same order; blocks.
+  void allreduce(float* data, size_t count, ReduceOp op) {
+    allreduce_async(data, count, op)->wait();
+  }
+  // All ranks, same order; blocks. Sums (or maxes) doubles in place: counts and losses.
+  virtual void allreduce_doubles(double* data, size_t count, ReduceOp op) = 0;
+  // All ranks, same order; blocks. `bytes` from `root` to every rank.
+  virtual void broadcast(void* data, size_t bytes, int root) = 0;
+  // All ranks, same order; blocks. Every rank's `bytes` bytes, in rank order, into `received`
+  // (size() * bytes bytes).
+  virtual void allgather(const void* data, size_t bytes, void* received) = 0;
+  // All ranks, same order; blocks.
+  virtual void barrier() = 0;
+
+  // Convenience over allgather: every rank's string, in rank order (lengths may differ).
+  std::vector<std::string> allgather_strings(const std::string& text);
+};
+
+// All ranks, same order; blocks. One line describing the job for its log, e.g. "4 ranks (mpi)
+// on 2 nodes: node-a ranks 0,1 local 0,1; node-b ranks 2,3 local 0,1".
+std::string job_layout(Communicator& comm);
+
+// The communicator of this process for `backend` ("mpi" or "nccl"), joining every rank of the
+// job. MPI is initialised on first use and finalised at exit; a one-process run needs no
+// launcher. Throws ConfigError for an unknown backend or NCCL without a GPU or without NCCL in
+// the build, DistError when the ranks cannot connect or the launcher's world and MPI's differ.
+std::unique_ptr<Communicator> make_communicator(const std::string& backend, const World& world);
+
+}  // namespace dist
+}  // namespace lasynth
+
+#endif  // LASYNTH_DIST_COMMUNICATOR_H_

@@ -1,0 +1,90 @@
+#include "dist/reducer.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <chrono>
+
+#include "core/error.h"
+
+namespace lasynth {
+namespace dist {
+
+GradientReducer::GradientReducer(Communicator& comm, std::vector<size_t> sizes,
+                                 ReducerOptions options)
+    : comm_(comm), options_(options), slots_(sizes.size()) {
+  size_t limit = options_.first_bucket_bytes;
+  for (size_t k = sizes.size(); k-- > 0;) {
+    if (buckets_.empty() || (!buckets_.back().buffer.empty() &&
+                             (buckets_.back().buffer.size() + sizes[k]) * sizeof(float) > limit)) {
+      if (!buckets_.empty()) limit = options_.bucket_bytes;
+      buckets_.emplace_back();
+    }
+    Bucket& b = buckets_.back();
+    slots_[k] = {buckets_.size() - 1, b.buffer.size(), sizes[k], false};
+    b.gradients.push_back(k);
+    b.buffer.resize(b.buffer.size() + sizes[k]);
+  }
+  for (Bucket& b : buckets_) b.pending = b.gradients.size();
+}
+
+GradientReducer::~GradientReducer() = default;
+
+float* GradientReducer::slot(size_t i) {
+  Slot& s = slots_.at(i);
+  return buckets_[s.bucket].buffer.data() + s.offset;
+}
+
+void GradientReducer::mark_ready(size_t i) {
+  Slot& s = slots_.at(i);
+  if (s.ready) {
+    throw DistError(fmt::format(
+        "rank {}: gradient {} became ready twice in one step (a parameter used by two backward "
+        "passes needs --grad_accum)",
+        comm_.rank(), i));
+  }
+  s.ready = true;
+  if (--buckets_[s.bucket].pending == 0) launch_ready();
+  // Letting MPI progress the buckets already in flight keeps them moving during backward.
+  for (size_t b = 0; b < next_launch_; ++b) {
+    if (buckets_[b].work) buckets_[b].work->done();
+  }
+}
+
+void GradientReducer::launch_ready() {
+  while (next_launch_ < buckets_.size() && buckets_[next_launch_].pending == 0) {
+    launch(buckets_[next_launch_++]);
+    ++stats_.buckets_launched_early;
+  }
+}
+
+void GradientReducer::launch(Bucket& b) {
+  b.work = comm_.allreduce_async(b.buffer.data(), b.buffer.size(), options_.op);
+  ++stats_.buckets_launched;
+  stats_.bytes_reduced += static_cast<int64_t>(b.buffer.size() * sizeof(float));
+}
+
+void GradientReducer::finish() {
+  const auto start = std::chrono::steady_clock::now();
+  for (Slot& s : slots_) {
+    if (s.ready) continue;
+    Bucket& b = buckets_[s.bucket];
+    std::fill_n(b.buffer.data() + s.offset, s.size, 0.0f);
+    s.ready = true;
+    --b.pending;
+  }
+  while (next_launch_ < buckets_.size()) launch(buckets_[next_launch_++]);
+  for (Bucket& b : buckets_) {
+    if (b.work) b.work->wait();
+    b.work.reset();
+    b.pending = b.gradients.size();
+  }
+  for (Slot& s : slots_) s.ready = false;
+  next_launch_ = 0;
+  ++stats_.steps;
+  stats_.finish_wait_s +=
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+}  // namespace dist
+}  // namespace lasynth

@@ -1,0 +1,95 @@
+// Gradient all-reduce in buckets, as PyTorch's DDP reducer does, over flat float buffers (no
+// torch here: src/train/ copies each gradient into its slot and calls mark_ready()).
+//
+// Protocol (the same on every rank, which is what makes it safe):
+//   - Gradients are numbered in parameter order and packed into buckets in *reverse* order,
+//     since backward produces the last layers' gradients first: the first bucket holds about
+//     first_bucket_bytes, the others about bucket_bytes (a gradient is never split).
+//   - Bucket i is launched (an asynchronous all-reduce) once all its gradients are ready *and*
+//     every bucket before it was launched, so buckets reduce in the same order on every rank
+//     whatever order backward happens to produce gradients in.
+//   - finish() zero-fills the slots of gradients that never became ready (a rank whose batch was
+//     empty, or a parameter this step did not use), launches what is left, waits for all, and
+//     leaves in every slot the sum (or average) over ranks.
+// Thread-safety: none; one thread runs the step (the thread running backward).
+#ifndef LASYNTH_DIST_REDUCER_H_
+#define LASYNTH_DIST_REDUCER_H_
+
+#include <cstddef>
+#include <memory>
+#include <vector>
+
+#include "dist/communicator.h"
+
+namespace lasynth {
+namespace dist {
+
+struct ReducerOptions {
+  // The first bucket is small so that its all-reduce starts early in backward.
+  size_t first_bucket_bytes = size_t{1} << 20;
+  // Later buckets: fewer, larger messages (PyTorch's default, 25 MiB).
+  size_t bucket_bytes = size_t{25} << 20;
+  ReduceOp op = ReduceOp::kSum;
+};
+
+// What a reducer has done, for benchmarks and logs.
+struct ReducerStats {
+  int64_t steps = 0;
+  int64_t buckets_launched = 0;
+  int64_t bytes_reduced = 0;
+  int64_t buckets_launched_early = 0;  // before finish(): overlapped with backward
+  double finish_wait_s = 0;            // time spent waiting in finish()
+};
+
+class GradientReducer {
+ public:
+  // `sizes`: the number of floats of each gradient, in parameter order. `comm` must outlive
+  // the reducer. REQUIRES: every rank passes the same sizes and options (check_same_layout).
+  GradientReducer(Communicator& comm, std::vector<size_t> sizes, ReducerOptions options = {});
+  ~GradientReducer();
+
+  size_t num_gradients() const { return slots_.size(); }
+  size_t num_buckets() const { return buckets_.size(); }
+  // The gradients of bucket b, in the order they sit in its buffer.
+  const std::vector<size_t>& bucket(size_t b) const { return buckets_[b].gradients; }
+
+  // Where gradient i's values go (sizes[i] floats) before mark_ready(i); after finish(), the
+  // reduced values. Valid for the reducer's lifetime.
+  float* slot(size_t i);
+  // Gradient i's values are in its slot: launches every complete bucket that is next in order.
+  // Throws DistError if it was already marked this step or the all-reduce fails.
+  void mark_ready(size_t i);
+  // Zero-fills and launches what is left, waits for every bucket (blocks), and starts the next
+  // step. Throws DistError if a collective failed.
+  void finish();
+
+  const ReducerStats& stats() const { return stats_; }
+
+ private:
+  struct Bucket {
+    std::vector<size_t> gradients;
+    std::vector<float> buffer;
+    size_t pending = 0;  // gradients not yet ready this step
+    std::unique_ptr<Work> work;
+  };
+  struct Slot {
+    size_t bucket = 0, offset = 0, size = 0;
+    bool ready = false;
+  };
+  void launch_ready();
+  void launch(Bucket& b);
+
+  // Constant after construction.
+  Communicator& comm_;
+  ReducerOptions options_;
+  std::vector<Slot> slots_;
+  std::vector<Bucket> buckets_;
+  // Per step.
+  size_t next_launch_ = 0;  // buckets [0, next_launch_) are in flight or reduced
+  ReducerStats stats_;
+};
+
+}  // namespace dist
+}  // namespace lasynth
+
+#endif  // LASYNTH_DIST_REDUCER_H_

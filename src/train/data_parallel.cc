@@ -1,0 +1,90 @@
+#include "train/data_parallel.h"
+
+#include <fmt/format.h>
+
+#include <sstream>
+
+#include "core/error.h"
+
+namespace lasynth {
+namespace train {
+namespace {
+
+// The first line where two texts differ, for a message a user can act on.
+std::string first_difference(const std::string& a, const std::string& b) {
+  std::istringstream sa(a), sb(b);
+  std::string la, lb;
+  for (int line = 1;; ++line) {
+    const bool more_a = static_cast<bool>(std::getline(sa, la));
+    const bool more_b = static_cast<bool>(std::getline(sb, lb));
+    if (!more_a && !more_b) return "(none)";
+    if (!more_a || !more_b || la != lb) {
+      return fmt::format("line {}: rank 0 has '{}', this rank '{}'", line, more_a ? la : "",
+                         more_b ? lb : "");
+    }
+  }
+}
+
+}  // namespace
+
+DataParallel::DataParallel(dist::Communicator& comm, torch::nn::Module& model,
+                           const std::string& signature, dist::ReducerOptions options)
+    : comm_(comm), params_(model.parameters()) {
+  std::string layout = signature + "\n";
+  for (const auto& p : model.named_parameters()) {
+    layout += fmt::format("{} {}\n", p.key(), fmt::join(p.value().sizes(), "x"));
+  }
+  const std::vector<std::string> all = comm_.allgather_strings(layout);
+  for (size_t r = 1; r < all.size(); ++r) {
+    if (all[r] != all[0]) {
+      throw DistError(fmt::format(
+          "rank {} runs another model or config than rank 0 ({}): every rank must get the same "
+          "flags and config",
+          r, first_difference(all[0], all[r])));
+    }
+  }
+  {
+    torch::NoGradGuard no_grad;
+    for (torch::Tensor t : model.parameters()) {
+      comm_.broadcast(t.data_ptr<float>(), static_cast<size_t>(t.numel()) * sizeof(float), 0);
+    }
+    for (torch::Tensor t : model.buffers()) {
+      comm_.broadcast(t.data_ptr(), static_cast<size_t>(t.numel() * t.element_size()), 0);
+    }
+  }
+  std::vector<size_t> sizes;
+  for (const torch::Tensor& p : params_) sizes.push_back(static_cast<size_t>(p.numel()));
+  reducer_ = std::make_unique<dist::GradientReducer>(comm_, sizes, options);
+  for (size_t i = 0; i < params_.size(); ++i) {
+    params_[i].register_hook([this, i](torch::Tensor grad) { on_gradient(i, grad); });
+  }
+}
+
+DataParallel::~DataParallel() = default;
+
+void DataParallel::on_gradient(size_t index, const torch::Tensor& grad) {
+  if (!sync_) return;
+  // The hook runs before autograd adds `grad` to .grad: what the step reduces is both.
+  const torch::Tensor& p = params_[index];
+  torch::Tensor slot = torch::from_blob(reducer_->slot(index), p.sizes(), torch::kFloat);
+  if (p.grad().defined()) {
+    torch::add_out(slot, p.grad(), grad);
+  } else {
+    slot.copy_(grad);
+  }
+  reducer_->mark_ready(index);
+}
+
+void DataParallel::finish() {
+  reducer_->finish();
+  torch::NoGradGuard no_grad;
+  for (size_t i = 0; i < params_.size(); ++i) {
+    torch::Tensor& p = params_[i];
+    const torch::Tensor sum = torch::from_blob(reducer_->slot(i), p.sizes(), torch::kFloat);
+    if (!p.grad().defined()) p.mutable_grad() = torch::empty_like(p);
+    p.mutable_grad().copy_(sum);
+  }
+}
+
+}  // namespace train
+}  // namespace lasynth
