@@ -9,6 +9,9 @@
 
 #include "core/error.h"
 #include "dist/mpi_communicator.h"
+#ifdef LASYNTH_WITH_NCCL
+#include "dist/nccl_communicator.h"
+#endif
 
 namespace lasynth {
 namespace dist {
@@ -92,8 +95,13 @@ std::unique_ptr<Communicator> make_communicator(const std::string& backend, cons
     return make_mpi_communicator(world);
   }
   if (backend == "nccl") {
+#ifdef LASYNTH_WITH_NCCL
+    return make_nccl_communicator(world);
+#else
     throw ConfigError(
-        "--backend nccl: this build has no NCCL backend (issue 6 adds it); use --backend mpi");
+        "--backend nccl: this build has no NCCL (CUDA and NCCL were not found when it was "
+        "configured); use --backend mpi, or rebuild where /usr/local/cuda has NCCL");
+#endif
   }
   throw ConfigError(fmt::format("--backend {}: unknown; use mpi (CPU) or nccl (CUDA)", backend));
 }

@@ -25,8 +25,8 @@ void plot_png(const std::string& png, const std::string& title, const std::strin
               const std::string& y_label, const std::vector<double>& x,
               const std::vector<Series>& series) {
   std::string script = fmt::format(
-      "set terminal png size 800,500\nset output {}\nset title {}\nset xlabel {}\n"
-      "set ylabel {}\nset key outside right\nset grid\n",
+      "set terminal png size 800,500 noenhanced\nset output {}\nset title {}\nset xlabel {}\n"
+      "set ylabel {}\nset yrange [0:*]\nset key outside right\nset grid\n",
       quoted(png), quoted(title), quoted(x_label), quoted(y_label));
   script += "plot ";
   for (size_t s = 0; s < series.size(); ++s) {

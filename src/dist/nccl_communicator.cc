@@ -1,0 +1,237 @@
+#include "dist/nccl_communicator.h"
+
+#include <cuda_runtime.h>
+#include <fmt/format.h>
+#include <nccl.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdlib>
+#include <cstring>
+#include <thread>
+
+#include "core/error.h"
+
+namespace lasynth {
+namespace dist {
+namespace {
+
+double timeout_s() {
+  const char* value = std::getenv("LASYNTH_NCCL_TIMEOUT_S");
+  return value ? std::max(1.0, std::atof(value)) : 600.0;
+}
+
+void check_cuda(cudaError_t rc, int rank, const char* operation) {
+  if (rc != cudaSuccess) {
+    throw DistError(fmt::format("rank {}: {} failed: {}", rank, operation, cudaGetErrorString(rc)));
+  }
+}
+
+ncclRedOp_t nccl_op(ReduceOp op) {
+  switch (op) {
+    case ReduceOp::kSum:
+      return ncclSum;
+    case ReduceOp::kAverage:
+      return ncclAvg;
+    case ReduceOp::kMax:
+      return ncclMax;
+  }
+  return ncclSum;
+}
+
+// The communicator and what every collective shares: its stream and the polling of errors.
+struct NcclState {
+  ncclComm_t comm = nullptr;
+  cudaStream_t stream = nullptr;
+  int rank = 0;
+  bool aborted = false;
+
+  // NCCL calls on a non-blocking communicator may return ncclInProgress: poll until done.
+  void check(ncclResult_t rc, const char* operation) {
+    const auto deadline =
+        std::chrono::steady_clock::now() + std::chrono::duration<double>(timeout_s());
+    while (rc == ncclInProgress) {
+      if (std::chrono::steady_clock::now() > deadline) fail(operation, "timed out");
+      std::this_thread::yield();
+      ncclCommGetAsyncError(comm, &rc);
+    }
+    if (rc != ncclSuccess) fail(operation, ncclGetErrorString(rc));
+  }
+  [[noreturn]] void fail(const char* operation, const std::string& why) {
+    if (comm && !aborted) {
+      ncclCommAbort(comm);
+      aborted = true;
+    }
+    throw DistError(fmt::format("rank {}: NCCL {} failed ({}); the communicator was aborted", rank,
+                                operation, why));
+  }
+  // Waits for `done` (an event after the collective) while watching NCCL's error and the clock.
+  void wait(cudaEvent_t done, const char* operation) {
+    const auto deadline =
+        std::chrono::steady_clock::now() + std::chrono::duration<double>(timeout_s());
+    while (true) {
+      const cudaError_t rc = cudaEventQuery(done);
+      if (rc == cudaSuccess) return;
+      if (rc != cudaErrorNotReady) fail(operation, cudaGetErrorString(rc));
+      ncclResult_t async = ncclSuccess;
+      ncclCommGetAsyncError(comm, &async);
+      if (async != ncclSuccess && async != ncclInProgress) {
+        fail(operation, ncclGetErrorString(async));
+      }
+      if (std::chrono::steady_clock::now() > deadline) {
+        fail(operation, fmt::format("not finished after {:.0f} s (LASYNTH_NCCL_TIMEOUT_S): a "
+                                    "rank died or stopped",
+                                    timeout_s()));
+      }
+      std::this_thread::yield();
+    }
+  }
+};
+
+// A staged collective: host -> device, the collective, device -> host, then an event.
+class NcclWork : public Work {
+ public:
+  NcclWork(NcclState& state, void* host, size_t bytes, const char* operation)
+      : state_(state), host_(host), bytes_(bytes), operation_(operation) {
+    check_cuda(cudaMallocAsync(&device_, std::max<size_t>(bytes, 1), state_.stream), state_.rank,
+               "cudaMallocAsync");
+    check_cuda(cudaEventCreateWithFlags(&done_, cudaEventDisableTiming), state_.rank,
+               "cudaEventCreate");
+  }
+  ~NcclWork() override {
+    if (!finished_ && !state_.aborted) cudaEventSynchronize(done_);
+    cudaFreeAsync(device_, state_.stream);
+    cudaEventDestroy(done_);
+  }
+  void* device() { return device_; }
+  void upload() {
+    check_cuda(cudaMemcpyAsync(device_, host_, bytes_, cudaMemcpyHostToDevice, state_.stream),
+               state_.rank, "cudaMemcpyAsync");
+  }
+  void download_and_record(void* host, size_t bytes) {
+    check_cuda(cudaMemcpyAsync(host, device_, bytes, cudaMemcpyDeviceToHost, state_.stream),
+               state_.rank, "cudaMemcpyAsync");
+    check_cuda(cudaEventRecord(done_, state_.stream), state_.rank, "cudaEventRecord");
+  }
+  bool done() override {
+    if (finished_) return true;
+    const cudaError_t rc = cudaEventQuery(done_);
+    if (rc == cudaErrorNotReady) return false;
+    wait();
+    return true;
+  }
+  void wait() override {
+    if (finished_) return;
+    state_.wait(done_, operation_);
+    finished_ = true;
+  }
+
+ private:
+  NcclState& state_;
+  void* host_;
+  size_t bytes_;
+  const char* operation_;
+  void* device_ = nullptr;
+  cudaEvent_t done_ = nullptr;
+  bool finished_ = false;
+};
+
+class NcclCommunicator : public Communicator {
+ public:
+  NcclCommunicator(std::unique_ptr<Communicator> bootstrap, const World& world)
+      : bootstrap_(std::move(bootstrap)), world_(world) {
+    state_.rank = world_.rank;
+  }
+  ~NcclCommunicator() override {
+    if (state_.comm && !state_.aborted) ncclCommDestroy(state_.comm);
+    if (state_.stream) cudaStreamDestroy(state_.stream);
+  }
+  void connect(int device) {
+    check_cuda(cudaSetDevice(device), rank(), "cudaSetDevice");
+    check_cuda(cudaStreamCreateWithFlags(&state_.stream, cudaStreamNonBlocking), rank(),
+               "cudaStreamCreate");
+    ncclUniqueId id;
+    std::memset(&id, 0, sizeof(id));
+    if (rank() == 0) state_.check(ncclGetUniqueId(&id), "ncclGetUniqueId");
+    bootstrap_->broadcast(&id, sizeof(id), 0);
+    ncclConfig_t config = NCCL_CONFIG_INITIALIZER;
+    config.blocking = 0;
+    state_.check(ncclCommInitRankConfig(&state_.comm, size(), id, rank(), &config),
+                 "ncclCommInitRankConfig");
+  }
+
+  const World& world() const override { return world_; }
+  std::string backend() const override { return "nccl"; }
+
+  std::unique_ptr<Work> allreduce_async(float* data, size_t count, ReduceOp op) override {
+    auto work = std::make_unique<NcclWork>(state_, data, count * sizeof(float), "all-reduce");
+    work->upload();
+    state_.check(ncclAllReduce(work->device(), work->device(), count, ncclFloat, nccl_op(op),
+                               state_.comm, state_.stream),
+                 "all-reduce");
+    work->download_and_record(data, count * sizeof(float));
+    return work;
+  }
+  void allreduce_doubles(double* data, size_t count, ReduceOp op) override {
+    NcclWork work(state_, data, count * sizeof(double), "all-reduce");
+    work.upload();
+    state_.check(ncclAllReduce(work.device(), work.device(), count, ncclDouble, nccl_op(op),
+                               state_.comm, state_.stream),
+                 "all-reduce");
+    work.download_and_record(data, count * sizeof(double));
+    work.wait();
+  }
+  void broadcast(void* data, size_t bytes, int root) override {
+    NcclWork work(state_, data, bytes, "broadcast");
+    work.upload();
+    state_.check(ncclBroadcast(work.device(), work.device(), bytes, ncclUint8, root, state_.comm,
+                               state_.stream),
+                 "broadcast");
+    work.download_and_record(data, bytes);
+    work.wait();
+  }
+  void allgather(const void* data, size_t bytes, void* received) override {
+    NcclWork work(state_, const_cast<void*>(data), bytes * static_cast<size_t>(size()),
+                  "all-gather");
+    check_cuda(cudaMemcpyAsync(static_cast<char*>(work.device()) + bytes * rank(), data, bytes,
+                               cudaMemcpyHostToDevice, state_.stream),
+               rank(), "cudaMemcpyAsync");
+    char* slot = static_cast<char*>(work.device()) + bytes * rank();
+    state_.check(ncclAllGather(slot, work.device(), bytes, ncclUint8, state_.comm, state_.stream),
+                 "all-gather");
+    work.download_and_record(received, bytes * static_cast<size_t>(size()));
+    work.wait();
+  }
+  void barrier() override {
+    check_cuda(cudaStreamSynchronize(state_.stream), rank(), "cudaStreamSynchronize");
+    bootstrap_->barrier();
+  }
+
+ private:
+  std::unique_ptr<Communicator> bootstrap_;
+  World world_;
+  NcclState state_;
+};
+
+}  // namespace
+
+std::unique_ptr<Communicator> make_nccl_communicator(const World& world) {
+  int devices = 0;
+  const cudaError_t rc = cudaGetDeviceCount(&devices);
+  if (rc != cudaSuccess || devices == 0) {
+    throw ConfigError(
+        fmt::format("--backend nccl: no CUDA device on {} ({}); use --backend mpi on CPU machines",
+                    world.host, rc != cudaSuccess ? cudaGetErrorString(rc) : "0 devices"));
+  }
+  // MPI (or, for one process, nothing) carries the unique id and the barriers.
+  std::unique_ptr<Communicator> bootstrap = make_communicator("mpi", world);
+  const World w = bootstrap->world();
+  auto comm = std::make_unique<NcclCommunicator>(std::move(bootstrap), w);
+  // The local rank picks the device; never per-task CUDA_VISIBLE_DEVICES, which hides the other
+  // GPUs of the node from NCCL's peer-to-peer paths.
+  comm->connect(w.local_rank % devices);
+  return comm;
+}
+
+}  // namespace dist
+}  // namespace lasynth
