@@ -1,8 +1,8 @@
-// Model throughput of the LibTorch Synthesizer on the CPU: one training step (forward + loss +
-// backward + Adam step) on a fixed batch, timed over --steps steps after --warmup, and beam
-// search of width --beam over the first --beam_examples examples (--beam_reps times). Prints one
-// line of JSON; the throughputs come from the median step (and median search), which a shared,
-// busy machine disturbs less than the mean (samples_per_s_mean).
+// Model throughput of the LibTorch Synthesizer on the CPU or a GPU (--device cuda): one training
+// step (forward + loss + backward + Adam step) on a fixed batch, timed over --steps steps after
+// --warmup, and beam search of width --beam over the first --beam_examples examples (--beam_reps
+// times). Prints one line of JSON; the throughputs come from the median step (and median search),
+// which a shared, busy machine disturbs less than the mean (samples_per_s_mean).
 //
 // bench/model_step_bench.py times the PyTorch reference (bench/reference/lasynth_reference.py)
 // the same way; bench/model_step_compare.sh runs both on the identical batch and parameters:
@@ -13,21 +13,20 @@
 // tokens [B, T], inputs and outputs [B, K, V], each as {"shape": [...], "data": [...]}. The
 // parameter file is binary, little-endian: "LSPARAM1", u32 count, then per parameter u32 name
 // length, name, u32 rank, i64 dims, f32 data.
+#include <fmt/format.h>
 #include <torch/csrc/autograd/profiler_legacy.h>
 #include <torch/torch.h>
 
+#include <CLI/CLI.hpp>
 #include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <fstream>
 #include <iostream>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <CLI/CLI.hpp>
-#include <fmt/format.h>
-#include <nlohmann/json.hpp>
 
 #include "data/batch.h"
 #include "lang/domains.h"
@@ -37,7 +36,9 @@ namespace {
 
 using namespace lasynth;
 using Clock = std::chrono::steady_clock;
-double since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
+double since(Clock::time_point t) {
+  return std::chrono::duration<double>(Clock::now() - t).count();
+}
 
 struct Flags {
   int64_t batch_size = 8, embedding_size = 128, hidden_size = 128, mlp_hidden_size = 256;
@@ -48,6 +49,7 @@ struct Flags {
   uint64_t seed = 1;
   double lr = 1e-3, gradient_clip = 0;
   std::string model = "lasynth", batch_file, write_batch, write_params, profile;
+  std::string device = "cpu";
 };
 
 struct BenchBatch {
@@ -156,7 +158,8 @@ torch::Tensor tensor(std::vector<int32_t>& data, std::vector<int64_t> shape) {
 int main(int argc, char** argv) {
   Flags f;
   CLI::App app{"model_step_bench: C++ Synthesizer training-step and beam-search throughput"};
-  app.add_option("--batch_size", f.batch_size, "examples per training batch")->capture_default_str();
+  app.add_option("--batch_size", f.batch_size, "examples per training batch")
+      ->capture_default_str();
   app.add_option("--embedding_size", f.embedding_size)->capture_default_str();
   app.add_option("--hidden_size", f.hidden_size, "per direction")->capture_default_str();
   app.add_option("--mlp_hidden_size", f.mlp_hidden_size)->capture_default_str();
@@ -176,14 +179,16 @@ int main(int argc, char** argv) {
   app.add_option("--gradient_clip", f.gradient_clip, "global norm clip; 0: none")
       ->capture_default_str();
   app.add_option("--max_statements", f.max_statements, "C generator limit")->capture_default_str();
-  app.add_option("--model", f.model, "lasynth (latent execution + operation predictor + decoder "
-                                     "self-attention) or robustfill")
+  app.add_option("--model", f.model,
+                 "lasynth (latent execution + operation predictor + decoder "
+                 "self-attention) or robustfill")
       ->check(CLI::IsMember({"lasynth", "robustfill"}))
       ->capture_default_str();
   app.add_option("--batch_file", f.batch_file, "read the batch (else: generate it)");
   app.add_option("--write_batch", f.write_batch, "write the batch as JSON, then exit");
   app.add_option("--write_params", f.write_params, "write the initial parameters, then exit");
   app.add_option("--profile", f.profile, "chrome trace of the timed training steps");
+  app.add_option("--device", f.device, "cpu or cuda")->capture_default_str();
   CLI11_PARSE(app, argc, argv);
 
   try {
@@ -206,9 +211,11 @@ int main(int argc, char** argv) {
     if (!f.write_params.empty()) write_params(net, f.write_params);
     if (!f.write_batch.empty() || !f.write_params.empty()) return 0;
 
-    const torch::Tensor tokens = tensor(b.tokens, {b.b, b.t});
-    const torch::Tensor inputs = tensor(b.inputs, {b.b, b.k, b.v});
-    const torch::Tensor outputs = tensor(b.outputs, {b.b, b.k, b.v});
+    const torch::Device device(f.device);
+    net->to(device);
+    const torch::Tensor tokens = tensor(b.tokens, {b.b, b.t}).to(device);
+    const torch::Tensor inputs = tensor(b.inputs, {b.b, b.k, b.v}).to(device);
+    const torch::Tensor outputs = tensor(b.outputs, {b.b, b.k, b.v}).to(device);
     int64_t num_params = 0;
     for (const auto& p : net->parameters()) num_params += p.numel();
 
@@ -219,7 +226,8 @@ int main(int argc, char** argv) {
       const torch::Tensor loss =
           net->loss(net(tokens, inputs, outputs), tokens, static_cast<double>(b.b));
       loss.backward();
-      if (f.gradient_clip > 0) torch::nn::utils::clip_grad_norm_(net->parameters(), f.gradient_clip);
+      if (f.gradient_clip > 0)
+        torch::nn::utils::clip_grad_norm_(net->parameters(), f.gradient_clip);
       adam.step();
       (i == 0 ? first_loss : last_loss) = loss.item<double>();
     };
@@ -243,6 +251,7 @@ int main(int argc, char** argv) {
 
     nlohmann::ordered_json j;
     j["impl"] = "c++";
+    j["device"] = f.device;
     j["model"] = f.model;
     j["name"] = o.name();
     j["batch_size"] = b.b;

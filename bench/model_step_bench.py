@@ -84,6 +84,7 @@ def main():
     ap.add_argument("--gradient_clip", type=float, default=0.0)
     ap.add_argument("--batch_size", type=int, help="ignored: the batch file fixes it")
     ap.add_argument("--max_statements", type=int, help="ignored: the batch file fixes it")
+    ap.add_argument("--device", default="cpu", help="cpu or cuda")
     ap.add_argument("--teacher_forcing", choices=["stepwise", "fused"], default="stepwise",
                     help="stepwise: token by token, as the original trains (default); fused: "
                          "the C++ model's algorithm (LSTM over whole chunks)")
@@ -114,6 +115,9 @@ def main():
             for name, p in own.items():
                 p.copy_(params[name])
     num_params = sum(p.numel() for p in model.parameters())
+    device = torch.device(args.device)
+    model.to(device)
+    tokens, inputs, outputs = tokens.to(device), inputs.to(device), outputs.to(device)
 
     forward = model.forward_stepwise if args.teacher_forcing == "stepwise" else model
     adam = torch.optim.Adam(model.parameters(), lr=args.lr)
@@ -151,7 +155,7 @@ def main():
         profiler.export_chrome_trace(args.profile)
 
     result = {
-        "impl": "python-" + args.teacher_forcing, "model": args.model, "batch_size": b, "max_tokens": tokens.size(1),
+        "impl": "python-" + args.teacher_forcing, "device": args.device, "model": args.model, "batch_size": b, "max_tokens": tokens.size(1),
         "io_pairs": inputs.size(1), "threads": args.threads, "params": num_params,
         "steps": args.steps, "train_s": train_s, "step_s_median": statistics.median(step_s),
         "step_s_min": min(step_s), "samples_per_s": b / statistics.median(step_s),

@@ -207,7 +207,7 @@ class OperationPredictor(nn.Module):
 
 def c_properties(inputs, outputs, value_range: int):
     """[B, K, V] -> [B, Q]: 1 if output[i] == input[i] + d on every pair, 2 on some, 0 on none."""
-    deltas = torch.arange(-value_range, value_range + 1, dtype=torch.int32)
+    deltas = torch.arange(-value_range, value_range + 1, dtype=torch.int32, device=inputs.device)
     holds = (outputs.unsqueeze(-1) == inputs.unsqueeze(-1) + deltas).flatten(2)  # [B, K, Q]
     every, some = holds.all(1), holds.any(1)
     return every.long() + 2 * (some & ~every).long()
@@ -225,7 +225,7 @@ class PropertyEncoder(nn.Module):
 
     def forward(self, inputs, outputs):
         values = c_properties(inputs, outputs, self.o.value_range)
-        ids = torch.arange(values.size(1)).unsqueeze(0) * 3 + values
+        ids = torch.arange(values.size(1), device=values.device).unsqueeze(0) * 3 + values
         seq, (h, c) = self.lstm(self.embedding(ids))
         return seq, join_directions(h, self.o.num_layers), join_directions(c, self.o.num_layers)
 
@@ -361,7 +361,8 @@ class Synthesizer(nn.Module):
             masked = None
             if o.decoder_self_attention:
                 ctx.history = embedded[:, :end]
-                masked = torch.ones(end - begin, end, dtype=torch.bool).triu(begin + 1)
+                masked = torch.ones(end - begin, end, dtype=torch.bool,
+                                    device=tokens.device).triu(begin + 1)
             logits.append(self.head(ctx, decoded, masked))
             if not latent:
                 continue
@@ -441,7 +442,8 @@ class Synthesizer(nn.Module):
     @staticmethod
     def select(ctx: Context, index) -> Context:
         """The context of the examples `index` (a beam's reordering or expansion)."""
-        rows = (index.unsqueeze(1) * ctx.rows + torch.arange(ctx.rows).unsqueeze(0)).reshape(-1)
+        rows = (index.unsqueeze(1) * ctx.rows
+                + torch.arange(ctx.rows, device=index.device).unsqueeze(0)).reshape(-1)
         io = None
         if ctx.io is not None:
             io = IoEncoding(_pick(ctx.io.inputs, rows), _pick(ctx.io.outputs, rows),
@@ -455,7 +457,7 @@ class Synthesizer(nn.Module):
     def greedy(self, inputs, outputs, max_len: int) -> List[List[int]]:
         b = inputs.size(0)
         ctx = self.start(inputs, outputs)
-        token = torch.full((b,), BOS, dtype=torch.long)
+        token = torch.full((b,), BOS, dtype=torch.long, device=inputs.device)
         programs: List[List[int]] = [[] for _ in range(b)]
         done = [False] * b
         for consumed in range(max_len):
@@ -475,13 +477,14 @@ class Synthesizer(nn.Module):
     def beam_search(self, inputs, outputs, beam: int, max_len: int) -> List[List[List[int]]]:
         """For each example, up to `beam` programs, finished ones first, each group best first."""
         b, w, v = inputs.size(0), beam, self.o.vocab_size
-        ctx = self.select(self.start(inputs, outputs), torch.arange(b * w) // w)
-        scores = torch.full((b, w), float("-inf"))
+        dev = inputs.device
+        ctx = self.select(self.start(inputs, outputs), torch.arange(b * w, device=dev) // w)
+        scores = torch.full((b, w), float("-inf"), device=dev)
         scores[:, 0] = 0  # one live beam to start
-        token = torch.full((b * w,), BOS, dtype=torch.long)
-        finished = torch.zeros(b, w, dtype=torch.bool)
+        token = torch.full((b * w,), BOS, dtype=torch.long, device=dev)
+        finished = torch.zeros(b, w, dtype=torch.bool, device=dev)
         seqs: List[List[int]] = [[] for _ in range(b * w)]
-        eos_only = torch.full((v,), float("-inf"))  # a finished beam only continues with </s>
+        eos_only = torch.full((v,), float("-inf"), device=dev)  # finished beams only add </s>
         eos_only[EOS] = 0
         consumed = 0
         while consumed < max_len and not finished.all():
@@ -489,7 +492,7 @@ class Synthesizer(nn.Module):
             logp = torch.where(finished.unsqueeze(-1), eos_only.view(1, 1, v), logp)
             best, index = (scores.unsqueeze(-1) + logp).view(b, w * v).topk(w, 1)
             nxt = index % v
-            rows = (index // v + torch.arange(b).unsqueeze(1) * w).reshape(-1)
+            rows = (index // v + torch.arange(b, device=dev).unsqueeze(1) * w).reshape(-1)
             ctx = self.select(ctx, rows)
             was_finished = finished.view(-1)[rows].view(b, w)
             token = nxt.reshape(-1)

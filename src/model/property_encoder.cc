@@ -10,9 +10,10 @@ constexpr int64_t kKarelProperties = 20;
 
 // holds [B, K, Q] bool -> [B, Q]: 1 on all pairs, 0 on none, 2 on some.
 torch::Tensor ternary(const torch::Tensor& holds) {
+  const auto as_long = holds.options().dtype(torch::kLong);
   return torch::where(
-      holds.all(1), torch::ones({}, torch::kLong),
-      torch::where(holds.any(1), torch::full({}, 2, torch::kLong), torch::zeros({}, torch::kLong)));
+      holds.all(1), torch::ones({}, as_long),
+      torch::where(holds.any(1), torch::full({}, 2, as_long), torch::zeros({}, as_long)));
 }
 
 struct Hero {
@@ -23,7 +24,8 @@ struct Hero {
 
 torch::Tensor c_properties(const torch::Tensor& inputs, const torch::Tensor& outputs,
                            int64_t value_range) {
-  const torch::Tensor deltas = torch::arange(-value_range, value_range + 1, torch::kInt);
+  const torch::Tensor deltas =
+      torch::arange(-value_range, value_range + 1, inputs.options().dtype(torch::kInt));
   const torch::Tensor holds = outputs.unsqueeze(-1) == inputs.unsqueeze(-1) + deltas;  // [B,K,L,D]
   return ternary(holds.flatten(2));
 }
@@ -45,8 +47,9 @@ torch::Tensor karel_properties(const torch::Tensor& inputs, const torch::Tensor&
   const torch::Tensor index_in = hi.row * cols + hi.col, index_out = ho.row * cols + ho.col;
   // Facing a wall: the next cell in the hero's direction (north = row + 1) is a wall or outside.
   auto facing_wall = [&](const Hero& h, const torch::Tensor& cells) {
-    const torch::Tensor dr = torch::tensor({1, 0, -1, 0}, torch::kLong).index_select(0, h.dir);
-    const torch::Tensor dc = torch::tensor({0, 1, 0, -1}, torch::kLong).index_select(0, h.dir);
+    const auto on = h.dir.options().dtype(torch::kLong);
+    const torch::Tensor dr = torch::tensor({1, 0, -1, 0}, on).index_select(0, h.dir);
+    const torch::Tensor dc = torch::tensor({0, 1, 0, -1}, on).index_select(0, h.dir);
     const torch::Tensor r = h.row + dr, c = h.col + dc;
     const torch::Tensor inside = (r >= 0) & (r < rows) & (c >= 0) & (c < cols);
     const torch::Tensor next = at(cells, (r.clamp(0, rows - 1) * cols + c.clamp(0, cols - 1)));
@@ -102,7 +105,7 @@ PropertyEncoding PropertyEncoderImpl::forward(const torch::Tensor& inputs,
           ? karel_properties(inputs, outputs, options_.grid_rows, options_.grid_cols)
           : c_properties(inputs, outputs, options_.value_range);
   const int64_t q = values.size(1);
-  const torch::Tensor ids = torch::arange(q, torch::kLong).unsqueeze(0) * 3 + values;
+  const torch::Tensor ids = torch::arange(q, values.options()).unsqueeze(0) * 3 + values;
   auto [seq, state] = lstm_->forward(embedding_(ids));
   return {seq, join_directions(std::get<0>(state), options_.num_layers),
           join_directions(std::get<1>(state), options_.num_layers)};

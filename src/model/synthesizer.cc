@@ -134,7 +134,8 @@ Prediction SynthesizerImpl::forward(const torch::Tensor& tokens, const torch::Te
     torch::Tensor masked;
     if (options_.decoder_self_attention) {
       c.history = program.slice(1, 0, end);
-      masked = torch::ones({end - begin, end}, torch::kBool).triu(begin + 1);
+      masked =
+          torch::ones({end - begin, end}, decoded.options().dtype(torch::kBool)).triu(begin + 1);
     }
     logits.push_back(head(c, decoded, masked));
     if (!latent) continue;
@@ -200,7 +201,8 @@ torch::Tensor SynthesizerImpl::step(Context& c, const torch::Tensor& token, int6
 SynthesizerImpl::Context SynthesizerImpl::select(const Context& c, const torch::Tensor& index,
                                                  bool within_examples) const {
   const torch::Tensor rows =
-      (index.unsqueeze(1) * c.rows + torch::arange(c.rows).unsqueeze(0)).reshape({-1});
+      (index.unsqueeze(1) * c.rows + torch::arange(c.rows, index.options()).unsqueeze(0))
+          .reshape({-1});
   Context s = c;
   if (!within_examples) {
     s.io.raw_outputs = pick(c.io.raw_outputs, rows);
@@ -224,13 +226,14 @@ std::vector<std::vector<int32_t>> SynthesizerImpl::greedy(const torch::Tensor& i
   torch::NoGradGuard no_grad;
   const int64_t b = inputs.size(0);
   Context c = start(inputs, outputs, nullptr);
-  torch::Tensor token = torch::full({b}, Vocabulary::kBos, torch::kLong);
+  torch::Tensor token = torch::full({b}, Vocabulary::kBos, inputs.options().dtype(torch::kLong));
   std::vector<std::vector<int32_t>> programs(static_cast<size_t>(b));
   std::vector<bool> done(static_cast<size_t>(b), false);
   int64_t open = b;
   for (int64_t consumed = 0; consumed < max_len && open > 0; ++consumed) {
     token = step(c, token, consumed).argmax(-1);
-    const auto ids = token.accessor<int64_t, 1>();
+    const torch::Tensor on_host = token.cpu();
+    const auto ids = on_host.accessor<int64_t, 1>();
     for (int64_t i = 0; i < b; ++i) {
       if (done[i]) continue;
       if (ids[i] == Vocabulary::kEos) {
@@ -249,15 +252,18 @@ std::vector<std::vector<std::vector<int32_t>>> SynthesizerImpl::beam_search(
   torch::NoGradGuard no_grad;
   const int64_t b = inputs.size(0), w = beam, v = options_.vocab_size;
   // Every beam of an example starts from the example's context: beam row i reads example i / W.
-  Context c = select(start(inputs, outputs, nullptr), torch::arange(b * w).div(w, "floor"), false);
+  const auto as_long = inputs.options().dtype(torch::kLong);
+  const auto as_float = inputs.options().dtype(torch::kFloat);
+  Context c =
+      select(start(inputs, outputs, nullptr), torch::arange(b * w, as_long).div(w, "floor"), false);
   const float kNegInf = -std::numeric_limits<float>::infinity();
-  torch::Tensor scores = torch::full({b, w}, kNegInf);  // [B, W]
-  scores.select(1, 0).fill_(0);                         // one live beam to start
-  torch::Tensor token = torch::full({b * w}, Vocabulary::kBos, torch::kLong);
-  torch::Tensor finished = torch::zeros({b, w}, torch::kBool);
+  torch::Tensor scores = torch::full({b, w}, kNegInf, as_float);  // [B, W]
+  scores.select(1, 0).fill_(0);                                   // one live beam to start
+  torch::Tensor token = torch::full({b * w}, Vocabulary::kBos, as_long);
+  torch::Tensor finished = torch::zeros({b, w}, inputs.options().dtype(torch::kBool));
   std::vector<std::vector<int32_t>> seqs(static_cast<size_t>(b * w));
   // A finished beam only continues with </s>, at no cost.
-  torch::Tensor eos_only = torch::full({v}, kNegInf);
+  torch::Tensor eos_only = torch::full({v}, kNegInf, as_float);
   eos_only[Vocabulary::kEos] = 0;
   for (int64_t consumed = 0; consumed < max_len && !finished.all().item<bool>(); ++consumed) {
     torch::Tensor logp = torch::log_softmax(step(c, token, consumed), -1).view({b, w, v});
@@ -266,19 +272,20 @@ std::vector<std::vector<std::vector<int32_t>>> SynthesizerImpl::beam_search(
     auto [best, index] = total.topk(w, 1);  // [B, W]
     const torch::Tensor from = index.div(v, "floor");
     const torch::Tensor next = index.remainder(v);
-    const torch::Tensor rows = (from + torch::arange(b).unsqueeze(1) * w).reshape({-1});
+    const torch::Tensor rows = (from + torch::arange(b, as_long).unsqueeze(1) * w).reshape({-1});
     c = select(c, rows, true);
     const torch::Tensor was_finished = finished.view({-1}).index_select(0, rows).view({b, w});
     std::vector<std::vector<int32_t>> reordered(seqs.size());
-    const auto src = rows.accessor<int64_t, 1>();
+    // The token sequences live on the host: the step's choices come back once, together.
     token = next.reshape({-1});
-    const auto tokens = token.accessor<int64_t, 1>();
-    const torch::Tensor done = was_finished.reshape({-1});
-    const auto done_a = done.accessor<bool, 1>();
-    for (int64_t i = 0; i < b * w; ++i) {
-      reordered[i] = seqs[src[i]];
-      if (!done_a[i] && tokens[i] != Vocabulary::kEos) {
-        reordered[i].push_back(static_cast<int32_t>(tokens[i]));
+    const torch::Tensor host =
+        torch::cat({rows, token, was_finished.reshape({-1}).to(torch::kLong)}).cpu();
+    const auto chosen = host.accessor<int64_t, 1>();
+    const int64_t n = b * w;
+    for (int64_t i = 0; i < n; ++i) {
+      reordered[i] = seqs[chosen[i]];
+      if (!chosen[2 * n + i] && chosen[n + i] != Vocabulary::kEos) {
+        reordered[i].push_back(static_cast<int32_t>(chosen[n + i]));
       }
     }
     seqs = std::move(reordered);
@@ -286,8 +293,9 @@ std::vector<std::vector<std::vector<int32_t>>> SynthesizerImpl::beam_search(
     finished = was_finished | (next == Vocabulary::kEos);
   }
   std::vector<std::vector<std::vector<int32_t>>> out(static_cast<size_t>(b));
-  const auto fin = finished.accessor<bool, 2>();
-  const auto sc = scores.accessor<float, 2>();
+  const torch::Tensor finished_host = finished.cpu(), scores_host = scores.cpu();
+  const auto fin = finished_host.accessor<bool, 2>();
+  const auto sc = scores_host.accessor<float, 2>();
   for (int64_t i = 0; i < b; ++i) {
     for (bool want_finished : {true, false}) {
       for (int64_t j = 0; j < w; ++j) {
