@@ -29,13 +29,29 @@ namespace_of() {
 }
 
 # nsenter + unshare rather than `ip netns exec`, which remounts /sys and hides the cgroup tree
-# that slurmd needs; the private /tmp keeps PMIx's per-node files apart.
+# that slurmd needs; the private /tmp keeps PMIx's per-node files apart. What lives under /tmp and
+# every node must see (this checkout and its build, by default; more with LASYNTH_NODE_SHARE, a
+# colon-separated list) is bound back into the private /tmp.
+repo=$(cd "$(dirname "$self")/.." && pwd)
 enter() {  # namespace, command words...
   local ns=$1
   shift
   [[ -e /run/netns/$ns ]] || { echo "local-nodes: $ns is not up (scripts/local-nodes.sh up)" >&2; exit 1; }
-  exec nsenter --net="/run/netns/$ns" unshare --uts --mount --propagation private \
-    sh -c 'hostname "node-$0"; mount -t tmpfs tmpfs /tmp; exec "$@"' "$ns" "$@"
+  exec nsenter --net="/run/netns/$ns" unshare --uts --mount --propagation private sh -c '
+    ns=$0 share=$1
+    shift
+    hostname "node-$ns"
+    mkdir -p /run/lasynth-host-tmp
+    mount --rbind /tmp /run/lasynth-host-tmp
+    mount -t tmpfs tmpfs /tmp
+    IFS=:
+    for path in $share; do
+      case $path in
+        /tmp/?*) mkdir -p "$path" && mount --bind "/run/lasynth-host-tmp/${path#/tmp/}" "$path" ;;
+      esac
+    done
+    unset IFS
+    exec "$@"' "$ns" "${LASYNTH_NODE_SHARE:-$repo}" "$@"
 }
 
 case ${1:-} in
