@@ -45,6 +45,7 @@ train::TrainOptions Flags::train_options() const {
   t.resume = resume;
   t.optimizer = optimizer;
   t.keep_last_n = keep_last_n;
+  t.device = cpu ? "cpu" : device;
   t.grad_accum = grad_accum;
   t.reducer.bucket_bytes = static_cast<size_t>(bucket_cap_mb * (1 << 20));
   t.reducer.first_bucket_bytes = static_cast<size_t>(first_bucket_mb * (1 << 20));
@@ -60,6 +61,7 @@ eval::EvalOptions Flags::eval_options() const {
   e.max_decode_len = max_decode_len;
   e.beam = beam;
   e.batch_size = eval_batch_size;
+  e.device = cpu ? "cpu" : device;
   e.quiet = false;
   return e;
 }
@@ -83,7 +85,12 @@ void add_flags(CLI::App* app, Flags* f) {
   app->add_flag("--eval", f->eval, "evaluate instead of training (the original's spelling)")
       ->group(g);
   app->add_flag("--resume", f->resume, "continue training from MODEL_DIR/latest")->group(g);
-  app->add_flag("--cpu", f->cpu, "run on the CPU (the only device so far)")->group(g);
+  app->add_flag("--cpu", f->cpu, "run on the CPU (the original's flag; overrides --device)")
+      ->group(g);
+  app->add_option("--device", f->device,
+                  "cpu, or cuda: each process on the GPU of its local rank (train, eval)")
+      ->check(CLI::IsMember({"cpu", "cuda"}))
+      ->group(g);
   app->add_flag("--iterative_retraining_prog_gen", f->iterative_retraining_prog_gen,
                 "decode programs for the training specs (issue 8)")
       ->group(g);

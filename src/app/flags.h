@@ -27,6 +27,7 @@ struct Flags {
   bool eval = false;
   bool resume = false;
   bool cpu = false;
+  std::string device = "cpu";
   bool iterative_retraining_prog_gen = false;
   // Model switches (RobustFill is the model with none of them).
   bool latent_execution = false;

@@ -72,6 +72,7 @@ int run_train(const Flags& f) {
   train::watch_preemption_signals();
   train::TrainOptions options = f.train_options();
   options.comm = g_comm.get();
+  train::resolve_device(options.device, g_comm->world().local_rank);  // before any data is read
   if (f.val_examples > 0) {
     auto val = std::make_shared<data::Dataset>(f.data_folder);
     if (val->size("val") > 0) {
@@ -119,6 +120,7 @@ int run_eval(const Flags& f) {
   g_comm = join_job(f);
   eval::EvalOptions options = f.eval_options();
   options.comm = g_comm.get();
+  train::resolve_device(options.device, g_comm->world().local_rank);
   if (!f.checkpoints.empty()) return run_checkpoint_eval(f, options);
   const auto report = eval::evaluate(options);
   if (g_comm->rank() != 0) return 0;

@@ -58,6 +58,7 @@ nlohmann::ordered_json evaluate_model(model::Synthesizer& net, data::Dataset& ds
   if (o.limit >= 0) n = std::min(n, o.limit);
   torch::NoGradGuard no_grad;
   const int k = domain->num_spec();
+  const torch::Device device = net->parameters().front().device();  // the model's
   const auto start = std::chrono::steady_clock::now();
   auto last_report = start;
   const int rank = o.comm ? o.comm->rank() : 0, world = o.comm ? o.comm->size() : 1;
@@ -83,9 +84,10 @@ nlohmann::ordered_json evaluate_model(model::Synthesizer& net, data::Dataset& ds
     for (auto& ex : spec) ex.io.resize(static_cast<size_t>(k));
     data::Batch b =
         data::make_batch(spec, indices, k, static_cast<int>(spec[0].io[0].input.size()));
-    const auto inputs = torch::from_blob(b.inputs.data(), {b.size, k, b.value_size}, torch::kInt32);
+    const auto inputs =
+        torch::from_blob(b.inputs.data(), {b.size, k, b.value_size}, torch::kInt32).to(device);
     const auto outputs =
-        torch::from_blob(b.outputs.data(), {b.size, k, b.value_size}, torch::kInt32);
+        torch::from_blob(b.outputs.data(), {b.size, k, b.value_size}, torch::kInt32).to(device);
     std::vector<std::vector<std::vector<int32_t>>> candidates;
     if (o.beam <= 1) {
       for (auto& p : net->greedy(inputs, outputs, o.max_decode_len)) candidates.push_back({p});
@@ -177,6 +179,7 @@ nlohmann::ordered_json evaluate(const EvalOptions& o) {
     throw ConfigError(fmt::format("{}: its vocabulary differs from the one {} was trained with",
                                   o.data_folder, model.path));
   }
+  model.net->to(train::resolve_device(o.device, o.comm ? o.comm->world().local_rank : 0));
   nlohmann::ordered_json body = evaluate_model(model.net, ds, o);
   nlohmann::ordered_json report;
   report["checkpoint"] = model.path;

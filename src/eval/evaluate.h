@@ -39,7 +39,8 @@ struct EvalOptions {
   std::string report;      // where to write the JSON report ("" for none)
   int64_t batch_size = 32;
   int64_t max_decode_len = 256;
-  int64_t beam = 1;  // 1: greedy decoding
+  int64_t beam = 1;            // 1: greedy decoding
+  std::string device = "cpu";  // evaluate(): where the model runs ("cpu" or "cuda")
 
   int64_t limit = -1;       // evaluate only the first `limit` examples (-1: all)
   bool predictions = true;  // list every prediction in the report

@@ -82,10 +82,12 @@ std::string save_checkpoint(const std::string& model_dir, torch::nn::Module& mod
   c10::Dict<std::string, at::Tensor> weights;
   std::map<const void*, std::string> names;
   for (const auto& p : model.named_parameters()) {
-    weights.insert(p.key(), p.value().detach().clone());
+    weights.insert(p.key(), p.value().detach().cpu().clone());
     names[p.value().unsafeGetTensorImpl()] = p.key();
   }
-  for (const auto& b : model.named_buffers()) weights.insert(b.key(), b.value().detach().clone());
+  for (const auto& b : model.named_buffers()) {
+    weights.insert(b.key(), b.value().detach().cpu().clone());
+  }
 
   // The optimizer's per-parameter state by parameter name, so Python can read it too.
   GenericDict moments = new_dict();
@@ -97,16 +99,16 @@ std::string save_checkpoint(const std::string& model_dir, torch::nn::Module& mod
       GenericDict one = new_dict();
       if (const auto* a = dynamic_cast<const torch::optim::AdamParamState*>(it->second.get())) {
         one.insert("step", a->step());
-        one.insert("exp_avg", a->exp_avg().clone());
-        one.insert("exp_avg_sq", a->exp_avg_sq().clone());
+        one.insert("exp_avg", a->exp_avg().cpu().clone());
+        one.insert("exp_avg_sq", a->exp_avg_sq().cpu().clone());
       } else if (const auto* r =
                      dynamic_cast<const torch::optim::RMSpropParamState*>(it->second.get())) {
         one.insert("step", r->step());
-        one.insert("square_avg", r->square_avg().clone());
+        one.insert("square_avg", r->square_avg().cpu().clone());
       } else if (const auto* m =
                      dynamic_cast<const torch::optim::SGDParamState*>(it->second.get())) {
         if (m->momentum_buffer().defined()) {
-          one.insert("momentum_buffer", m->momentum_buffer().clone());
+          one.insert("momentum_buffer", m->momentum_buffer().cpu().clone());
         }
       }
       moments.insert(names.at(p.unsafeGetTensorImpl()), one);
@@ -195,22 +197,25 @@ TrainingState load_checkpoint(const std::string& path_in, torch::nn::Module& mod
     for (const auto& entry : moments) {
       const std::string name = entry.key().toStringRef();
       const auto m = entry.value().toGenericDict();
+      // The state lives where its parameter lives (checkpoints hold CPU tensors).
+      const torch::Device device = params.at(name).device();
+      auto restore = [&](const char* key) { return m.at(key).toTensor().clone().to(device); };
       std::unique_ptr<torch::optim::OptimizerParamState> state;
       if (type == "adam") {
         auto s = std::make_unique<torch::optim::AdamParamState>();
         s->step(m.at("step").toInt());
-        s->exp_avg(m.at("exp_avg").toTensor().clone());
-        s->exp_avg_sq(m.at("exp_avg_sq").toTensor().clone());
+        s->exp_avg(restore("exp_avg"));
+        s->exp_avg_sq(restore("exp_avg_sq"));
         state = std::move(s);
       } else if (type == "rmsprop") {
         auto s = std::make_unique<torch::optim::RMSpropParamState>();
         s->step(m.at("step").toInt());
-        s->square_avg(m.at("square_avg").toTensor().clone());
+        s->square_avg(restore("square_avg"));
         state = std::move(s);
       } else {
         auto s = std::make_unique<torch::optim::SGDParamState>();
         if (m.contains("momentum_buffer")) {
-          s->momentum_buffer(m.at("momentum_buffer").toTensor().clone());
+          s->momentum_buffer(restore("momentum_buffer"));
         }
         state = std::move(s);
       }

@@ -45,12 +45,14 @@ DataParallel::DataParallel(dist::Communicator& comm, torch::nn::Module& model,
   }
   {
     torch::NoGradGuard no_grad;
-    for (torch::Tensor t : model.parameters()) {
-      comm_.broadcast(t.data_ptr<float>(), static_cast<size_t>(t.numel()) * sizeof(float), 0);
-    }
-    for (torch::Tensor t : model.buffers()) {
-      comm_.broadcast(t.data_ptr(), static_cast<size_t>(t.numel() * t.element_size()), 0);
-    }
+    // Communicators take host memory: a GPU tensor goes through a host copy.
+    auto broadcast = [&](torch::Tensor t) {
+      torch::Tensor host = t.is_cpu() ? t : t.cpu();
+      comm_.broadcast(host.data_ptr(), static_cast<size_t>(host.numel() * host.element_size()), 0);
+      if (!t.is_cpu()) t.copy_(host);
+    };
+    for (const torch::Tensor& t : model.parameters()) broadcast(t);
+    for (const torch::Tensor& t : model.buffers()) broadcast(t);
   }
   std::vector<size_t> sizes;
   for (const torch::Tensor& p : params_) sizes.push_back(static_cast<size_t>(p.numel()));
@@ -67,7 +69,9 @@ void DataParallel::on_gradient(size_t index, const torch::Tensor& grad) {
   // The hook runs before autograd adds `grad` to .grad: what the step reduces is both.
   const torch::Tensor& p = params_[index];
   torch::Tensor slot = torch::from_blob(reducer_->slot(index), p.sizes(), torch::kFloat);
-  if (p.grad().defined()) {
+  if (!grad.is_cpu()) {
+    slot.copy_(p.grad().defined() ? p.grad() + grad : grad);  // summed on the device
+  } else if (p.grad().defined()) {
     torch::add_out(slot, p.grad(), grad);
   } else {
     slot.copy_(grad);

@@ -37,6 +37,7 @@ std::string config_text(const TrainOptions& o, const model::ModelOptions& m,
   j["use_properties"] = m.use_properties;
   j["exec_period"] = m.exec_period;
   j["optimizer"] = o.optimizer;
+  j["device"] = o.device;
   j["batch_size"] = o.batch_size;
   j["lr"] = o.lr;
   j["lr_decay_steps"] = o.lr_decay_steps;
@@ -79,6 +80,20 @@ std::unique_ptr<torch::optim::Optimizer> make_optimizer(const TrainOptions& o,
 }
 
 }  // namespace
+
+torch::Device resolve_device(const std::string& name, int local_rank) {
+  if (name == "cpu") return torch::kCPU;
+  if (name != "cuda") {
+    throw ConfigError(fmt::format("--device {}: unknown; use cpu or cuda", name));
+  }
+  if (!torch::cuda::is_available()) {
+    throw ConfigError(
+        "--device cuda: LibTorch sees no GPU (no CUDA device, or a CPU-only LibTorch such as "
+        "Debian's); use --device cpu");
+  }
+  return torch::Device(torch::kCUDA,
+                       static_cast<c10::DeviceIndex>(local_rank % torch::cuda::device_count()));
+}
 
 LoadedModel load_model(const std::string& checkpoint) {
   namespace fs = std::filesystem;
@@ -134,6 +149,7 @@ LoadedModel load_model(const std::string& checkpoint) {
 }
 
 TrainResult train(const TrainOptions& o, model::ModelOptions m) {
+  const torch::Device device = resolve_device(o.device, o.comm ? o.comm->world().local_rank : 0);
   const data::Manifest manifest = data::read_manifest(o.data_folder);
   model::set_domain(m, manifest.domain, manifest.domain_options,
                     static_cast<int64_t>(manifest.vocab_tokens.size()));
@@ -146,6 +162,7 @@ TrainResult train(const TrainOptions& o, model::ModelOptions m) {
   const bool quiet = o.quiet || !lead;
   torch::manual_seed(o.seed);
   model::Synthesizer net(m);
+  net->to(device);  // before the optimizer, whose state then lives on the device too
   const auto optimizer = make_optimizer(o, net);
   TrainingState state;
   state.sampler_seed = o.seed;
@@ -206,9 +223,11 @@ TrainResult train(const TrainOptions& o, model::ModelOptions m) {
       data::Batch& b = micro[k];
       if (replicas) replicas->set_sync(k + 1 == micro.size());
       if (b.size == 0) continue;  // past the end of a short last window: join the reduction only
-      const torch::Tensor tokens = as_tensor(b.tokens, {b.size, b.max_len});
-      const torch::Tensor inputs = as_tensor(b.inputs, {b.size, b.io_pairs, b.value_size});
-      const torch::Tensor outputs = as_tensor(b.outputs, {b.size, b.io_pairs, b.value_size});
+      const torch::Tensor tokens = as_tensor(b.tokens, {b.size, b.max_len}).to(device);
+      const torch::Tensor inputs =
+          as_tensor(b.inputs, {b.size, b.io_pairs, b.value_size}).to(device);
+      const torch::Tensor outputs =
+          as_tensor(b.outputs, {b.size, b.io_pairs, b.value_size}).to(device);
       const torch::Tensor loss =
           net->loss(net(tokens, inputs, outputs), tokens, static_cast<double>(global));
       loss.backward();

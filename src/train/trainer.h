@@ -25,6 +25,7 @@ struct TrainOptions {
   std::string model_dir;    // checkpoints and metrics.jsonl go here
   int64_t batch_size = 8;   // per process
   double lr = 1e-3;
+  std::string device = "cpu";     // "cpu" or "cuda" (the GPU of this rank's local rank)
   int64_t lr_decay_steps = 6000;  // lr *= lr_decay_rate every lr_decay_steps steps
   double lr_decay_rate = 0.9;
   double gradient_clip = 5.0;      // global gradient norm
@@ -56,6 +57,10 @@ struct TrainResult {
   double last_loss = 0;
   std::string checkpoint;
 };
+
+// The torch device of `name` ("cpu", or "cuda": the GPU of this process's local rank among
+// the visible ones). Throws ConfigError for another name, or for cuda where LibTorch sees no GPU.
+torch::Device resolve_device(const std::string& name, int local_rank = 0);
 
 // The model sizes recorded in a checkpoint's config. `path` is a ckpt-STEP.pt file or a model
 // directory; on return it names the checkpoint file. When `domain` and `domain_options` are not

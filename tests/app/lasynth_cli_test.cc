@@ -101,6 +101,10 @@ TEST(LasynthCli, ClearErrors) {
   EXPECT_NE(adagrad.out.find("--optimizer: adagrad not in {adam,sgd,rmsprop}"), std::string::npos)
       << adagrad.out;
   EXPECT_NE(run_command(kLasynth + " train --no_such_flag", true).exit_code, 0);
+  // This machine's LibTorch has no GPU.
+  EXPECT_NE(one_line_error(run_command(kLasynth + " train --data_folder x --device cuda", true))
+                .find("--device cuda: LibTorch sees no GPU"),
+            std::string::npos);
   testing::write_file(dir.path("bad.yaml"), "learning_rate: 3\n");
   EXPECT_NE(
       one_line_error(
