@@ -9,6 +9,8 @@
 #                                   it) and tests/dist; NCCL refuses two ranks on one GPU, so one rank
 #   scripts/device-check.sh bench   there: model_step_bench against the wheel's LibTorch, then C++
 #                                   vs the PyTorch reference (stepwise and fused) on the GPU
+#   scripts/device-check.sh cuda    there: tests/train/cuda_test.cc (training, checkpoint, resume and
+#                                   beam search on the GPU) against the wheel's LibTorch
 # Logs go to $OUT when it is set (the device tool brings them back).
 set -uo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -23,26 +25,39 @@ case ${1:-} in
       --write_batch "$kit/b32.json" > /dev/null
     echo "device-check: kit in $kit ($(du -sh "$kit" | cut -f1))"
     ;;
-  bench)
+  bench | cuda)
     [[ -f $kit/b32.json ]] || { echo "no $kit: run '$0 kit' first, and carry .gpu-kit" >&2; exit 1; }
-    exec > >(tee "${OUT:-/tmp}/model_step_gpu.log") 2>&1
+    exec > >(tee "${OUT:-/tmp}/$1_check.log") 2>&1
     cd "$root"
     nvidia-smi --query-gpu=name --format=csv,noheader
     torch_dir=$(python3 -c "import torch; print(torch.__path__[0])")
     abi=$(python3 -c "import torch; print(int(torch.compiled_with_cxx11_abi()))")
     python3 -c "import torch; print('torch', torch.__version__, 'cuda', torch.version.cuda)"
     cuda=${CUDA_HOME:-/usr/local/cuda}
-    mkdir -p /tmp/obj
     flags="-std=c++17 -O2 -w -D_GLIBCXX_USE_CXX11_ABI=$abi -DFMT_HEADER_ONLY -Isrc -I$kit/include"
     flags+=" -I$kit/include/x86_64-linux-gnu -I$torch_dir/include"
     flags+=" -I$torch_dir/include/torch/csrc/api/include -I$cuda/include"
-    ls bench/model_step_bench.cc src/model/*.cc src/lang/*.cc src/lang/c/*.cc src/lang/karel/*.cc \
-      src/core/*.cc src/data/batch.cc |
-      xargs -P "$(nproc)" -I{} sh -c "g++ $flags -c {} -o /tmp/obj/\$(echo {} | tr / _).o" ||
-      { echo "compile failed"; exit 1; }
-    g++ /tmp/obj/*.o -L"$torch_dir/lib" -Wl,-rpath,"$torch_dir/lib" -Wl,--no-as-needed -ltorch \
-      -ltorch_cuda -lc10_cuda -Wl,--as-needed -ltorch_cpu -lc10 -l:libcrypto.so.3 -lpthread \
-      -o /tmp/model_step_bench || { echo "link failed"; exit 1; }
+    flags+=" -I$kit/googletest/googletest/include"
+    libs=(-L"$torch_dir/lib" -Wl,-rpath,"$torch_dir/lib" -Wl,--no-as-needed -ltorch -ltorch_cuda
+      -lc10_cuda -Wl,--as-needed -ltorch_cpu -lc10 -l:libcrypto.so.3 -lpthread)
+    objects() {  # sources... -> /tmp/obj/*.o
+      rm -rf /tmp/obj && mkdir -p /tmp/obj
+      ls "$@" | xargs -P "$(nproc)" -I{} sh -c "g++ $flags -c {} -o /tmp/obj/\$(echo {} | tr / _).o" ||
+        { echo "compile failed"; exit 1; }
+    }
+    common=(src/model/*.cc src/lang/*.cc src/lang/c/*.cc src/lang/karel/*.cc src/core/*.cc)
+    if [[ $1 == cuda ]]; then
+      cmake -S "$kit/googletest" -B /tmp/gt -G Ninja -DCMAKE_BUILD_TYPE=Release > /dev/null &&
+        ninja -C /tmp/gt > /dev/null || { echo "GoogleTest build failed"; exit 1; }
+      gt=$(dirname "$(find /tmp/gt -name libgtest.a | head -1)")
+      objects tests/train/cuda_test.cc src/train/checkpoint.cc "${common[@]}"
+      g++ /tmp/obj/*.o -L"$gt" -lgtest_main -lgtest "${libs[@]}" -o /tmp/cuda_tests ||
+        { echo "link failed"; exit 1; }
+      /tmp/cuda_tests
+      exit
+    fi
+    objects bench/model_step_bench.cc src/data/batch.cc "${common[@]}"
+    g++ /tmp/obj/*.o "${libs[@]}" -o /tmp/model_step_bench || { echo "link failed"; exit 1; }
     sizes=(--embedding_size 256 --hidden_size 256 --mlp_hidden_size 512 --num_layers 1
       --steps 20 --warmup 5 --beam 64 --beam_examples 8 --max_len 60)
     for model in lasynth robustfill; do
@@ -87,7 +102,7 @@ CC
     /tmp/dist_tests
     ;;
   *)
-    sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'
+    sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'
     exit 2
     ;;
 esac

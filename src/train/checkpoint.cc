@@ -8,6 +8,9 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <sstream>
+#include <type_traits>
+#include <utility>
 
 #include "core/error.h"
 #include "core/sha256.h"
@@ -15,6 +18,21 @@
 namespace lasynth {
 namespace train {
 namespace {
+
+// The key of a parameter in an optimizer's state map: LibTorch 1.13 (Debian) keys it by the text
+// of the parameter's TensorImpl address, LibTorch 2.x (PyTorch's wheel, on GPU machines) by the
+// address itself.
+using StateKey = std::decay_t<decltype(std::declval<torch::optim::Optimizer&>().state())>::key_type;
+template <typename Key = StateKey>  // a template, so that only the branch taken is compiled
+Key state_key(const at::Tensor& p) {
+  if constexpr (std::is_same_v<Key, std::string>) {
+    std::ostringstream text;
+    text << p.unsafeGetTensorImpl();
+    return text.str();
+  } else {
+    return p.unsafeGetTensorImpl();
+  }
+}
 
 namespace fs = std::filesystem;
 
@@ -93,7 +111,7 @@ std::string save_checkpoint(const std::string& model_dir, torch::nn::Module& mod
   GenericDict moments = new_dict();
   for (const auto& group : optimizer.param_groups()) {
     for (const auto& p : group.params()) {
-      const auto key = c10::guts::to_string(p.unsafeGetTensorImpl());
+      const auto key = state_key(p);
       const auto it = optimizer.state().find(key);
       if (it == optimizer.state().end()) continue;
       GenericDict one = new_dict();
@@ -219,8 +237,7 @@ TrainingState load_checkpoint(const std::string& path_in, torch::nn::Module& mod
         }
         state = std::move(s);
       }
-      optimizer->state()[c10::guts::to_string(params.at(name).unsafeGetTensorImpl())] =
-          std::move(state);
+      optimizer->state()[state_key(params.at(name))] = std::move(state);
     }
     for (auto& group : optimizer->param_groups()) group.options().set_lr(opt.at("lr").toDouble());
   }
