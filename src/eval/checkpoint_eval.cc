@@ -76,7 +76,6 @@ CheckpointTable evaluate_checkpoints(const EvalOptions& o, bool plot) {
     if (lead) write_file(t.json, t.rows.dump(2) + "\n");
   }
   if (!lead) return t;
-  write_file(t.json, t.rows.dump(2) + "\n");
   std::string csv = "step,checkpoint,examples";
   for (const char* m : kMetrics) csv += std::string(",") + m;
   csv += "\n";
