@@ -51,7 +51,7 @@ case ${1:-} in
         ninja -C /tmp/gt > /dev/null || { echo "GoogleTest build failed"; exit 1; }
       gt=$(dirname "$(find /tmp/gt -name libgtest.a | head -1)")
       objects tests/train/cuda_test.cc src/train/checkpoint.cc "${common[@]}"
-      g++ /tmp/obj/*.o -L"$gt" -lgtest_main -lgtest "${libs[@]}" -o /tmp/cuda_tests ||
+      g++ -rdynamic /tmp/obj/*.o -L"$gt" -lgtest_main -lgtest "${libs[@]}" -o /tmp/cuda_tests ||
         { echo "link failed"; exit 1; }
       /tmp/cuda_tests
       exit

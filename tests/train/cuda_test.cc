@@ -1,8 +1,11 @@
 // The model and its checkpoints on a GPU: skipped where LibTorch sees none (Debian's LibTorch is
 // CPU-only); run on a GPU machine by scripts/device-check.sh cuda.
+#include <execinfo.h>
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 #include <unistd.h>
+
+#include <csignal>
 
 #include <filesystem>
 #include <fstream>
@@ -17,6 +20,18 @@
 namespace lasynth {
 namespace train {
 namespace {
+
+// This test runs only on lent GPU machines, with minutes to spare: a crash there prints its stack
+// (symbols need -rdynamic) instead of a bare "Segmentation fault".
+void print_stack(int sig) {
+  void* frames[64];
+  const int n = backtrace(frames, 64);
+  backtrace_symbols_fd(frames, n, STDERR_FILENO);
+  std::signal(sig, SIG_DFL);
+  std::raise(sig);
+}
+const bool stack_on_crash = (std::signal(SIGSEGV, print_stack), std::signal(SIGABRT, print_stack),
+                             std::signal(SIGBUS, print_stack), true);
 
 // A tiny full LaSynth on restricted C.
 model::ModelOptions tiny() {
