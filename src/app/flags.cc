@@ -134,6 +134,10 @@ void add_flags(CLI::App* app, Flags* f) {
   app->add_option("--backend", f->backend, "collectives: mpi (CPU) or nccl (CUDA)")
       ->check(CLI::IsMember({"mpi", "nccl"}))
       ->group(g);
+  app->add_option("--log_dir", f->log_dir,
+                  "each rank also writes its own log to LOG_DIR/rank-R.log: where it runs, its "
+                  "loss and examples/s every --log_interval steps, its error if it fails")
+      ->group(g);
   app->add_option("--grad_accum", f->grad_accum,
                   "micro-batches per optimizer step; ranks communicate on the last only")
       ->check(CLI::PositiveNumber)

@@ -24,6 +24,7 @@ struct Flags {
   std::string report;
   std::string checkpoints;  // eval: every checkpoint of this model directory
   std::string split = "test";
+  std::string log_dir;  // each rank also logs to LOG_DIR/rank-R.log
   bool eval = false;
   bool resume = false;
   bool cpu = false;

@@ -8,10 +8,14 @@
 //   mpirun -np 2 lasynth train ...                         data-parallel: one process per core
 #include <fmt/format.h>
 #include <torch/torch.h>
+#include <unistd.h>
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
+#include <csignal>
 #include <cstdlib>
+#include <ctime>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <memory>
@@ -20,6 +24,7 @@
 #include "app/flags.h"
 #include "core/error.h"
 #include "dist/communicator.h"
+#include "dist/heartbeat_client.h"
 #include "dist/mpi_communicator.h"
 #include "dist/world.h"
 #include "eval/checkpoint_eval.h"
@@ -44,21 +49,43 @@ int threads_per_process(const dist::World& world) {
   return std::clamp(std::atoi(forced), 1, std::max(1, cores / std::max(1, world.local_size)));
 }
 
-// The job this process belongs to: alone, or a rank of mpirun / srun --mpi=pmix.
-std::unique_ptr<dist::Communicator> join_job(const Flags& f) {
-  std::unique_ptr<dist::Communicator> comm =
-      dist::make_communicator(f.backend, dist::world_from_environment());
-  torch::set_num_threads(threads_per_process(comm->world()));
-  if (comm->size() > 1) {
-    const std::string layout = dist::job_layout(*comm);
-    if (comm->rank() == 0) std::cerr << "lasynth: " << layout << '\n';
-  }
-  return comm;
-}
-
 // This process's place in a multi-process job, once train or eval joined one: the error
 // handler names the rank and ends the whole job.
 std::unique_ptr<dist::Communicator> g_comm;
+// Heartbeats to lasynth-launch's monitor, when this rank runs under it.
+std::unique_ptr<dist::HeartbeatClient> g_heartbeat;
+// --log_dir: this rank's own log.
+std::ofstream g_rank_log;
+
+void rank_log(const std::string& line) {
+  if (!g_rank_log.is_open()) return;
+  const std::time_t now = std::time(nullptr);
+  char stamp[32];
+  std::strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%S", std::localtime(&now));
+  g_rank_log << stamp << ' ' << line << '\n' << std::flush;
+}
+
+// The job this process belongs to: alone, or a rank of mpirun / srun --mpi=pmix.
+std::unique_ptr<dist::Communicator> join_job(const Flags& f) {
+  const dist::World world = dist::world_from_environment();
+  if (!f.log_dir.empty()) {
+    std::filesystem::create_directories(f.log_dir);
+    const std::string path = fmt::format("{}/rank-{}.log", f.log_dir, world.rank);
+    g_rank_log.open(path, std::ios::app);
+    if (!g_rank_log) throw IoError(fmt::format("{}: cannot write this rank's log", path));
+  }
+  // Before the communicator, whose start can hang on a broken network: the monitor then
+  // already hears from this rank.
+  g_heartbeat =
+      dist::HeartbeatClient::from_environment(world, [] { train::request_stop(SIGUSR1); });
+  std::unique_ptr<dist::Communicator> comm = dist::make_communicator(f.backend, world);
+  torch::set_num_threads(threads_per_process(comm->world()));
+  const std::string layout = dist::job_layout(*comm);
+  if (comm->size() > 1 && comm->rank() == 0) std::cerr << "lasynth: " << layout << '\n';
+  rank_log(fmt::format("rank {} of {} on {} (pid {}): {}", comm->rank(), comm->size(),
+                       comm->world().host, getpid(), layout));
+  return comm;
+}
 
 void require_data(const Flags& f) {
   if (f.data_folder.empty())
@@ -72,6 +99,16 @@ int run_train(const Flags& f) {
   train::watch_preemption_signals();
   train::TrainOptions options = f.train_options();
   options.comm = g_comm.get();
+  const int64_t log_interval = f.log_interval;
+  options.on_step = [log_interval](const dist::Heartbeat& beat) {
+    if (g_heartbeat) g_heartbeat->update(beat);
+    if (beat.step % log_interval == 0) {
+      rank_log(
+          fmt::format("step {}  epoch {}  loss {:.4f} (this rank's examples)  {:.1f} "
+                      "examples/s",
+                      beat.step, beat.epoch, beat.loss, beat.examples_per_s));
+    }
+  };
   train::resolve_device(options.device, g_comm->world().local_rank);  // before any data is read
   if (f.val_examples > 0) {
     auto val = std::make_shared<data::Dataset>(f.data_folder);
@@ -93,6 +130,7 @@ int run_train(const Flags& f) {
                              r.preempted ? "stopped by a signal after" : "trained", r.steps,
                              r.last_loss, r.checkpoint);
   }
+  rank_log(fmt::format("{} at step {}", r.preempted ? "stopped by a signal" : "finished", r.steps));
   return r.preempted ? train::kPreemptedExitCode : 0;
 }
 
@@ -219,6 +257,7 @@ int main(int argc, char** argv) {
     return app.exit(e);
   } catch (const std::exception& e) {
     const auto& comm = lasynth::app::g_comm;
+    lasynth::app::rank_log(std::string("error: ") + e.what());
     if (comm && comm->size() > 1) {
       // The other ranks may be waiting in a collective for this one: end them all.
       std::cerr << fmt::format("lasynth: error on rank {} of {} ({}): {}\n", comm->rank(),

@@ -1,12 +1,15 @@
 #include "train/preemption.h"
 
+#include <atomic>
 #include <csignal>
 
 namespace lasynth {
 namespace train {
 namespace {
 
-volatile std::sig_atomic_t g_signal = 0;
+// Lock-free, so both async-signal-safe and safe to set from the heartbeat thread.
+std::atomic<int> g_signal{0};
+static_assert(std::atomic<int>::is_always_lock_free);
 
 void on_signal(int signal) { g_signal = signal; }
 
@@ -22,6 +25,8 @@ void watch_preemption_signals() {
 }
 
 int preemption_signal() { return g_signal; }
+
+void request_stop(int signal) { g_signal = signal; }
 
 }  // namespace train
 }  // namespace lasynth

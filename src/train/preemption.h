@@ -16,6 +16,9 @@ constexpr int kPreemptedExitCode = 75;
 void watch_preemption_signals();
 // The signal received since watch_preemption_signals(), or 0.
 int preemption_signal();
+// The same stop asked for without a signal (the launcher's monitor says "stop"): as if `signal`
+// had been received. Callable from any thread.
+void request_stop(int signal);
 
 }  // namespace train
 }  // namespace lasynth

@@ -208,6 +208,8 @@ TrainResult train(const TrainOptions& o, model::ModelOptions m) {
   double loss_sum = 0;  // this rank's share of the global loss, summed over the window's steps
   int64_t loss_steps = 0, examples = 0;
   auto window_start = start;
+  auto step_start = start;
+  double rank_examples_per_s = 0;  // this rank's throughput, smoothed for on_step
   TrainResult result;
   while (state.step < total) {
     std::vector<data::Batch> micro(static_cast<size_t>(o.grad_accum));
@@ -219,8 +221,10 @@ TrainResult train(const TrainOptions& o, model::ModelOptions m) {
     // forward -> loss -> backward (buckets reduce as they fill) -> wait -> clip -> update
     optimizer->zero_grad();
     double step_loss = 0;
+    int64_t rank_examples = 0;
     for (size_t k = 0; k < micro.size(); ++k) {
       data::Batch& b = micro[k];
+      rank_examples += b.size;
       if (replicas) replicas->set_sync(k + 1 == micro.size());
       if (b.size == 0) continue;  // past the end of a short last window: join the reduction only
       const torch::Tensor tokens = as_tensor(b.tokens, {b.size, b.max_len}).to(device);
@@ -250,6 +254,23 @@ TrainResult train(const TrainOptions& o, model::ModelOptions m) {
     loss_sum += step_loss;
     ++loss_steps;
     examples += global;
+    if (o.on_step) {
+      const auto now = std::chrono::steady_clock::now();
+      const double seconds = std::chrono::duration<double>(now - step_start).count();
+      step_start = now;
+      const double rate = seconds > 0 ? static_cast<double>(rank_examples) / seconds : 0.0;
+      rank_examples_per_s =
+          rank_examples_per_s == 0 ? rate : 0.8 * rank_examples_per_s + 0.2 * rate;
+      dist::Heartbeat beat;
+      beat.step = state.step;
+      beat.epoch = epoch;
+      // step_loss is this rank's share of the global mean: back to a mean over its own examples.
+      beat.loss = rank_examples > 0
+                      ? step_loss * static_cast<double>(global) / static_cast<double>(rank_examples)
+                      : 0.0;
+      beat.examples_per_s = rank_examples_per_s;
+      o.on_step(beat);
+    }
     // Every rank learns of a signal on any rank at the same step boundary.
     double stop = preemption_signal();
     if (o.comm) o.comm->allreduce_doubles(&stop, 1, dist::ReduceOp::kMax);

@@ -12,6 +12,7 @@
 #include <string>
 
 #include "dist/communicator.h"
+#include "dist/monitor_protocol.h"
 #include "dist/reducer.h"
 #include "lang/domain.h"
 #include "model/model_options.h"
@@ -48,6 +49,10 @@ struct TrainOptions {
   // Called at every log step with the model in eval mode; its metrics (when not empty) are
   // written as a validation line of metrics.jsonl: {"step", "epoch", "split", ...}.
   std::function<nlohmann::ordered_json(model::Synthesizer&)> validate;
+  // Called on every rank after every optimizer step with this rank's view: the step, the mean
+  // loss over its own examples and its examples/s (smoothed over recent steps). Heartbeats to
+  // lasynth-launch's monitor and per-rank log files hang here.
+  std::function<void(const dist::Heartbeat&)> on_step;
 };
 
 struct TrainResult {

@@ -1,0 +1,128 @@
+#include "launcher/agent.h"
+
+#include <fmt/format.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <boost/asio.hpp>
+#include <cerrno>
+#include <csignal>
+#include <cstdlib>
+#include <cstring>
+#include <iostream>
+#include <optional>
+
+#include "dist/monitor_protocol.h"
+#include "dist/world.h"
+
+namespace lasynth {
+namespace launcher {
+namespace {
+
+namespace asio = boost::asio;
+using asio::ip::tcp;
+
+std::atomic<pid_t> g_child{0};
+
+void forward(int signal) {
+  const pid_t child = g_child;
+  if (child <= 0) return;
+  kill(child, signal);
+  // A stopped rank (kill -STOP) must wake up to act on a request to end.
+  if (signal == SIGTERM || signal == SIGINT) kill(child, SIGCONT);
+}
+
+// The agent's connection, when there is a monitor; without one the agent only runs the rank.
+std::optional<tcp::socket> connect_monitor(asio::io_context& context, const dist::World& world) {
+  const char* address = std::getenv(dist::kMonitorAddressEnv);
+  if (!address || !*address) return std::nullopt;
+  try {
+    std::string host;
+    uint16_t port = 0;
+    dist::split_monitor_address(address, &host, &port);
+    tcp::socket socket(context);
+    asio::connect(socket, tcp::resolver(context).resolve(host, std::to_string(port)));
+    dist::MonitorHello hello;
+    const char* token = std::getenv(dist::kMonitorTokenEnv);
+    hello.token = token ? token : "";
+    hello.role = "agent";
+    hello.rank = world.rank;
+    hello.size = world.size;
+    hello.host = world.host;
+    hello.pid = getpid();
+    asio::write(socket, asio::buffer(dist::monitor_line(hello)));
+    return socket;
+  } catch (const std::exception& e) {
+    std::cerr << fmt::format(
+        "lasynth-launch agent (rank {} on {}): cannot reach the monitor at "
+        "{} ({}); the rank runs unwatched\n",
+        world.rank, world.host, address, e.what());
+    return std::nullopt;
+  }
+}
+
+}  // namespace
+
+int run_agent(const std::vector<std::string>& command) {
+  if (command.empty()) {
+    std::cerr << "lasynth-launch --agent: no command after --\n";
+    return 2;
+  }
+  dist::World world;
+  try {
+    world = dist::world_from_environment();
+  } catch (const std::exception& e) {
+    std::cerr << "lasynth-launch --agent: " << e.what() << '\n';
+    return 2;
+  }
+  asio::io_context context;
+  std::optional<tcp::socket> monitor = connect_monitor(context, world);
+
+  struct sigaction action {};
+  action.sa_handler = forward;
+  sigemptyset(&action.sa_mask);
+  action.sa_flags = SA_RESTART;
+  for (int s : {SIGTERM, SIGINT, SIGUSR1, SIGUSR2, SIGHUP, SIGCONT}) sigaction(s, &action, nullptr);
+
+  const pid_t child = fork();
+  if (child < 0) {
+    std::cerr << fmt::format("lasynth-launch --agent: fork failed: {}\n", std::strerror(errno));
+    return 1;
+  }
+  if (child == 0) {
+    for (int s : {SIGTERM, SIGINT, SIGUSR1, SIGUSR2, SIGHUP, SIGCONT}) std::signal(s, SIG_DFL);
+    std::vector<char*> argv;
+    for (const std::string& word : command) argv.push_back(const_cast<char*>(word.c_str()));
+    argv.push_back(nullptr);
+    execvp(argv[0], argv.data());
+    std::cerr << fmt::format("lasynth-launch: rank {} on {}: cannot run '{}': {}\n", world.rank,
+                             world.host, command[0], std::strerror(errno));
+    _exit(127);
+  }
+  g_child = child;
+  int status = 0;
+  while (waitpid(child, &status, 0) < 0 && errno == EINTR) {
+  }
+  g_child = 0;
+  dist::ExitReport report;
+  if (WIFSIGNALED(status)) {
+    report.signal = WTERMSIG(status);
+  } else {
+    report.code = WEXITSTATUS(status);
+  }
+  if (monitor) {
+    boost::system::error_code ignored;
+    asio::write(*monitor, asio::buffer(dist::monitor_line(report)), ignored);
+    monitor->shutdown(tcp::socket::shutdown_send, ignored);
+  }
+  if (report.signal != 0) {
+    std::cerr << fmt::format("lasynth-launch: rank {} on {} (pid {}) {}\n", world.rank, world.host,
+                             child, dist::describe_exit(report));
+    return 128 + report.signal;
+  }
+  return report.code;
+}
+
+}  // namespace launcher
+}  // namespace lasynth

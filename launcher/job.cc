@@ -1,0 +1,268 @@
+#include "launcher/job.h"
+
+#include <fmt/format.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <boost/asio.hpp>
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <iostream>
+#include <random>
+#include <thread>
+
+#include "core/error.h"
+#include "dist/monitor_protocol.h"
+#include "launcher/monitor.h"
+
+extern char** environ;
+
+namespace lasynth {
+namespace launcher {
+namespace {
+
+constexpr int kPreempted = 75;  // train/preemption.h's kPreemptedExitCode (torch-free here)
+
+std::atomic<int> g_signal{0};
+std::atomic<int> g_signals{0};
+
+void on_signal(int signal) {
+  g_signal = signal;
+  ++g_signals;
+}
+
+void say(const std::string& line) { std::cerr << "lasynth-launch: " << line << '\n' << std::flush; }
+
+std::string random_token() {
+  std::random_device device;
+  std::string token;
+  for (int i = 0; i < 4; ++i) token += fmt::format("{:08x}", device());
+  return token;
+}
+
+// The address of this machine that ranks on `peer` reach: the source address the kernel picks
+// for a route to it (no packet is sent).
+std::string address_towards(const std::string& peer) {
+  namespace asio = boost::asio;
+  asio::io_context context;
+  boost::system::error_code error;
+  const auto results =
+      asio::ip::udp::resolver(context).resolve(asio::ip::udp::v4(), peer, "9", error);
+  if (error || results.empty()) return "";
+  asio::ip::udp::socket socket(context);
+  socket.open(asio::ip::udp::v4(), error);
+  if (!error) socket.connect(*results.begin(), error);
+  if (error) return "";
+  return socket.local_endpoint().address().to_string();
+}
+
+// This machine's address from its hostname (for srun, where the peers are SLURM's nodes).
+std::string address_of_hostname(const std::string& hostname) {
+  namespace asio = boost::asio;
+  asio::io_context context;
+  boost::system::error_code error;
+  const auto results =
+      asio::ip::tcp::resolver(context).resolve(asio::ip::tcp::v4(), hostname, "", error);
+  if (error) return "";
+  for (const auto& r : results) {
+    if (!r.endpoint().address().is_loopback()) return r.endpoint().address().to_string();
+  }
+  return "";
+}
+
+pid_t spawn(const std::vector<std::string>& argv) {
+  const pid_t pid = fork();
+  if (pid < 0) throw IoError(fmt::format("cannot fork: {}", std::strerror(errno)));
+  if (pid == 0) {
+    // Its own process group: ending the job signals mpirun/srun and everything they started here.
+    setpgid(0, 0);
+    for (int s : {SIGINT, SIGTERM, SIGUSR1}) std::signal(s, SIG_DFL);
+    std::vector<char*> words;
+    for (const std::string& w : argv) words.push_back(const_cast<char*>(w.c_str()));
+    words.push_back(nullptr);
+    execvp(words[0], words.data());
+    std::cerr << fmt::format("lasynth-launch: cannot run {}: {}\n", argv[0], std::strerror(errno));
+    _exit(127);
+  }
+  setpgid(pid, pid);
+  return pid;
+}
+
+// Waits for `pid`; true when it ended, with its exit status in *status.
+bool reap(pid_t pid, int* status, bool block) {
+  int raw = 0;
+  pid_t r;
+  do {
+    r = waitpid(pid, &raw, block ? 0 : WNOHANG);
+  } while (r < 0 && errno == EINTR);
+  if (r != pid) return false;
+  *status = WIFSIGNALED(raw) ? 128 + WTERMSIG(raw) : WEXITSTATUS(raw);
+  return true;
+}
+
+// Ends the job: mpirun often ends it by itself once a rank failed (and crashes in PMIx when
+// signalled in the middle of that), so it gets a moment first; then SIGTERM to the job's process
+// group, and SIGKILL after the grace period. SIGCONT first: a stopped rank acts on nothing.
+int end_job(pid_t pid, double grace_s) {
+  kill(-pid, SIGCONT);
+  int status = 0;
+  auto wait_until = [&](double seconds) {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
+    while (std::chrono::steady_clock::now() < deadline) {
+      if (reap(pid, &status, false)) return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    return false;
+  };
+  if (!wait_until(std::min(grace_s, 1.5))) {
+    kill(-pid, SIGTERM);
+    if (!wait_until(grace_s)) {
+      kill(-pid, SIGKILL);
+      reap(pid, &status, true);
+    }
+  }
+  kill(-pid, SIGKILL);  // whatever of the group is left
+  return status;
+}
+
+enum class Outcome { kDone, kStopped, kFailed };
+
+}  // namespace
+
+int run_job(const JobOptions& o) {
+  const LaunchOptions& launch = o.launch;
+  const bool remote = !plan_launch(launch).all_local;
+
+  MonitorOptions mo;
+  mo.world_size = launch.ranks;
+  mo.token = random_token();
+  mo.heartbeat_timeout_s = o.heartbeat_timeout_s;
+  mo.start_timeout_s = o.start_timeout_s;
+  mo.http_port = o.http_port;
+  mo.http_address = o.http_public ? "0.0.0.0" : "127.0.0.1";
+  mo.job = shell_line(launch.command);
+  std::string advertised = "127.0.0.1";
+  if (remote) {
+    mo.beat_address = "0.0.0.0";  // ranks must present the token
+    advertised = o.monitor_address;
+    for (const HostSlots& h : launch.hosts) {
+      if (advertised.empty() && !is_local_host(h.host, launch.hostname)) {
+        advertised = address_towards(h.host);
+      }
+    }
+    if (advertised.empty()) advertised = address_of_hostname(launch.hostname);
+    if (advertised.empty()) {
+      throw ConfigError(fmt::format(
+          "cannot tell which address of {} the other hosts reach: pass --monitor-address",
+          launch.hostname));
+    }
+  }
+  if (o.dry_run) {
+    LaunchOptions shown = launch;
+    shown.export_names.insert(shown.export_names.end(),
+                              {dist::kMonitorAddressEnv, dist::kMonitorTokenEnv});
+    std::sort(shown.export_names.begin(), shown.export_names.end());
+    shown.export_names.erase(std::unique(shown.export_names.begin(), shown.export_names.end()),
+                             shown.export_names.end());
+    std::cout << shell_line(plan_launch(shown).argv) << '\n';
+    return 0;
+  }
+  Monitor monitor(mo);
+  setenv(dist::kMonitorAddressEnv, fmt::format("{}:{}", advertised, monitor.beat_port()).c_str(),
+         1);
+  setenv(dist::kMonitorTokenEnv, mo.token.c_str(), 1);
+  LaunchOptions current = launch;
+  current.export_names = exported_names(environ);
+  if (monitor.http_port() != 0) {
+    say(fmt::format("monitor: http://{}:{}/ (/status, /metrics)",
+                    o.http_public ? launch.hostname : "127.0.0.1", monitor.http_port()));
+  }
+
+  struct sigaction action {};
+  action.sa_handler = on_signal;
+  sigemptyset(&action.sa_mask);
+  for (int s : {SIGINT, SIGTERM, SIGUSR1}) sigaction(s, &action, nullptr);
+
+  for (int attempt = 0;; ++attempt) {
+    monitor.begin_attempt(attempt);
+    const std::vector<std::string> argv = plan_launch(current).argv;
+    say(shell_line(argv));
+    const pid_t pid = spawn(argv);
+    int status = 0;
+    bool stopping = false;
+    Outcome outcome = Outcome::kDone;
+    std::string cause;
+    while (true) {
+      if (reap(pid, &status, false)) break;
+      if (g_signals > 0 && !stopping) {
+        stopping = true;
+        say(fmt::format("signal {} ({}): every rank checkpoints at its next step and stops",
+                        g_signal.load(), sigabbrev_np(g_signal.load())));
+        monitor.request_stop();
+        kill(pid, SIGUSR1);  // mpirun and srun pass SIGUSR1 on to the ranks
+      } else if (g_signals > 1) {
+        say("second signal: ending the job now");
+        status = end_job(pid, 0);
+        outcome = Outcome::kFailed;
+        cause = "interrupted twice";
+        break;
+      }
+      if (const auto failure = monitor.failure()) {
+        say(fmt::format("{}: ending the job", failure->message));
+        status = end_job(pid, o.kill_grace_s);
+        outcome = Outcome::kFailed;
+        cause = failure->message;
+        break;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    if (outcome != Outcome::kFailed) {
+      // A rank's end the agent reported right before mpirun returned.
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      const auto failure = monitor.failure();
+      const auto exits = monitor.exits();
+      const bool all_stopped =
+          !exits.empty() && std::all_of(exits.begin(), exits.end(),
+                                        [](const auto& e) { return e.second == kPreempted; });
+      if (failure) {
+        outcome = Outcome::kFailed;
+        cause = failure->message;
+      } else if (status == 0) {
+        outcome = Outcome::kDone;
+      } else if (status == kPreempted || (stopping && all_stopped)) {
+        outcome = Outcome::kStopped;
+      } else {
+        outcome = Outcome::kFailed;
+        cause = fmt::format("{} exited with status {}", argv[0], status);
+      }
+    }
+    if (outcome == Outcome::kDone) {
+      monitor.set_state("finished");
+      say("done");
+      return 0;
+    }
+    if (outcome == Outcome::kStopped) {
+      monitor.set_state("stopped");
+      say(fmt::format("stopped with checkpoints (exit {}): continue with --resume", kPreempted));
+      return kPreempted;
+    }
+    monitor.set_state("failed");
+    if (stopping || attempt >= o.max_restarts) {
+      say(fmt::format("the job failed: {}", cause));
+      return kJobFailedExitCode;
+    }
+    say(fmt::format("restart {} of {} from the latest checkpoint, after: {}", attempt + 1,
+                    o.max_restarts, cause));
+    if (std::find(current.command.begin(), current.command.end(), "--resume") ==
+        current.command.end()) {
+      current.command.push_back("--resume");
+    }
+  }
+}
+
+}  // namespace launcher
+}  // namespace lasynth

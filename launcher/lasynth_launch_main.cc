@@ -1,0 +1,95 @@
+// lasynth-launch: runs a data-parallel lasynth job and watches it.
+//
+//   lasynth-launch -n 8 [--hosts a:4,b:4] [--monitor-port P] [--heartbeat-timeout S]
+//                  [--max-restarts K] -- lasynth train ...
+//
+// Prints and runs the mpirun line (srun --mpi=pmix inside a SLURM allocation), serves a live
+// page, /status and /metrics, ends the whole job when a rank dies or stalls, passes SIGINT,
+// SIGTERM and SIGUSR1 on to every rank as a request to checkpoint and stop, and can relaunch
+// from the latest checkpoint.
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <cstdlib>
+#include <iostream>
+#include <thread>
+
+#include "launcher/agent.h"
+#include "launcher/job.h"
+
+extern char** environ;
+
+int main(int argc, char** argv) {
+  using namespace lasynth::launcher;
+  // The agent mode is how mpirun/srun start each rank; not for users.
+  if (argc >= 2 && std::string(argv[1]) == "--agent") {
+    std::vector<std::string> command(argv + 2, argv + argc);
+    if (!command.empty() && command[0] == "--") command.erase(command.begin());
+    return run_agent(command);
+  }
+  CLI::App app{
+      "lasynth-launch: run a data-parallel lasynth job on this machine, on hosts, or in a "
+      "SLURM allocation, with a live monitor, failure detection and restarts"};
+  app.option_defaults()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
+  JobOptions o;
+  std::string hosts;
+  std::string mode = "auto";
+  app.add_option("-n,--ranks", o.launch.ranks, "number of processes (one per core or GPU)")
+      ->required()
+      ->check(CLI::PositiveNumber);
+  app.add_option("--hosts", hosts,
+                 "hosts and their slots, e.g. a:4,b:4 (default: this machine; inside SLURM: the "
+                 "allocation)");
+  app.add_option("--launcher", mode,
+                 "mpirun, srun, or auto (srun inside a SLURM allocation, else mpirun)")
+      ->check(CLI::IsMember({"auto", "mpirun", "srun"}));
+  app.add_option("--monitor-port", o.http_port,
+                 "port of the status page, /status and /metrics (0: any free port, printed; -1: "
+                 "no page)")
+      ->check(CLI::Range(-1, 65535));
+  app.add_flag("--monitor-public", o.http_public,
+               "serve the page on every interface, not only loopback (anyone who reaches this "
+               "host sees the job)");
+  app.add_option("--monitor-address", o.monitor_address,
+                 "address of this host that ranks on other hosts connect to (default: found from "
+                 "the route to them)");
+  app.add_option(
+         "--heartbeat-timeout", o.heartbeat_timeout_s,
+         "seconds without a heartbeat after which a rank counts as stalled and the job ends")
+      ->check(CLI::PositiveNumber);
+  app.add_option("--start-timeout", o.start_timeout_s,
+                 "seconds for every rank to reach the monitor")
+      ->check(CLI::PositiveNumber);
+  app.add_option("--max-restarts", o.max_restarts,
+                 "after a failure, relaunch with --resume at most this many times")
+      ->check(CLI::NonNegativeNumber);
+  app.add_flag("--dry-run", o.dry_run, "print the command line and exit");
+  app.add_option("command", o.launch.command, "what every rank runs, after --")->required();
+  app.footer(
+      "Exit status: 0 the job finished; 75 stopped by SIGINT/SIGTERM/SIGUSR1 after every rank "
+      "checkpointed (continue with --resume); 1 the job failed (one line names the rank, host "
+      "and cause); 2 bad usage.\nRanks find the monitor through LASYNTH_MONITOR and "
+      "LASYNTH_MONITOR_TOKEN, which lasynth-launch sets.");
+  try {
+    app.parse(argc, argv);
+    char self[4096];
+    const ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+    o.launch.agent = n > 0 ? std::string(self, static_cast<size_t>(n)) : argv[0];
+    if (!hosts.empty()) o.launch.hosts = parse_hosts(hosts);
+    const bool in_slurm = std::getenv("SLURM_JOB_ID") != nullptr;
+    o.launch.srun = mode == "srun" || (mode == "auto" && in_slurm && hosts.empty());
+    o.launch.as_root = geteuid() == 0;
+    o.launch.local_cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+    char hostname[256] = {};
+    gethostname(hostname, sizeof(hostname) - 1);
+    o.launch.hostname = hostname;
+    o.launch.export_names = exported_names(environ);
+    return run_job(o);
+  } catch (const CLI::ParseError& e) {
+    const int code = app.exit(e);
+    return code == 0 ? 0 : kUsageExitCode;
+  } catch (const std::exception& e) {
+    std::cerr << "lasynth-launch: error: " << e.what() << '\n';
+    return kJobFailedExitCode;
+  }
+}

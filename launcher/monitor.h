@@ -1,0 +1,91 @@
+// lasynth-launch's monitor (Boost.Asio, one thread): ranks connect to it and send heartbeats
+// (src/dist/monitor_protocol.h); it serves what it knows over HTTP (/status JSON, /metrics in
+// Prometheus' text format, / a page that updates itself) and decides when the job has failed:
+// a rank that dies (its agent reports the signal or status), a rank whose connection drops
+// without a clean end, a rank silent for longer than the heartbeat timeout, a rank that never
+// arrives. Malformed, oversized, unknown or unauthenticated traffic is dropped and counted.
+#ifndef LASYNTH_LAUNCHER_MONITOR_H_
+#define LASYNTH_LAUNCHER_MONITOR_H_
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+
+namespace lasynth {
+namespace launcher {
+
+struct MonitorOptions {
+  int world_size = 1;
+  std::string token;                       // ranks must present it
+  std::string beat_address = "127.0.0.1";  // where ranks connect ("0.0.0.0": every interface)
+  uint16_t beat_port = 0;                  // 0: any free port
+  std::string http_address = "127.0.0.1";
+  int http_port = 0;  // 0: any free port; -1: no HTTP
+  double heartbeat_timeout_s = 60;
+  double start_timeout_s = 300;  // for every rank to connect
+  // How long a dropped connection waits for its agent's report before it counts as a death.
+  double lost_grace_s = 2;
+  std::string job;  // the command, shown on the page
+};
+
+struct Failure {
+  int rank = -1;
+  std::string host;
+  int64_t pid = 0;
+  std::string cause;    // "killed by signal 9 (SIGKILL)", "sent no heartbeat for 12 s", ...
+  std::string message;  // one line naming rank, host, pid and cause
+};
+
+struct MonitorCounters {
+  int64_t connections = 0;
+  int64_t messages = 0;  // well-formed lines
+  int64_t beats = 0;
+  int64_t malformed = 0;
+  int64_t oversized = 0;
+  int64_t unknown = 0;
+  int64_t refused = 0;  // no hello, a wrong token, a rank outside the job
+  int64_t http_requests = 0;
+};
+
+class Monitor {
+ public:
+  explicit Monitor(MonitorOptions options);
+  ~Monitor();  // stops the thread and closes every connection
+  Monitor(const Monitor&) = delete;
+  Monitor& operator=(const Monitor&) = delete;
+
+  uint16_t beat_port() const;
+  uint16_t http_port() const;  // 0 without HTTP
+
+  // A new launch of the job (a restart): forgets the ranks, keeps the counters and the history.
+  void begin_attempt(int attempt);
+  // The first failure of this attempt, if any.
+  std::optional<Failure> failure() const;
+  // Exit statuses the agents reported for this attempt: rank -> status (128 + signal when
+  // killed); ranks not reported are absent.
+  std::map<int, int> exits() const;
+  // Sends "stop" to every connected rank (checkpoint at the next step boundary, exit 75).
+  void request_stop();
+  // The job's state shown on the page: "running", "stopping", "failed", "finished".
+  void set_state(const std::string& state);
+
+  nlohmann::json status() const;
+  std::string prometheus() const;
+  MonitorCounters counters() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+// The page served at "/": it polls /status and draws the curves and the per-rank table.
+const std::string& status_page_html();
+
+}  // namespace launcher
+}  // namespace lasynth
+
+#endif  // LASYNTH_LAUNCHER_MONITOR_H_
