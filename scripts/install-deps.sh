@@ -21,6 +21,8 @@ packages=(
   slurm-wlm munge
   # the multi-node test's network namespaces
   iproute2 util-linux
+  # the launcher's tests: its live page rendered headless, its endpoints read on a node
+  chromium curl
 )
 
 missing=()
