@@ -1,6 +1,7 @@
 #include "launcher/agent.h"
 
 #include <fmt/format.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -12,6 +13,7 @@
 #include <cstring>
 #include <iostream>
 #include <optional>
+#include <thread>
 
 #include "dist/monitor_protocol.h"
 #include "dist/world.h"
@@ -62,6 +64,26 @@ std::optional<tcp::socket> connect_monitor(asio::io_context& context, const dist
   }
 }
 
+// Reads the monitor's lines until the connection ends; on "end" kills the rank: SIGTERM (with
+// SIGCONT, for a stopped rank), then SIGKILL if it is still there after a moment.
+void listen_for_end(tcp::socket& socket) {
+  asio::streambuf incoming(dist::kMaxMonitorLine + 1);
+  boost::system::error_code error;
+  while (true) {
+    const size_t n = asio::read_until(socket, incoming, '\n', error);
+    if (error) return;
+    const std::string line(asio::buffers_begin(incoming.data()),
+                           asio::buffers_begin(incoming.data()) + static_cast<long>(n));
+    incoming.consume(n);
+    if (dist::parse_monitor_line(line).kind != dist::MessageKind::kEnd) continue;
+    forward(SIGTERM);
+    for (int i = 0; i < 40 && g_child != 0; ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    forward(SIGKILL);
+  }
+}
+
 }  // namespace
 
 int run_agent(const std::vector<std::string>& command) {
@@ -101,6 +123,8 @@ int run_agent(const std::vector<std::string>& command) {
     _exit(127);
   }
   g_child = child;
+  std::thread listener;
+  if (monitor) listener = std::thread([&] { listen_for_end(*monitor); });
   int status = 0;
   while (waitpid(child, &status, 0) < 0 && errno == EINTR) {
   }
@@ -114,7 +138,9 @@ int run_agent(const std::vector<std::string>& command) {
   if (monitor) {
     boost::system::error_code ignored;
     asio::write(*monitor, asio::buffer(dist::monitor_line(report)), ignored);
-    monitor->shutdown(tcp::socket::shutdown_send, ignored);
+    // A syscall, not an Asio call on a socket another thread reads: it wakes the listener.
+    ::shutdown(monitor->native_handle(), SHUT_RDWR);
+    listener.join();
   }
   if (report.signal != 0) {
     std::cerr << fmt::format("lasynth-launch: rank {} on {} (pid {}) {}\n", world.rank, world.host,

@@ -104,9 +104,10 @@ bool reap(pid_t pid, int* status, bool block) {
   return true;
 }
 
-// Ends the job: mpirun often ends it by itself once a rank failed (and crashes in PMIx when
-// signalled in the middle of that), so it gets a moment first; then SIGTERM to the job's process
-// group, and SIGKILL after the grace period. SIGCONT first: a stopped rank acts on nothing.
+// Ends the job once the agents were told to kill their ranks: mpirun and srun end by themselves
+// when their ranks are gone (and Open MPI's mpirun crashes in PMIx when signalled in the middle of
+// its own abort), so they get the grace period first; then SIGTERM to the job's process group,
+// and SIGKILL after a second grace period. SIGCONT first: a stopped process acts on nothing.
 int end_job(pid_t pid, double grace_s) {
   kill(-pid, SIGCONT);
   int status = 0;
@@ -118,7 +119,7 @@ int end_job(pid_t pid, double grace_s) {
     }
     return false;
   };
-  if (!wait_until(std::min(grace_s, 1.5))) {
+  if (!wait_until(grace_s)) {
     kill(-pid, SIGTERM);
     if (!wait_until(grace_s)) {
       kill(-pid, SIGKILL);
@@ -171,6 +172,7 @@ int run_job(const JobOptions& o) {
     std::cout << shell_line(plan_launch(shown).argv) << '\n';
     return 0;
   }
+  mo.advertised = advertised;
   Monitor monitor(mo);
   setenv(dist::kMonitorAddressEnv, fmt::format("{}:{}", advertised, monitor.beat_port()).c_str(),
          1);
@@ -206,6 +208,7 @@ int run_job(const JobOptions& o) {
         kill(pid, SIGUSR1);  // mpirun and srun pass SIGUSR1 on to the ranks
       } else if (g_signals > 1) {
         say("second signal: ending the job now");
+        monitor.end_ranks();
         status = end_job(pid, 0);
         outcome = Outcome::kFailed;
         cause = "interrupted twice";
@@ -213,6 +216,7 @@ int run_job(const JobOptions& o) {
       }
       if (const auto failure = monitor.failure()) {
         say(fmt::format("{}: ending the job", failure->message));
+        monitor.end_ranks();
         status = end_job(pid, o.kill_grace_s);
         outcome = Outcome::kFailed;
         cause = failure->message;

@@ -27,7 +27,7 @@ struct JobOptions {
   int max_restarts = 0;
   bool dry_run = false;
   // Seconds between SIGTERM and SIGKILL when the job is ended.
-  double kill_grace_s = 5;
+  double kill_grace_s = 3;
 };
 
 // Returns the exit status for lasynth-launch: 0 done, 75 stopped on a signal after the ranks

@@ -66,6 +66,7 @@ struct Monitor::Impl {
     dist::Heartbeat beat;
     Clock::time_point last_beat;
     std::weak_ptr<Session> session;
+    std::weak_ptr<Session> agent_session;
   };
 
   struct Session : std::enable_shared_from_this<Session> {
@@ -192,6 +193,7 @@ struct Monitor::Impl {
       if (s->agent) {
         r.agent = true;
         r.agent_lost = false;
+        r.agent_session = s;
       } else {
         r.pid = m.hello.pid;
         r.connected = true;
@@ -420,6 +422,8 @@ struct Monitor::Impl {
                 {"attempt", attempt},
                 {"elapsed_s", seconds_since(job_start)},
                 {"heartbeat_timeout_s", options.heartbeat_timeout_s},
+                {"ranks_connect_to",
+                 fmt::format("{}:{}", options.advertised, beat_acceptor.local_endpoint().port())},
                 {"failure", failure ? nlohmann::json(failure->message) : nlohmann::json()}};
     j["monitor"] = counters_json();
     nlohmann::json rows = nlohmann::json::array();
@@ -595,6 +599,19 @@ void Monitor::request_stop() {
       }
     }
     for (const auto& s : sessions) m->send(s, dist::monitor_stop_line());
+  });
+}
+
+void Monitor::end_ranks() {
+  asio::post(impl_->context, [m = impl_.get()] {
+    std::vector<std::shared_ptr<Impl::Session>> agents;
+    {
+      std::lock_guard<std::mutex> lock(m->mu);
+      for (const auto& r : m->ranks) {
+        if (auto s = r.agent_session.lock()) agents.push_back(s);
+      }
+    }
+    for (const auto& s : agents) m->send(s, dist::monitor_end_line());
   });
 }
 

@@ -29,7 +29,8 @@ struct MonitorOptions {
   double start_timeout_s = 300;  // for every rank to connect
   // How long a dropped connection waits for its agent's report before it counts as a death.
   double lost_grace_s = 2;
-  std::string job;  // the command, shown on the page
+  std::string job;                       // the command, shown on the page
+  std::string advertised = "127.0.0.1";  // the address ranks were told, shown in /status
 };
 
 struct Failure {
@@ -70,6 +71,9 @@ class Monitor {
   std::map<int, int> exits() const;
   // Sends "stop" to every connected rank (checkpoint at the next step boundary, exit 75).
   void request_stop();
+  // Tells every agent to kill its rank (the job failed): ranks end even where mpirun or srun
+  // cannot end them (a remote node whose daemon lost mpirun).
+  void end_ranks();
   // The job's state shown on the page: "running", "stopping", "failed", "finished".
   void set_state(const std::string& state);
 

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Two real "nodes" on one machine, for multi-node runs and tests (PLATFORM.md): network
 # namespaces lsA and lsB joined by a veth pair, node-lsA at 10.254.0.1 and node-lsB at
-# 10.254.0.2, each entered with its own hostname and its own /tmp. Needs root.
+# 10.254.0.2 (names in /etc/hosts while up), each entered with its own hostname and its own
+# /tmp. Needs root.
 #
 #   scripts/local-nodes.sh up | down | status
 #   scripts/local-nodes.sh run NODE CMD...     run CMD on node NODE (lsA, lsB, node-lsA,
@@ -54,6 +55,13 @@ enter() {  # namespace, command words...
     exec "$@"' "$ns" "${LASYNTH_NODE_SHARE:-$repo}" "$@"
 }
 
+# In place (not sed -i, which renames: /etc/hosts is often a bind mount in containers).
+forget_names() {
+  local kept
+  kept=$(grep -v '# lasynth local-nodes$' /etc/hosts || true)
+  printf '%s\n' "$kept" > /etc/hosts
+}
+
 case ${1:-} in
   up)
     if [[ -e /run/netns/lsA && -e /run/netns/lsB ]]; then
@@ -71,6 +79,9 @@ case ${1:-} in
       ip -n "$ns" link set lo up
       ip -n "$ns" link set "veth-$ns" up
     done
+    # The nodes' names resolve on both nodes (and here), as on a cluster.
+    forget_names
+    printf '10.254.0.1 node-lsA # lasynth local-nodes\n10.254.0.2 node-lsB # lasynth local-nodes\n' >> /etc/hosts
     echo "local-nodes: node-lsA 10.254.0.1, node-lsB 10.254.0.2"
     ;;
   down)
@@ -79,6 +90,7 @@ case ${1:-} in
       for pid in $(ip netns pids "$ns" 2>/dev/null); do kill -9 "$pid" 2>/dev/null || true; done
       ip netns del "$ns" 2>/dev/null || true
     done
+    forget_names
     echo "local-nodes: down"
     ;;
   status)

@@ -52,6 +52,8 @@ MonitorMessage parse_monitor_line(std::string_view line) {
       m.kind = MessageKind::kBye;
     } else if (type == "stop") {
       m.kind = MessageKind::kStop;
+    } else if (type == "end") {
+      m.kind = MessageKind::kEnd;
     } else {
       m.kind = MessageKind::kUnknown;
     }
@@ -85,6 +87,7 @@ std::string monitor_line(const ExitReport& e) {
 
 std::string monitor_bye_line() { return line_of({{"type", "bye"}}); }
 std::string monitor_stop_line() { return line_of({{"type", "stop"}}); }
+std::string monitor_end_line() { return line_of({{"type", "end"}}); }
 
 void split_monitor_address(const std::string& address, std::string* host, uint16_t* port) {
   const size_t colon = address.rfind(':');

@@ -2,13 +2,15 @@
 // model"): one JSON object per line over TCP, at most kMaxMonitorLine bytes. A connection opens
 // with a hello carrying the job's token; ranks then send beats, a rank's agent (the process that
 // mpirun or srun started and that runs the rank) reports how the rank ended, and the monitor may
-// answer "stop" (checkpoint at the next step boundary and exit with the preemption code).
+// answer "stop" (checkpoint at the next step boundary and exit with the preemption code) or, to
+// an agent, "end" (the job failed: kill the rank now, whatever mpirun or srun manage to do).
 //
 //   {"type":"hello","token":"…","role":"rank"|"agent","rank":1,"size":4,"host":"n1","pid":42}
 //   {"type":"beat","step":120,"epoch":0,"loss":1.25,"examples_per_s":88.5}
 //   {"type":"exit","code":0,"signal":0}      agent -> monitor
 //   {"type":"bye"}                           rank -> monitor: a clean end, nothing is wrong
 //   {"type":"stop"}                          monitor -> rank
+//   {"type":"end"}                           monitor -> agent
 #ifndef LASYNTH_DIST_MONITOR_PROTOCOL_H_
 #define LASYNTH_DIST_MONITOR_PROTOCOL_H_
 
@@ -50,7 +52,7 @@ struct ExitReport {
   int signal = 0;  // the signal that ended the rank, or 0
 };
 
-enum class MessageKind { kHello, kBeat, kExit, kBye, kStop, kUnknown, kMalformed };
+enum class MessageKind { kHello, kBeat, kExit, kBye, kStop, kEnd, kUnknown, kMalformed };
 
 struct MonitorMessage {
   MessageKind kind = MessageKind::kMalformed;
@@ -69,6 +71,7 @@ std::string monitor_line(const Heartbeat& beat);
 std::string monitor_line(const ExitReport& exit);
 std::string monitor_bye_line();
 std::string monitor_stop_line();
+std::string monitor_end_line();
 
 // "HOST:PORT" (the last colon splits, so "[::1]:80" and "::1:80" do not occur: use names or
 // IPv4). Throws ConfigError naming the variable for anything else.

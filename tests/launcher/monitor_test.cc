@@ -260,6 +260,19 @@ TEST(Monitor, StopReachesEveryRank) {
   EXPECT_EQ(monitor.status()["job"]["state"], "stopping");
 }
 
+TEST(Monitor, EndReachesEveryAgent) {
+  Monitor monitor(two_ranks());
+  Raw agent(monitor.beat_port());
+  agent.send(hello("secret", "agent", 1));
+  ASSERT_TRUE(eventually([&] { return monitor.counters().messages == 1; }));
+  monitor.end_ranks();
+  asio::streambuf in;
+  const size_t n = asio::read_until(agent.socket, in, '\n');
+  const std::string line(asio::buffers_begin(in.data()),
+                         asio::buffers_begin(in.data()) + static_cast<long>(n));
+  EXPECT_EQ(dist::parse_monitor_line(line).kind, dist::MessageKind::kEnd);
+}
+
 TEST(Monitor, ANewAttemptForgetsTheFailure) {
   MonitorOptions o = two_ranks();
   o.start_timeout_s = 0.1;

@@ -1,0 +1,154 @@
+// lasynth-launch across two real "nodes" (network namespaces with their own address, hostname and
+// /tmp: scripts/local-nodes.sh): it trains 2 ranks on each over TCP, ranks on the other node reach
+// the monitor only with the job's token, and a rank killed there ends the job within 10 s with its
+// rank and host named.
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <string>
+
+#include "job_process.h"
+#include "run_tool.h"
+
+namespace lasynth {
+namespace {
+
+using testing::JobProcess;
+using testing::run_command;
+
+const std::string kLaunch = LASYNTH_LAUNCH_BIN;
+const std::string kLasynth = LASYNTH_BIN;
+const std::string kDatagen = LASYNTH_DATAGEN_BIN;
+const std::string kNodes = LASYNTH_SOURCE_DIR "/scripts/local-nodes.sh";
+
+class TwoNodeLaunch : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    const auto up = run_command(kNodes + " up", true);
+    ASSERT_EQ(up.exit_code, 0) << "scripts/local-nodes.sh up (needs root): " << up.out;
+    std::filesystem::remove_all(dir_);  // not /tmp: each node has its own
+    std::filesystem::create_directories(dir_);
+  }
+  void TearDown() override {
+    run_command(kNodes + " down");
+    std::filesystem::remove_all(dir_);
+  }
+  std::string path(const std::string& name) const { return (dir_ / name).string(); }
+
+  // GET on node-lsA, where the launcher serves its page on loopback.
+  nlohmann::json status_on_a(uint16_t port) const {
+    const auto r = run_command(kNodes + " run lsA curl -s --max-time 5 http://127.0.0.1:" +
+                               std::to_string(port) + "/status");
+    return nlohmann::json::parse(r.out, nullptr, false);
+  }
+
+  const std::filesystem::path dir_ =
+      std::filesystem::path("/var/tmp") / ("lasynth-TwoNodeLaunch-" + std::to_string(getpid()));
+};
+
+TEST_F(TwoNodeLaunch, TrainsAcrossNodesRefusesStrangersAndEndsWhenARemoteRankIsKilled) {
+  ASSERT_EQ(run_command(kDatagen + " --out " + path("data") +
+                        " --train 400 --val 8 --test 8 --shards 2 --eval-shards 1 --seed 3"
+                        " --max-statements 2 --max-depth 0 --max-locals 0 --max-tokens 30")
+                .exit_code,
+            0);
+  // Open MPI between the nodes as PLATFORM.md measured; lasynth-launch itself runs on node-lsA.
+  JobProcess p({kNodes,
+                "run",
+                "lsA",
+                "env",
+                "OMPI_MCA_btl=self,tcp",
+                "OMPI_MCA_pml=ob1",
+                "OMPI_MCA_btl_tcp_if_include=10.254.0.0/24",
+                "OMPI_MCA_oob_tcp_if_include=10.254.0.0/24",
+                "OMPI_MCA_plm_rsh_agent=" + kNodes + " agent",
+                kLaunch,
+                "-n",
+                "4",
+                "--hosts",
+                "node-lsA:2,node-lsB:2",
+                "--monitor-port",
+                "0",
+                "--",
+                kLasynth,
+                "train",
+                "--data_folder",
+                path("data"),
+                "--model_dir",
+                path("model"),
+                "--embedding_size",
+                "16",
+                "--LSTM_hidden_size",
+                "16",
+                "--MLP_hidden_size",
+                "16",
+                "--num_LSTM_layers",
+                "1",
+                "--num_attention_layers",
+                "1",
+                "--batch_size",
+                "2",
+                "--val_examples",
+                "0",
+                "--log_interval",
+                "20",
+                "--max_steps",
+                "1000000"},
+               path("out"));
+  const uint16_t port = p.monitor_port(60);
+  ASSERT_NE(port, 0) << p.output();
+  nlohmann::json status;
+  ASSERT_TRUE(testing::eventually(
+      [&] {
+        status = status_on_a(port);
+        if (status.is_discarded() || status["ranks"].size() != 4) return false;
+        for (const auto& r : status["ranks"]) {
+          if (r["state"] != "running" || r["step"].get<int64_t>() < 5) return false;
+        }
+        return true;
+      },
+      180))
+      << p.output() << status.dump(1);
+  EXPECT_NE(p.output().find("--host node-lsA:2,node-lsB:2"), std::string::npos) << p.output();
+  EXPECT_EQ(status["ranks"][0]["host"], "node-lsA");
+  EXPECT_EQ(status["ranks"][1]["host"], "node-lsA");
+  EXPECT_EQ(status["ranks"][2]["host"], "node-lsB");
+  EXPECT_EQ(status["ranks"][3]["host"], "node-lsB");
+  // Ranks on node-lsB reach the monitor on node-lsA's address, not on loopback.
+  const std::string reach = status["job"]["ranks_connect_to"];
+  ASSERT_EQ(reach.rfind("10.254.0.1:", 0), 0u) << reach << p.output();
+
+  // From node-lsB without the token: refused, and the job goes on.
+  const std::string stranger =
+      "exec 3<>/dev/tcp/10.254.0.1/" + reach.substr(reach.find(':') + 1) +
+      "; printf '{\"type\":\"hello\",\"token\":\"guess\",\"role\":\"rank\",\"rank\":0,\"size\":4,"
+      "\"host\":\"x\",\"pid\":1}\\n' >&3; cat <&3";
+  EXPECT_EQ(run_command(kNodes + " run lsB bash -c '" + stranger + "'").exit_code, 0);
+  ASSERT_TRUE(testing::eventually(
+      [&] {
+        const auto s = status_on_a(port);
+        return !s.is_discarded() && s["monitor"]["refused"] == 1;
+      },
+      30));
+  EXPECT_EQ(status_on_a(port)["job"]["state"], "running");
+
+  const int64_t pid = status["ranks"][3]["pid"];
+  const auto killed = std::chrono::steady_clock::now();
+  kill(static_cast<pid_t>(pid), SIGKILL);
+  EXPECT_EQ(p.wait(60), 1) << p.output();
+  EXPECT_LT(std::chrono::duration<double>(std::chrono::steady_clock::now() - killed).count(), 10)
+      << p.output();
+  EXPECT_NE(p.output().find("the job failed: rank 3 on node-lsB (pid " + std::to_string(pid) +
+                            ") killed by signal 9 (SIGKILL)"),
+            std::string::npos)
+      << p.output();
+  const std::string d = dir_.string();
+  EXPECT_EQ(run_command("pgrep -f '[" + d.substr(0, 1) + "]" + d.substr(1) + "/model'").out, "")
+      << p.output();
+}
+
+}  // namespace
+}  // namespace lasynth
