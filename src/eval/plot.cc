@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <sys/wait.h>
 
+#include <algorithm>
 #include <cstdio>
 
 #include "core/error.h"
@@ -24,10 +25,15 @@ std::string quoted(std::string text) {
 void plot_png(const std::string& png, const std::string& title, const std::string& x_label,
               const std::string& y_label, const std::vector<double>& x,
               const std::vector<Series>& series) {
+  // From 0; when every value is 0 (an untrained model), up to 1 rather than gnuplot's warning.
+  double top = 0;
+  for (const Series& s : series) {
+    for (double y : s.y) top = std::max(top, y);
+  }
   std::string script = fmt::format(
       "set terminal png size 800,500 noenhanced\nset output {}\nset title {}\nset xlabel {}\n"
-      "set ylabel {}\nset yrange [0:*]\nset key outside right\nset grid\n",
-      quoted(png), quoted(title), quoted(x_label), quoted(y_label));
+      "set ylabel {}\nset yrange [0:{}]\nset key outside right\nset grid\n",
+      quoted(png), quoted(title), quoted(x_label), quoted(y_label), top > 0 ? "*" : "1");
   script += "plot ";
   for (size_t s = 0; s < series.size(); ++s) {
     script += fmt::format("{}'-' using 1:2 with linespoints title {}", s ? ", " : "",
