@@ -92,7 +92,23 @@ void add_flags(CLI::App* app, Flags* f) {
       ->check(CLI::IsMember({"cpu", "cuda"}))
       ->group(g);
   app->add_flag("--iterative_retraining_prog_gen", f->iterative_retraining_prog_gen,
-                "decode programs for the training specs (issue 8)")
+                "decode programs for the training split's specifications with --load_model and "
+                "write them as a new dataset (--retrain_out); the original's flag")
+      ->group(g);
+  g = "Iterative retraining (lasynth retrain)";
+  app->add_option("--rounds", f->rounds, "retraining rounds after the first model")
+      ->check(CLI::PositiveNumber)
+      ->group(g);
+  app->add_option("--retrain_beam", f->retrain_beam,
+                  "beam when decoding the training specifications (every candidate executed)")
+      ->check(CLI::PositiveNumber)
+      ->group(g);
+  app->add_flag("--retrain_continue", f->retrain_continue,
+                "each round starts from the previous round's weights (default: from scratch)")
+      ->group(g);
+  app->add_option(
+         "--retrain_out", f->retrain_out,
+         "--iterative_retraining_prog_gen: the new dataset (default MODEL_DIR/retrain-data)")
       ->group(g);
   g = "Model (RobustFill is the model with none of these)";
   app->add_flag("--latent_execution", f->latent_execution, "LaSynth's latent executor")->group(g);
@@ -206,12 +222,7 @@ void apply_config(CLI::App* app, Flags* f) {
   }
 }
 
-void check_supported(const Flags& f) {
-  if (f.iterative_retraining_prog_gen) {
-    throw ConfigError("--iterative_retraining_prog_gen is not built yet (issue 8)");
-  }
-  model::check_switches(f.model_options());
-}
+void check_supported(const Flags& f) { model::check_switches(f.model_options()); }
 
 }  // namespace app
 }  // namespace lasynth

@@ -30,6 +30,11 @@ struct Flags {
   bool cpu = false;
   std::string device = "cpu";
   bool iterative_retraining_prog_gen = false;
+  // Iterative retraining.
+  int rounds = 1;
+  int64_t retrain_beam = 32;
+  bool retrain_continue = false;
+  std::string retrain_out;
   // Model switches (RobustFill is the model with none of them).
   bool latent_execution = false;
   bool no_partial_execution = false;

@@ -4,6 +4,7 @@
 //   lasynth eval  --data_folder DATA --load_model RUN/ckpt-N.pt --report report.json
 //   lasynth eval  --data_folder DATA --checkpoints RUN        metric vs step of every checkpoint
 //   lasynth synthesize --load_model RUN --examples io.json   a program for your examples
+//   lasynth retrain --data_folder DATA --model_dir RUN [--load_model M] --rounds 2   retraining
 //   lasynth --data_folder DATA --model_dir RUN [--eval]      the original run.py's spelling
 //   mpirun -np 2 lasynth train ...                         data-parallel: one process per core
 #include <fmt/format.h>
@@ -31,6 +32,7 @@
 #include "eval/evaluate.h"
 #include "eval/synthesize.h"
 #include "lang/domains.h"
+#include "retrain/retrain.h"
 #include "train/preemption.h"
 #include "train/trainer.h"
 
@@ -92,11 +94,8 @@ void require_data(const Flags& f) {
     throw ConfigError("--data_folder is required (a lasynth dataset directory)");
 }
 
-int run_train(const Flags& f) {
-  require_data(f);
-  check_supported(f);
-  g_comm = join_job(f);
-  train::watch_preemption_signals();
+// Training options with this rank's hooks: heartbeats to the monitor, lines of its own log.
+train::TrainOptions rank_train_options(const Flags& f) {
   train::TrainOptions options = f.train_options();
   options.comm = g_comm.get();
   const int64_t log_interval = f.log_interval;
@@ -109,6 +108,71 @@ int run_train(const Flags& f) {
                       beat.step, beat.epoch, beat.loss, beat.examples_per_s));
     }
   };
+  return options;
+}
+
+retrain::ProgramGenOptions program_gen_options(const Flags& f) {
+  retrain::ProgramGenOptions g;
+  g.data_folder = f.data_folder;
+  g.beam = f.retrain_beam;
+  g.batch_size = f.eval_batch_size;
+  g.max_decode_len = f.max_decode_len;
+  g.device = f.cpu ? "cpu" : f.device;
+  g.comm = g_comm.get();
+  g.quiet = false;
+  return g;
+}
+
+// The original's --iterative_retraining_prog_gen: one decoding pass into a new dataset.
+int run_program_gen(const Flags& f) {
+  require_data(f);
+  g_comm = join_job(f);
+  retrain::ProgramGenOptions g = program_gen_options(f);
+  g.checkpoint = f.load_model.empty() ? f.model_dir : f.load_model;
+  g.out = f.retrain_out.empty() ? f.model_dir + "/retrain-data" : f.retrain_out;
+  const retrain::ProgramGenResult r = retrain::generate_programs(g);
+  if (g_comm->rank() == 0) {
+    std::cout << fmt::format(
+        "{}: {} of {} training specifications have a program consistent with every pair (avg "
+        "length {:.2f}); {} shared with val or test left out\n",
+        g.out, r.kept, r.specifications, r.avg_length, r.dropped_shared);
+  }
+  return 0;
+}
+
+int run_retrain(const Flags& f) {
+  require_data(f);
+  check_supported(f);
+  g_comm = join_job(f);
+  train::watch_preemption_signals();
+  retrain::RetrainOptions r;
+  r.data_folder = f.data_folder;
+  r.run_dir = f.model_dir;
+  r.base_model = f.load_model;
+  r.rounds = f.rounds;
+  r.continue_training = f.retrain_continue;
+  r.generate = program_gen_options(f);
+  r.train = rank_train_options(f);
+  r.model = f.model_options();
+  r.evaluate = f.eval_options();
+  r.evaluate.quiet = false;
+  train::resolve_device(r.train.device, g_comm->world().local_rank);
+  const nlohmann::ordered_json table = retrain::run_retraining(r);
+  if (table.contains("stopped_in_round")) return train::kPreemptedExitCode;
+  if (g_comm->rank() == 0) {
+    std::cout << retrain::retrain_markdown(table)
+              << fmt::format("wrote {0}/retrain.json and {0}/retrain.md\n", f.model_dir);
+  }
+  return 0;
+}
+
+int run_train(const Flags& f) {
+  require_data(f);
+  check_supported(f);
+  if (f.iterative_retraining_prog_gen) return run_program_gen(f);
+  g_comm = join_job(f);
+  train::watch_preemption_signals();
+  train::TrainOptions options = rank_train_options(f);
   train::resolve_device(options.device, g_comm->world().local_rank);  // before any data is read
   if (f.val_examples > 0) {
     auto val = std::make_shared<data::Dataset>(f.data_folder);
@@ -225,6 +289,13 @@ int main(int argc, char** argv) {
   lasynth::app::add_flags(train_cmd, &train_flags);
   CLI::App* eval_cmd = app.add_subcommand("eval", "evaluate a checkpoint on a split");
   lasynth::app::add_flags(eval_cmd, &eval_flags);
+  Flags retrain_flags;
+  CLI::App* retrain_cmd = app.add_subcommand(
+      "retrain",
+      "iterative retraining: the model decodes programs for the training specifications, the "
+      "shortest consistent with every pair become the next model's training set; --rounds times, "
+      "each round evaluated on the test split (MODEL_DIR/round-R, MODEL_DIR/retrain.{json,md})");
+  lasynth::app::add_flags(retrain_cmd, &retrain_flags);
   Flags synth_flags;
   std::string examples_file;
   bool as_json = false;
@@ -246,6 +317,10 @@ int main(int argc, char** argv) {
     if (synth_cmd->parsed()) {
       lasynth::app::apply_config(synth_cmd, &synth_flags);
       return lasynth::app::run_synthesize(synth_flags, examples_file, as_json);
+    }
+    if (retrain_cmd->parsed()) {
+      lasynth::app::apply_config(retrain_cmd, &retrain_flags);
+      return lasynth::app::run_retrain(retrain_flags);
     }
     if (eval_cmd->parsed()) {
       lasynth::app::apply_config(eval_cmd, &eval_flags);

@@ -10,6 +10,7 @@
 #include "core/error.h"
 #include "data/batch.h"
 #include "data/dataset.h"
+#include "eval/decode.h"
 #include "lang/domains.h"
 #include "train/checkpoint.h"
 #include "train/trainer.h"
@@ -56,76 +57,53 @@ nlohmann::ordered_json evaluate_model(model::Synthesizer& net, data::Dataset& ds
     throw ConfigError(fmt::format("{}: no '{}' split to evaluate", o.data_folder, o.split));
   }
   if (o.limit >= 0) n = std::min(n, o.limit);
-  torch::NoGradGuard no_grad;
   const int k = domain->num_spec();
-  const torch::Device device = net->parameters().front().device();  // the model's
   const auto start = std::chrono::steady_clock::now();
   auto last_report = start;
   const int rank = o.comm ? o.comm->rank() : 0, world = o.comm ? o.comm->size() : 1;
-  const int64_t batches = (n + o.batch_size - 1) / o.batch_size;
-  int64_t mine = 0, my_examples = 0;
-  for (int64_t batch = rank; batch < batches; batch += world) {
-    ++mine;
-    my_examples += std::min(n, (batch + 1) * o.batch_size) - batch * o.batch_size;
-  }
-  int64_t done = 0, done_batches = 0, done_generalizes = 0;
+  int64_t done_generalizes = 0;
   // One line per example this rank decoded: what the report needs, gathered at the end.
   nlohmann::json scored = nlohmann::json::array();
-  for (int64_t batch = rank; batch < batches; batch += world) {
-    const int64_t begin = batch * o.batch_size, end = std::min(n, begin + o.batch_size);
-    std::vector<data::StoredExample> examples;
-    std::vector<int64_t> indices;
-    for (int64_t i = begin; i < end; ++i) {
-      examples.push_back(ds.get(o.split, i));
-      indices.push_back(i);
-    }
-    // Only the specification pairs go to the model.
-    std::vector<data::StoredExample> spec = examples;
-    for (auto& ex : spec) ex.io.resize(static_cast<size_t>(k));
-    data::Batch b =
-        data::make_batch(spec, indices, k, static_cast<int>(spec[0].io[0].input.size()));
-    const auto inputs =
-        torch::from_blob(b.inputs.data(), {b.size, k, b.value_size}, torch::kInt32).to(device);
-    const auto outputs =
-        torch::from_blob(b.outputs.data(), {b.size, k, b.value_size}, torch::kInt32).to(device);
-    std::vector<std::vector<std::vector<int32_t>>> candidates;
-    if (o.beam <= 1) {
-      for (auto& p : net->greedy(inputs, outputs, o.max_decode_len)) candidates.push_back({p});
-    } else {
-      candidates = net->beam_search(inputs, outputs, o.beam, o.max_decode_len);
-    }
-    for (size_t j = 0; j < examples.size(); ++j) {
-      Score s;
-      size_t chosen = 0;
-      for (size_t c = 0; c < candidates[j].size(); ++c) {
-        Score t = score(*domain, candidates[j][c], examples[j].tokens, examples[j].io);
-        if (c == 0 || t.consistent) {
-          s = t;
-          chosen = c;
-        }
-        if (t.consistent) break;
+  DecodeOptions d;
+  d.split = o.split;
+  d.count = n;
+  d.batch_size = o.batch_size;
+  d.beam = o.beam;
+  d.max_decode_len = o.max_decode_len;
+  d.comm = o.comm;
+  const auto each = [&](int64_t index, const data::StoredExample& example,
+                        const std::vector<std::vector<int32_t>>& candidates) {
+    Score s;
+    size_t chosen = 0;
+    for (size_t c = 0; c < candidates.size(); ++c) {
+      Score t = score(*domain, candidates[c], example.tokens, example.io);
+      if (c == 0 || t.consistent) {
+        s = t;
+        chosen = c;
       }
-      const std::vector<int32_t> none;
-      const std::vector<int32_t>& program = candidates[j].empty() ? none : candidates[j][chosen];
-      scored.push_back({indices[j], s.consistent, s.generalizes, s.exact, program.size(),
-                        examples[j].tokens.size(), o.predictions ? s.source : ""});
-      done_generalizes += s.generalizes;
+      if (t.consistent) break;
     }
-    done += end - begin;
-    ++done_batches;
+    const std::vector<int32_t> none;
+    const std::vector<int32_t>& program = candidates.empty() ? none : candidates[chosen];
+    scored.push_back({index, s.consistent, s.generalizes, s.exact, program.size(),
+                      example.tokens.size(), o.predictions ? s.source : ""});
+    done_generalizes += s.generalizes;
+  };
+  const auto progress = [&](int64_t done, int64_t mine) {
     const auto now = std::chrono::steady_clock::now();
-    if (!o.quiet && rank == 0 &&
-        (now - last_report > std::chrono::seconds(5) || done_batches == mine)) {
-      const double wall = std::chrono::duration<double>(now - start).count();
-      const std::string of =
-          world > 1 ? fmt::format("{} (rank 0's share of {} on {} ranks)", my_examples, n, world)
-                    : std::to_string(n);
-      std::cerr << fmt::format("evaluated {}/{}  generalization {:.3f}  {:.1f} programs/s{}\n",
-                               done, of, done_generalizes / static_cast<double>(done),
-                               world * done / wall, world > 1 ? " in all" : "");
-      last_report = now;
+    if (o.quiet || rank != 0 || (now - last_report < std::chrono::seconds(5) && done < mine)) {
+      return;
     }
-  }
+    const double wall = std::chrono::duration<double>(now - start).count();
+    const std::string of =
+        world > 1 ? fmt::format("{} (rank 0's share of {} on {} ranks)", mine, n, world)
+                  : std::to_string(n);
+    std::cerr << fmt::format("evaluated {}/{}  generalization {:.3f}  {:.1f} programs/s{}\n", done,
+                             of, done_generalizes / static_cast<double>(done), world * done / wall,
+                             world > 1 ? " in all" : "");
+    last_report = now;
+  };
+  decode_split(net, ds, k, d, each, progress);
   // Every rank's lines, in example order: the same report whatever the number of ranks.
   std::vector<nlohmann::json> lines(static_cast<size_t>(n));
   const std::vector<std::string> parts =

@@ -169,6 +169,8 @@ TrainResult train(const TrainOptions& o, model::ModelOptions m) {
   state.config = config_text(o, m, manifest);
   if (o.resume && std::filesystem::exists(o.model_dir + "/latest")) {
     state = load_checkpoint(o.model_dir, *net, optimizer.get());
+  } else if (!o.init_from.empty()) {
+    load_checkpoint(o.init_from, *net, nullptr);
   }
   std::unique_ptr<DataParallel> replicas;
   if (world > 1) {

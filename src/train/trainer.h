@@ -37,6 +37,9 @@ struct TrainOptions {
   int64_t log_interval = 5000;  // steps between metrics lines and checkpoints
   uint64_t seed = 1;            // model initialisation and data order
   bool resume = false;          // continue from MODEL_DIR/latest
+  // When not resuming: start from this checkpoint's weights (a fresh optimizer, step 0), e.g. a
+  // retraining round continuing the round before.
+  std::string init_from;
   bool quiet = false;
   // The job's ranks (null: this process alone). Each rank trains on its share of every global
   // batch (world size x batch_size examples); gradients are summed over ranks, and only rank 0

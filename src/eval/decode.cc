@@ -1,0 +1,56 @@
+#include "eval/decode.h"
+
+#include <torch/torch.h>
+
+#include <algorithm>
+
+#include "data/batch.h"
+
+namespace lasynth {
+namespace eval {
+
+void decode_split(model::Synthesizer& net, data::Dataset& ds, int k, const DecodeOptions& o,
+                  const std::function<void(int64_t, const data::StoredExample&,
+                                           const std::vector<std::vector<int32_t>>&)>& each,
+                  const std::function<void(int64_t, int64_t)>& progress) {
+  torch::NoGradGuard no_grad;
+  const torch::Device device = net->parameters().front().device();  // the model's
+  const int rank = o.comm ? o.comm->rank() : 0, world = o.comm ? o.comm->size() : 1;
+  const int64_t n = o.count;
+  const int64_t batches = (n + o.batch_size - 1) / o.batch_size;
+  int64_t mine = 0;
+  for (int64_t batch = rank; batch < batches; batch += world) {
+    mine += std::min(n, (batch + 1) * o.batch_size) - batch * o.batch_size;
+  }
+  int64_t done = 0;
+  for (int64_t batch = rank; batch < batches; batch += world) {
+    const int64_t begin = batch * o.batch_size, end = std::min(n, begin + o.batch_size);
+    std::vector<data::StoredExample> examples;
+    std::vector<int64_t> indices;
+    for (int64_t i = begin; i < end; ++i) {
+      examples.push_back(ds.get(o.split, i));
+      indices.push_back(i);
+    }
+    // Only the specification pairs go to the model.
+    std::vector<data::StoredExample> spec = examples;
+    for (auto& ex : spec) ex.io.resize(static_cast<size_t>(k));
+    data::Batch b =
+        data::make_batch(spec, indices, k, static_cast<int>(spec[0].io[0].input.size()));
+    const auto inputs =
+        torch::from_blob(b.inputs.data(), {b.size, k, b.value_size}, torch::kInt32).to(device);
+    const auto outputs =
+        torch::from_blob(b.outputs.data(), {b.size, k, b.value_size}, torch::kInt32).to(device);
+    std::vector<std::vector<std::vector<int32_t>>> candidates;
+    if (o.beam <= 1) {
+      for (auto& p : net->greedy(inputs, outputs, o.max_decode_len)) candidates.push_back({p});
+    } else {
+      candidates = net->beam_search(inputs, outputs, o.beam, o.max_decode_len);
+    }
+    for (size_t j = 0; j < examples.size(); ++j) each(indices[j], examples[j], candidates[j]);
+    done += end - begin;
+    if (progress) progress(done, mine);
+  }
+}
+
+}  // namespace eval
+}  // namespace lasynth
