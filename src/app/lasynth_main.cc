@@ -5,6 +5,7 @@
 //   lasynth eval  --data_folder DATA --checkpoints RUN        metric vs step of every checkpoint
 //   lasynth synthesize --load_model RUN --examples io.json   a program for your examples
 //   lasynth retrain --data_folder DATA --model_dir RUN [--load_model M] --rounds 2   retraining
+//   lasynth sweep FILE.yaml [--launch 2 | --slurm] [--collect]  a grid of runs, then their table
 //   lasynth --data_folder DATA --model_dir RUN [--eval]      the original run.py's spelling
 //   mpirun -np 2 lasynth train ...                         data-parallel: one process per core
 #include <fmt/format.h>
@@ -33,6 +34,7 @@
 #include "eval/synthesize.h"
 #include "lang/domains.h"
 #include "retrain/retrain.h"
+#include "sweep/sweep.h"
 #include "train/preemption.h"
 #include "train/trainer.h"
 
@@ -270,6 +272,76 @@ int run_synthesize(const Flags& f, const std::string& examples_file, bool json) 
   return 0;
 }
 
+// This program's path, and lasynth-launch's: beside it (installed), or where the build puts it.
+std::string self_path() {
+  char buf[4096];
+  const ssize_t n = readlink("/proc/self/exe", buf, sizeof(buf) - 1);
+  return n > 0 ? std::string(buf, static_cast<size_t>(n)) : "lasynth";
+}
+std::string launcher_path() {
+  const std::filesystem::path here = std::filesystem::path(self_path()).parent_path();
+  for (const auto& candidate :
+       {here / "lasynth-launch", here / ".." / ".." / "launcher" / "lasynth-launch"}) {
+    if (std::filesystem::exists(candidate)) return candidate.lexically_normal().string();
+  }
+  return "lasynth-launch";  // on PATH
+}
+
+struct SweepArgs {
+  std::string file;
+  bool collect = false;
+  bool slurm = false;
+  bool dry_run = false;
+  int launch = 0;
+  int only = -1;
+};
+
+int run_sweep(const SweepArgs& a) {
+  const sweep::Sweep s = sweep::load_sweep(a.file);
+  if (a.collect) {
+    const auto table = sweep::collect(s);
+    std::ifstream md(s.out + "/sweep.md");
+    std::cout << md.rdbuf()
+              << fmt::format(
+                     "wrote {0}/sweep.json, {0}/sweep.csv, {0}/sweep.md and {0}/sweep.png\n",
+                     s.out);
+    return 0;
+  }
+  if (a.slurm) {
+    std::string tasks;
+    for (size_t i = 0; i < s.runs.size(); ++i) {
+      if (!sweep::finished(s.runs[i])) tasks += (tasks.empty() ? "" : ",") + std::to_string(i);
+    }
+    if (tasks.empty()) {
+      std::cout << "sweep: every run of " << a.file << " is finished\n";
+      return 0;
+    }
+    if (!std::filesystem::exists("slurm/sweep.sbatch")) {
+      throw ConfigError("--slurm submits slurm/sweep.sbatch: run it from the lasynth checkout");
+    }
+    const std::string command = fmt::format(
+        "sbatch --parsable --array={} --output={}/slurm-%A_%a.out slurm/sweep.sbatch {}", tasks,
+        s.out, a.file);
+    std::filesystem::create_directories(s.out);
+    std::cout << "sweep: " << command << '\n' << std::flush;
+    if (a.dry_run) return 0;
+    return std::system(command.c_str()) == 0 ? 0 : 1;
+  }
+  sweep::RunnerOptions o;
+  o.lasynth = self_path();
+  o.only = a.only;
+  o.dry_run = a.dry_run;
+  if (a.launch > 1) o.launch = {launcher_path(), "-n", std::to_string(a.launch), "--"};
+  const int failed = sweep::run_sweep(s, o);
+  if (failed > 0) {
+    throw Error(
+        fmt::format("{} run(s) of {} failed (their log.txt says why); run the same "
+                    "command again to retry them",
+                    failed, a.file));
+  }
+  return 0;
+}
+
 }  // namespace
 }  // namespace app
 }  // namespace lasynth
@@ -305,6 +377,23 @@ int main(int argc, char** argv) {
   synth_cmd->add_option("--examples", examples_file,
                         "JSON file {\"io\": [{\"input\", \"output\"}, ...]} (- or absent: stdin)");
   synth_cmd->add_flag("--json", as_json, "print the JSON-lines layout instead of source text");
+  lasynth::app::SweepArgs sweep_args;
+  CLI::App* sweep_cmd = app.add_subcommand(
+      "sweep",
+      "train and evaluate every point of a sweep file's grid (run directories under its 'out'; "
+      "finished runs are skipped), or --collect their reports into one table");
+  sweep_cmd->add_option("file", sweep_args.file, "the sweep file (YAML)")->required();
+  sweep_cmd->add_flag("--collect", sweep_args.collect,
+                      "write OUT/sweep.{json,csv,md,png} from the runs' reports");
+  sweep_cmd->add_flag("--slurm", sweep_args.slurm,
+                      "submit the unfinished runs as a SLURM array (slurm/sweep.sbatch)");
+  sweep_cmd
+      ->add_option("--launch", sweep_args.launch,
+                   "ranks per run, through lasynth-launch (default: one process)")
+      ->check(CLI::NonNegativeNumber);
+  sweep_cmd->add_option("--only", sweep_args.only, "run only the run of this index (from 0)")
+      ->check(CLI::NonNegativeNumber);
+  sweep_cmd->add_flag("--dry-run", sweep_args.dry_run, "print the commands, run nothing");
   app.require_subcommand(0, 1);
   try {
     app.parse(argc, argv);
@@ -318,6 +407,7 @@ int main(int argc, char** argv) {
       lasynth::app::apply_config(synth_cmd, &synth_flags);
       return lasynth::app::run_synthesize(synth_flags, examples_file, as_json);
     }
+    if (sweep_cmd->parsed()) return lasynth::app::run_sweep(sweep_args);
     if (retrain_cmd->parsed()) {
       lasynth::app::apply_config(retrain_cmd, &retrain_flags);
       return lasynth::app::run_retrain(retrain_flags);

@@ -7,7 +7,7 @@
 #include <iostream>
 
 #include "core/error.h"
-#include "eval/plot.h"
+#include "core/plot.h"
 #include "train/checkpoint.h"
 
 namespace lasynth {

@@ -1,0 +1,345 @@
+#include "sweep/sweep.h"
+
+#include <fcntl.h>
+#include <fmt/format.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <yaml-cpp/yaml.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+#include "core/error.h"
+#include "core/plot.h"
+
+namespace lasynth {
+namespace sweep {
+namespace fs = std::filesystem;
+
+namespace {
+
+using Flags = std::map<std::string, std::string>;
+
+// A map of scalar flags; throws naming `where`.
+Flags scalar_map(const YAML::Node& node, const std::string& where) {
+  Flags flags;
+  if (!node) return flags;
+  if (!node.IsMap()) throw ConfigError(fmt::format("{}: must be a map of flags", where));
+  for (const auto& kv : node) {
+    if (!kv.second.IsScalar()) {
+      throw ConfigError(
+          fmt::format("{}: '{}' must be a single value", where, kv.first.as<std::string>()));
+    }
+    flags[kv.first.as<std::string>()] = kv.second.as<std::string>();
+  }
+  return flags;
+}
+
+// A value safe in a directory name.
+std::string for_path(const std::string& text) {
+  std::string out;
+  for (char c : text)
+    out += (std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-') ? c : '_';
+  return out;
+}
+
+struct Axis {
+  std::string key;
+  // (label, flags) per value.
+  std::vector<std::pair<std::string, Flags>> values;
+  bool named = false;
+};
+
+std::string yaml_scalar(const std::string& value) {
+  const bool plain = !value.empty() &&
+                     value.find_first_of(":#{}[],&*?|<>=!%@`'\"\n") == std::string::npos &&
+                     value.front() != ' ' && value.back() != ' ';
+  if (plain) return value;
+  std::string quoted = "\"";
+  for (char c : value)
+    quoted += (c == '"' || c == '\\') ? std::string("\\") + c : std::string(1, c);
+  return quoted + "\"";
+}
+
+// Runs argv with stdout and stderr appended to `log`; returns the exit status.
+int run_logged(const std::vector<std::string>& argv, const std::string& log) {
+  std::ofstream(log, std::ios::app) << "$";
+  {
+    std::ofstream line(log, std::ios::app);
+    for (const auto& w : argv) line << ' ' << w;
+    line << '\n';
+  }
+  const pid_t pid = fork();
+  if (pid < 0) throw IoError(fmt::format("cannot fork: {}", std::strerror(errno)));
+  if (pid == 0) {
+    const int fd = open(log.c_str(), O_WRONLY | O_APPEND | O_CREAT, 0644);
+    if (fd >= 0) {
+      dup2(fd, 1);
+      dup2(fd, 2);
+    }
+    std::vector<char*> words;
+    for (const auto& w : argv) words.push_back(const_cast<char*>(w.c_str()));
+    words.push_back(nullptr);
+    execvp(words[0], words.data());
+    std::fprintf(stderr, "cannot run %s: %s\n", words[0], std::strerror(errno));
+    _exit(127);
+  }
+  int status = 0;
+  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+nlohmann::json read_json(const fs::path& path) {
+  std::ifstream in(path);
+  if (!in) return nlohmann::json();
+  return nlohmann::json::parse(in, nullptr, false);
+}
+
+}  // namespace
+
+Sweep load_sweep(const std::string& file) {
+  YAML::Node root;
+  try {
+    root = YAML::LoadFile(file);
+  } catch (const YAML::Exception& e) {
+    throw ConfigError(fmt::format("{}: {}", file, e.what()));
+  }
+  if (!root.IsMap()) throw ConfigError(fmt::format("{}: a sweep file is a YAML map", file));
+  for (const auto& kv : root) {
+    const std::string key = kv.first.as<std::string>();
+    if (key != "base" && key != "out" && key != "flags" && key != "eval" && key != "grid") {
+      throw ConfigError(
+          fmt::format("{}: unknown key '{}' (base, out, flags, eval, grid)", file, key));
+    }
+  }
+  Sweep s;
+  s.file = file;
+  if (!root["out"] || !root["out"].IsScalar()) {
+    throw ConfigError(fmt::format("{}: 'out' (where the runs go) is required", file));
+  }
+  s.out = root["out"].as<std::string>();
+  Flags base;
+  if (root["base"]) {
+    const fs::path path = fs::path(file).parent_path() / root["base"].as<std::string>();
+    try {
+      base = scalar_map(YAML::LoadFile(path.string()), path.string());
+    } catch (const YAML::Exception& e) {
+      throw ConfigError(fmt::format("{}: base '{}': {}", file, path.string(), e.what()));
+    }
+  }
+  const Flags common = scalar_map(root["flags"], file + ": flags");
+  s.eval = scalar_map(root["eval"], file + ": eval");
+  std::vector<Axis> axes;
+  if (root["grid"]) {
+    if (!root["grid"].IsMap()) throw ConfigError(fmt::format("{}: 'grid' must be a map", file));
+    for (const auto& kv : root["grid"]) {
+      Axis axis;
+      axis.key = kv.first.as<std::string>();
+      const std::string where = fmt::format("{}: grid.{}", file, axis.key);
+      if (kv.second.IsMap()) {
+        axis.named = true;
+        for (const auto& variant : kv.second) {
+          const std::string name = variant.first.as<std::string>();
+          axis.values.emplace_back(name, variant.second.IsNull()
+                                             ? Flags{}
+                                             : scalar_map(variant.second, where + "." + name));
+        }
+      } else if (kv.second.IsSequence()) {
+        for (const auto& v : kv.second) {
+          if (!v.IsScalar())
+            throw ConfigError(fmt::format("{}: values must be single values", where));
+          axis.values.emplace_back(v.as<std::string>(), Flags{{axis.key, v.as<std::string>()}});
+        }
+      } else {
+        throw ConfigError(fmt::format(
+            "{}: a list of values, or a map of named variants (each a map of flags)", where));
+      }
+      if (axis.values.empty()) throw ConfigError(fmt::format("{}: no values", where));
+      s.axes.push_back(axis.key);
+      axes.push_back(std::move(axis));
+    }
+  }
+  // The product, the first axis varying slowest.
+  std::vector<size_t> at(axes.size(), 0);
+  while (true) {
+    Run run;
+    run.config = base;
+    for (const auto& [k, v] : common) run.config[k] = v;
+    std::string name;
+    for (size_t a = 0; a < axes.size(); ++a) {
+      const auto& [label, flags] = axes[a].values[at[a]];
+      for (const auto& [k, v] : flags) run.config[k] = v;
+      run.point.emplace_back(axes[a].key, label);
+      name += (name.empty() ? "" : "_") +
+              (axes[a].named ? for_path(label) : axes[a].key + "-" + for_path(label));
+    }
+    run.name = name.empty() ? "run" : name;
+    run.dir = (fs::path(s.out) / run.name).string();
+    s.runs.push_back(std::move(run));
+    size_t a = axes.size();
+    while (a > 0 && ++at[a - 1] == axes[a - 1].values.size()) at[--a] = 0;
+    if (a == 0) break;
+  }
+  return s;
+}
+
+bool finished(const Run& run) { return fs::exists(fs::path(run.dir) / "report.json"); }
+
+std::vector<std::vector<std::string>> run_commands(const Sweep& sweep, const Run& run,
+                                                   const RunnerOptions& o) {
+  auto command = [&](std::vector<std::string> words) {
+    std::vector<std::string> argv = o.launch;
+    argv.push_back(o.lasynth);
+    argv.insert(argv.end(), words.begin(), words.end());
+    return argv;
+  };
+  const std::string config = run.dir + "/config.yaml";
+  std::vector<std::string> eval = {"eval",
+                                   "--config",
+                                   config,
+                                   "--load_model",
+                                   run.dir + "/model",
+                                   "--report",
+                                   run.dir + "/report.json"};
+  for (const auto& [k, v] : sweep.eval) eval.push_back(fmt::format("--{}={}", k, v));
+  return {command({"train", "--config", config, "--model_dir", run.dir + "/model", "--resume"}),
+          command(eval)};
+}
+
+int run_sweep(const Sweep& sweep, const RunnerOptions& o) {
+  if (o.only >= static_cast<int>(sweep.runs.size())) {
+    throw ConfigError(
+        fmt::format("--only {}: {} has runs 0..{}", o.only, sweep.file, sweep.runs.size() - 1));
+  }
+  int failed = 0;
+  for (size_t i = 0; i < sweep.runs.size(); ++i) {
+    if (o.only >= 0 && static_cast<size_t>(o.only) != i) continue;
+    const Run& run = sweep.runs[i];
+    const std::string head = fmt::format("sweep: run {}/{} {}", i + 1, sweep.runs.size(), run.name);
+    if (finished(run)) {
+      std::cout << head << ": finished before, skipped\n" << std::flush;
+      continue;
+    }
+    const auto commands = run_commands(sweep, run, o);
+    if (o.dry_run) {
+      for (const auto& c : commands) {
+        std::string line;
+        for (const auto& w : c) line += (line.empty() ? "" : " ") + w;
+        std::cout << head << ": " << line << '\n';
+      }
+      continue;
+    }
+    fs::create_directories(run.dir);
+    {
+      std::ofstream config(run.dir + "/config.yaml");
+      config << "# " << run.name << " of " << sweep.file << " (written by lasynth sweep)\n";
+      for (const auto& [k, v] : run.config) config << k << ": " << yaml_scalar(v) << '\n';
+      if (!config) throw IoError(fmt::format("{}/config.yaml: cannot write", run.dir));
+    }
+    const std::string log = run.dir + "/log.txt";
+    std::cout << head << ": training (log " << log << ")\n" << std::flush;
+    int status = run_logged(commands[0], log);
+    if (status == 0) {
+      std::cout << head << ": evaluating\n" << std::flush;
+      status = run_logged(commands[1], log);
+    }
+    if (status != 0) {
+      ++failed;
+      std::cout << head << ": FAILED (exit " << status << "); see " << log << '\n' << std::flush;
+      continue;
+    }
+    const auto report = read_json(run.dir + "/report.json");
+    std::cout << head
+              << fmt::format(": generalization {:.4f}\n",
+                             report["metrics"]["generalization"].get<double>())
+              << std::flush;
+  }
+  return failed;
+}
+
+nlohmann::ordered_json collect(const Sweep& sweep) {
+  nlohmann::ordered_json table;
+  table["sweep"] = sweep.file;
+  table["runs"] = nlohmann::ordered_json::array();
+  const char* metrics[] = {"generalization", "io_consistency", "exact_match", "avg_length"};
+  std::string csv = "run";
+  std::string md = "| run";
+  for (const auto& axis : sweep.axes) {
+    csv += "," + axis;
+    md += " | " + axis;
+  }
+  csv += ",state,step";
+  md += " | step";
+  for (const char* m : metrics) {
+    csv += std::string(",") + m;
+    md += std::string(" | ") + m;
+  }
+  csv += ",examples_per_s\n";
+  md += " | train examples/s |\n|---";
+  for (size_t i = 0; i < sweep.axes.size() + 6; ++i) md += "|---";
+  md += "|\n";
+  std::vector<std::string> labels;
+  std::vector<Series> bars = {{"generalization", {}}, {"io_consistency", {}}};
+  for (const Run& run : sweep.runs) {
+    nlohmann::ordered_json row;
+    row["run"] = run.name;
+    for (const auto& [axis, value] : run.point) row[axis] = value;
+    const auto report = read_json(fs::path(run.dir) / "report.json");
+    const bool done = report.is_object() && report.contains("metrics");
+    row["state"] = done ? "finished" : "not finished";
+    double rate = 0;
+    {
+      std::ifstream metrics_file(fs::path(run.dir) / "model" / "metrics.jsonl");
+      for (std::string line; std::getline(metrics_file, line);) {
+        const auto j = nlohmann::json::parse(line, nullptr, false);
+        if (j.is_object() && j.contains("examples_per_s") && !j.contains("split")) {
+          rate = j["examples_per_s"].get<double>();
+        }
+      }
+    }
+    csv += run.name;
+    md += "| " + run.name;
+    for (const auto& [axis, value] : run.point) {
+      csv += "," + value;
+      md += " | " + value;
+    }
+    if (done) {
+      row["step"] = report["step"];
+      row["beam"] = report["beam"];
+      for (const char* m : metrics) row[m] = report["metrics"][m];
+      row["examples_per_s"] = rate;
+      csv += fmt::format(",finished,{}", report["step"].get<int64_t>());
+      md += fmt::format(" | {}", report["step"].get<int64_t>());
+      for (const char* m : metrics) {
+        csv += fmt::format(",{}", report["metrics"][m].get<double>());
+        md += fmt::format(" | {:.4f}", report["metrics"][m].get<double>());
+      }
+      csv += fmt::format(",{:.1f}\n", rate);
+      md += fmt::format(" | {:.1f} |\n", rate);
+      labels.push_back(run.name);
+      bars[0].y.push_back(report["metrics"]["generalization"].get<double>());
+      bars[1].y.push_back(report["metrics"]["io_consistency"].get<double>());
+    } else {
+      csv += ",not finished,,,,,,\n";
+      md += " | not finished | | | | | |\n";
+    }
+    table["runs"].push_back(row);
+  }
+  fs::create_directories(sweep.out);
+  const fs::path out(sweep.out);
+  std::ofstream(out / "sweep.json") << table.dump(2) << '\n';
+  std::ofstream(out / "sweep.csv") << csv;
+  std::ofstream(out / "sweep.md") << md;
+  if (!labels.empty()) {
+    plot_bars_png((out / "sweep.png").string(), sweep.file, "fraction of the split", labels, bars);
+  }
+  return table;
+}
+
+}  // namespace sweep
+}  // namespace lasynth
