@@ -30,7 +30,9 @@ int main(int argc, char** argv) {
   CLI::App app{
       "lasynth-launch: run a data-parallel lasynth job on this machine, on hosts, or in a "
       "SLURM allocation, with a live monitor, failure detection and restarts"};
-  app.option_defaults()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
+  app.option_defaults()
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeLast)
+      ->always_capture_default();
   JobOptions o;
   std::string hosts;
   std::string mode = "auto";

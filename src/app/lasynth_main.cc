@@ -320,8 +320,9 @@ int run_sweep(const SweepArgs& a) {
       throw ConfigError("--slurm submits slurm/sweep.sbatch: run it from the lasynth checkout");
     }
     const std::string command = fmt::format(
-        "sbatch --parsable --array={} --output={}/slurm-%A_%a.out slurm/sweep.sbatch {}", tasks,
-        s.out, a.file);
+        "sbatch --parsable --array={} --ntasks={} --output={}/slurm-%A_%a.out slurm/sweep.sbatch "
+        "{}",
+        tasks, std::max(1, a.launch), s.out, a.file);
     std::filesystem::create_directories(s.out);
     std::cout << "sweep: " << command << '\n' << std::flush;
     if (a.dry_run) return 0;

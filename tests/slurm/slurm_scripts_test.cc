@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -183,27 +184,64 @@ TEST_F(SlurmScripts, ARequeuedTrainingJobResumesFromItsCheckpoint) {
   EXPECT_EQ(last, 300);
 }
 
-TEST_F(SlurmScripts, PipelineChainsGenerationTrainingAndEvaluation) {
+TEST_F(SlurmScripts, PipelineChainsGenerationTrainingEvaluationAndRetraining) {
+  // Data and a model that learn enough in 300 steps for retraining to keep programs.
+  const std::string data =
+      "--train 400 --val 16 --test 16 --shards 2 --eval-shards 1 --seed 2 --max-statements 1 "
+      "--max-depth 0 --max-locals 0 --max-tokens 23 --const-min 0 --const-max 3 --quiet";
+  const std::string model =
+      "--config configs/quickstart.yaml --latent_execution=false --operation_predictor=false "
+      "--decoder_self_attention=false --val_examples 0 --log_interval 100 --max_steps 300 "
+      "--max_decode_len 24 --eval_batch_size 16 --retrain_beam 8";
   const Result r = slurm(
       "env LASYNTH_DATAGEN_TASKS=2 LASYNTH_NODES=2 LASYNTH_TASKS_PER_NODE=1 "
       "LASYNTH_DATAGEN_FLAGS='" +
-      kTinyData + "' LASYNTH_TRAIN_FLAGS='" + kTinyModel +
-      " --max_steps 20' LASYNTH_EVAL_FLAGS='--beam 2' slurm/pipeline.sh " + path("run"));
+      data + "' LASYNTH_TRAIN_FLAGS='" + model +
+      "' LASYNTH_EVAL_FLAGS='--beam 2' slurm/pipeline.sh " + path("run"));
   ASSERT_EQ(r.exit_code, 0) << r.out;
-  ASSERT_TRUE(all_jobs_end(600));
+  ASSERT_TRUE(all_jobs_end(900));
   const std::string jobs = read(path("run/pipeline.jobs"));
-  for (const char* stage : {"datagen ", "finalize ", "train ", "eval-test ", "eval-val "}) {
-    const size_t at = jobs.find(stage);
-    ASSERT_NE(at, std::string::npos) << jobs;
-    const std::string id =
-        jobs.substr(at + strlen(stage), jobs.find('\n', at) - at - strlen(stage));
-    if (std::string(stage) != "datagen ") EXPECT_EQ(state_of(id), "COMPLETED") << stage << id;
+  for (const char* stage :
+       {"finalize ", "train ", "eval-test ", "eval-val ", "retrain ", "eval-retrain "}) {
+    const size_t at = jobs.find(std::string("\n") + stage);
+    ASSERT_NE(at, std::string::npos) << stage << " in " << jobs;
+    const size_t from = at + 1 + strlen(stage);
+    const std::string id = jobs.substr(from, jobs.find('\n', from) - from);
+    EXPECT_EQ(state_of(id), "COMPLETED") << stage << id;
   }
   const auto report = nlohmann::json::parse(read(path("run/test-report.json")));
   EXPECT_EQ(report["split"], "test");
-  EXPECT_EQ(report["step"], 20);
+  EXPECT_EQ(report["step"], 300);
   EXPECT_EQ(report["beam"], 2);
   EXPECT_TRUE(fs::exists(path("run/model/eval-val-beam2.json")));
+  const auto table = nlohmann::json::parse(read(path("run/retrain/retrain.json")));
+  ASSERT_EQ(table["rounds"].size(), 2u);
+  EXPECT_GT(table["rounds"][1]["training_programs"].get<int64_t>(), 0);
+  const auto retrained = nlohmann::json::parse(read(path("run/retrain-test-report.json")));
+  EXPECT_NE(retrained["checkpoint"].get<std::string>().find("retrain/round-1/model/ckpt-300.pt"),
+            std::string::npos);
+}
+
+TEST_F(SlurmScripts, ASweepRunsAsAnArrayAndIsCollected) {
+  make_data();
+  std::ofstream(path("sweep.yaml"))
+      << "out: " << path("sweep") << "\nflags: {data_folder: " << path("data")
+      << ", embedding_size: 16, LSTM_hidden_size: 16, MLP_hidden_size: 16, num_LSTM_layers: 1, "
+         "num_attention_layers: 1, batch_size: 2, val_examples: 0, log_interval: 10, "
+         "max_steps: 10}\neval: {split: test, beam: 1}\ngrid: {seed: [1, 2]}\n";
+  const std::string lasynth = kBuild + "/src/app/lasynth";
+  const Result submitted = slurm(lasynth + " sweep " + path("sweep.yaml") + " --slurm");
+  ASSERT_EQ(submitted.exit_code, 0) << submitted.out;
+  EXPECT_NE(submitted.out.find("--array=0,1 --ntasks=1"), std::string::npos) << submitted.out;
+  ASSERT_TRUE(all_jobs_end(300));
+  EXPECT_TRUE(fs::exists(path("sweep/seed-1/report.json")));
+  EXPECT_TRUE(fs::exists(path("sweep/seed-2/report.json")));
+  const Result collected = slurm(lasynth + " sweep " + path("sweep.yaml") + " --collect");
+  ASSERT_EQ(collected.exit_code, 0) << collected.out;
+  EXPECT_NE(collected.out.find("| seed-2 | 2 | 10 |"), std::string::npos) << collected.out;
+  EXPECT_TRUE(fs::exists(path("sweep/sweep.png")));
+  const Result again = slurm(lasynth + " sweep " + path("sweep.yaml") + " --slurm");
+  EXPECT_NE(again.out.find("is finished"), std::string::npos) << again.out;
 }
 
 }  // namespace
