@@ -15,6 +15,7 @@
 #include <optional>
 #include <thread>
 
+#include "dist/heartbeat_client.h"
 #include "dist/monitor_protocol.h"
 #include "dist/world.h"
 
@@ -45,15 +46,8 @@ std::optional<tcp::socket> connect_monitor(asio::io_context& context, const dist
     dist::split_monitor_address(address, &host, &port);
     tcp::socket socket(context);
     asio::connect(socket, tcp::resolver(context).resolve(host, std::to_string(port)));
-    dist::MonitorHello hello;
-    const char* token = std::getenv(dist::kMonitorTokenEnv);
-    hello.token = token ? token : "";
-    hello.role = "agent";
-    hello.rank = world.rank;
-    hello.size = world.size;
-    hello.host = world.host;
-    hello.pid = getpid();
-    asio::write(socket, asio::buffer(dist::monitor_line(hello)));
+    asio::write(socket,
+                asio::buffer(dist::monitor_line(dist::hello_from_environment(world, "agent"))));
     return socket;
   } catch (const std::exception& e) {
     std::cerr << fmt::format(

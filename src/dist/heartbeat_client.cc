@@ -27,18 +27,23 @@ struct HeartbeatClient::Io {
   bool warned = false;
 };
 
-std::unique_ptr<HeartbeatClient> HeartbeatClient::from_environment(const World& world,
-                                                                   std::function<void()> on_stop) {
-  const char* address = std::getenv(kMonitorAddressEnv);
-  if (!address || !*address) return nullptr;
+MonitorHello hello_from_environment(const World& world, const std::string& role) {
   MonitorHello hello;
   const char* token = std::getenv(kMonitorTokenEnv);
   hello.token = token ? token : "";
-  hello.role = "rank";
+  hello.role = role;
   hello.rank = world.rank;
   hello.size = world.size;
   hello.host = world.host;
   hello.pid = getpid();
+  return hello;
+}
+
+std::unique_ptr<HeartbeatClient> HeartbeatClient::from_environment(const World& world,
+                                                                   std::function<void()> on_stop) {
+  const char* address = std::getenv(kMonitorAddressEnv);
+  if (!address || !*address) return nullptr;
+  MonitorHello hello = hello_from_environment(world, "rank");
   double interval = 1.0;
   if (const char* s = std::getenv(kHeartbeatIntervalEnv)) {
     char* end = nullptr;

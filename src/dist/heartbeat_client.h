@@ -21,6 +21,10 @@
 namespace lasynth {
 namespace dist {
 
+// How this process introduces itself to the monitor: the job's token (LASYNTH_MONITOR_TOKEN), its
+// place in the job, its host and pid, and its role ("rank" or "agent").
+MonitorHello hello_from_environment(const World& world, const std::string& role);
+
 class HeartbeatClient {
  public:
   // Null when LASYNTH_MONITOR is not set (no launcher). Throws ConfigError when it is malformed.
