@@ -51,6 +51,14 @@ inline std::string http_get(uint16_t port, const std::string& path) {
   return body == std::string::npos ? "" : reply.substr(body + 4);
 }
 
+// `lasynth train` flags of a model small enough for the launcher's tests (any --batch_size after
+// them sets the per-rank batch).
+inline std::vector<std::string> tiny_model_flags() {
+  return {"--embedding_size",  "16", "--LSTM_hidden_size",     "16", "--MLP_hidden_size", "16",
+          "--num_LSTM_layers", "1",  "--num_attention_layers", "1",  "--val_examples",    "0",
+          "--log_interval",    "20"};
+}
+
 class JobProcess {
  public:
   // Runs `argv` with stdout and stderr into `log`.

@@ -52,31 +52,11 @@ class Launch : public ::testing::Test {
                                const std::vector<std::string>& train_flags = {}) const {
     std::vector<std::string> argv = {kLaunch, "-n", "2", "--monitor-port", "0"};
     argv.insert(argv.end(), launch_flags.begin(), launch_flags.end());
-    argv.insert(argv.end(), {"--",
-                             kLasynth,
-                             "train",
-                             "--data_folder",
-                             data_dir(),
-                             "--model_dir",
-                             path("model"),
-                             "--embedding_size",
-                             "16",
-                             "--LSTM_hidden_size",
-                             "16",
-                             "--MLP_hidden_size",
-                             "16",
-                             "--num_LSTM_layers",
-                             "1",
-                             "--num_attention_layers",
-                             "1",
-                             "--batch_size",
-                             "4",
-                             "--val_examples",
-                             "0",
-                             "--log_interval",
-                             "20",
-                             "--max_steps",
-                             std::to_string(max_steps)});
+    argv.insert(argv.end(), {"--", kLasynth, "train", "--data_folder", data_dir(), "--model_dir",
+                             path("model")});
+    const std::vector<std::string> tiny = testing::tiny_model_flags();
+    argv.insert(argv.end(), tiny.begin(), tiny.end());
+    argv.insert(argv.end(), {"--batch_size", "4", "--max_steps", std::to_string(max_steps)});
     argv.insert(argv.end(), train_flags.begin(), train_flags.end());
     return argv;
   }
