@@ -1,101 +1,124 @@
-// Every flag of the original LaSynth run.py, spelled the same and meaning the same, plus ours
-// (--max_steps, --resume, --config, --report, --split, --beam). One struct, filled in one place:
-// defaults, then the --config YAML file, then the command line (which wins).
+// The flags of `lasynth`: every flag of the original LaSynth run.py, spelled the same and meaning
+// the same, plus ours. Each component's settings are declared once, in its options struct
+// (core/fields.h); this file binds them to the command line and reads config files into them:
+// defaults, then the --config YAML file, then the command line (which wins). Torch-free.
 #ifndef LASYNTH_APP_FLAGS_H_
 #define LASYNTH_APP_FLAGS_H_
 
 #include <CLI/CLI.hpp>
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <string>
 
-#include "eval/evaluate.h"
+#include "app/flag_binding.h"
+#include "core/fields.h"
+#include "data/manifest.h"
+#include "eval/eval_options.h"
 #include "model/model_options.h"
-#include "train/trainer.h"
+#include "retrain/retrain_options.h"
+#include "train/train_options.h"
 
 namespace lasynth {
 namespace app {
 
-struct Flags {
-  // Data and runs.
+// What the command runs on and where its results go.
+struct RunOptions {
   std::string data_folder;
   std::string model_dir = "runs/model";
   std::string load_model;
   std::string config;
-  std::string report;
-  std::string checkpoints;  // eval: every checkpoint of this model directory
-  std::string split = "test";
   std::string log_dir;  // each rank also logs to LOG_DIR/rank-R.log
   bool eval = false;
-  bool resume = false;
   bool cpu = false;
   std::string device = "cpu";
-  bool iterative_retraining_prog_gen = false;
-  // Iterative retraining.
-  int rounds = 1;
-  int64_t retrain_beam = 32;
-  bool retrain_continue = false;
-  std::string retrain_out;
-  // Model switches (RobustFill is the model with none of them).
-  bool latent_execution = false;
-  bool no_partial_execution = false;
-  bool operation_predictor = false;
-  bool decoder_self_attention = false;
-  bool use_properties = false;
-  // Training.
-  int64_t num_epochs = 50;
-  int64_t max_steps = -1;
-  int64_t log_interval = 5000;
-  uint64_t seed = 1;
-  int64_t batch_size = 8;
-  double lr = 1e-3;
-  int64_t lr_decay_steps = 6000;
-  double lr_decay_rate = 0.9;
-  double gradient_clip = 5.0;
-  double param_init = 0.1;
-  double dropout_rate = 0.0;
-  std::string optimizer = "adam";
-  int64_t keep_last_n = -1;
-  int64_t val_examples = 200;
-  // Distributed.
   std::string backend = "mpi";
-  int64_t grad_accum = 1;
-  double bucket_cap_mb = 25;
-  double first_bucket_mb = 1;
-  double exec_loss_weight = 1.0;
-  double operation_loss_weight = 1.0;
-  // Sizes.
-  int64_t embedding_size = 1024;
-  int64_t LSTM_hidden_size = 512;
-  int64_t MLP_hidden_size = 512;
-  int64_t num_LSTM_layers = 2;
-  int64_t num_attention_layers = 2;
-  int64_t max_decode_len = 256;
-  int64_t exec_period = 16;
-  int64_t conv_channels = 64;
-  int64_t beam = 64;
-  int64_t eval_batch_size = 32;
-  // Data-shape flags of the original; our datasets record these, so they are checked, not set.
-  int64_t io_size = 5;
-  int64_t num_vars = 4;
-  int64_t value_range = 4;
-  int64_t train_size = 500000;
-  int64_t val_size = 1000;
-  int64_t test_size = 1000;
+  bool iterative_retraining_prog_gen = false;
 
-  model::ModelOptions model_options() const;
+  // --cpu is the original's spelling of --device cpu.
+  std::string effective_device() const { return cpu ? "cpu" : device; }
+  // The checkpoint to evaluate or decode with: --load_model, else --model_dir.
+  std::string checkpoint() const { return load_model.empty() ? model_dir : load_model; }
+
+  template <typename Visitor>
+  static void fields(Visitor& v) {
+    using R = RunOptions;
+    v.group("Data and runs");
+    v("data_folder", &R::data_folder, "dataset directory (lasynth-datagen's --out)");
+    v("model_dir", &R::model_dir, "where checkpoints and metrics.jsonl go");
+    v("load_model", &R::load_model, "checkpoint file (or model directory) to evaluate");
+    v("config", &R::config, "YAML file of flags; the command line overrides it");
+    v("eval", &R::eval, "evaluate instead of training (the original's spelling)");
+    v("cpu", &R::cpu, "run on the CPU (the original's flag; overrides --device)");
+    v("device", &R::device, "cpu, or cuda: each process on the GPU of its local rank",
+      OneOf({"cpu", "cuda"}));
+    v("iterative_retraining_prog_gen", &R::iterative_retraining_prog_gen,
+      "decode programs for the training split's specifications with --load_model and write "
+      "them as a new dataset (--retrain_out); the original's flag");
+    v.group("Distributed (under mpirun or srun --mpi=pmix; one process per core or GPU)");
+    v("backend", &R::backend, "collectives: mpi (CPU) or nccl (CUDA)", OneOf({"mpi", "nccl"}));
+    v("log_dir", &R::log_dir,
+      "each rank also writes its own log to LOG_DIR/rank-R.log: where it runs, its loss and "
+      "examples/s every --log_interval steps, its error if it fails");
+  }
+};
+
+// The data-shape flags of the original run.py. Our datasets record their shape, so these set
+// nothing: when given (not -1), they are checked against the dataset (check_data_shape).
+struct DataShape {
+  int64_t io_size = -1;
+  int64_t num_vars = -1;
+  int64_t value_range = -1;
+  int64_t train_size = -1;
+  int64_t val_size = -1;
+  int64_t test_size = -1;
+
+  template <typename Visitor>
+  static void fields(Visitor& v) {
+    using D = DataShape;
+    v.group("Data shape (recorded in the dataset; when given, checked against it)");
+    v("io_size", &D::io_size, "array length (the dataset's array_len)", AtLeast(-1));
+    v("num_vars", &D::num_vars, "locals per program (the dataset's max_locals)", AtLeast(-1));
+    v("value_range", &D::value_range, "inputs in [-R, R] (the dataset's value_range)",
+      AtLeast(-1));
+    v("train_size", &D::train_size, "training examples in the dataset", AtLeast(-1));
+    v("val_size", &D::val_size, "validation examples in the dataset", AtLeast(-1));
+    v("test_size", &D::test_size, "test examples in the dataset", AtLeast(-1));
+  }
+};
+
+// Every setting of the command, by component.
+struct Flags {
+  RunOptions run;
+  model::ModelOptions model;
+  train::TrainOptions train;
+  eval::EvalOptions eval;
+  retrain::ProgramGenOptions generate;
+  retrain::RetrainOptions retrain;
+  DataShape shape;
+
+  // The settings as one JSON object {flag: value}: the layout of a --config file.
+  nlohmann::ordered_json to_json() const;
+  // Training options with the run's paths and device filled in.
   train::TrainOptions train_options() const;
+  // Evaluation options with the run's data, checkpoint and device filled in.
   eval::EvalOptions eval_options() const;
 };
 
-// Adds every flag to `app` (and its subcommands, when `app` is one).
+// Adds every flag to `app` (and its subcommands, when `app` is one), bound to `flags`.
 void add_flags(CLI::App* app, Flags* flags);
 
 // Reads the YAML file named by --config (keys are flag names) into the flags not given on the
-// command line. Throws ConfigError naming the file and key for an unknown key or a bad value.
+// command line, with the command line's checks. Throws ConfigError naming the file and key for an
+// unknown key or a bad value.
 void apply_config(CLI::App* app, Flags* flags);
 
-// Throws ConfigError for a flag whose feature is not built yet.
+// Throws ConfigError naming the flag when the model switches do not make sense together.
 void check_supported(const Flags& flags);
+
+// Throws ConfigError naming the flag, the dataset and both values when a data-shape flag that was
+// given disagrees with the dataset.
+void check_data_shape(const DataShape& shape, const data::Manifest& manifest,
+                      const std::string& dataset);
 
 }  // namespace app
 }  // namespace lasynth

@@ -24,6 +24,7 @@
 #include <thread>
 
 #include "app/flags.h"
+#include "core/exit_status.h"
 #include "core/error.h"
 #include "dist/communicator.h"
 #include "dist/heartbeat_client.h"
@@ -35,6 +36,7 @@
 #include "lang/domains.h"
 #include "retrain/retrain.h"
 #include "sweep/sweep.h"
+#include "sweep/sweep_options.h"
 #include "train/preemption.h"
 #include "train/trainer.h"
 
@@ -53,87 +55,116 @@ int threads_per_process(const dist::World& world) {
   return std::clamp(std::atoi(forced), 1, std::max(1, cores / std::max(1, world.local_size)));
 }
 
-// This process's place in a multi-process job, once train or eval joined one: the error
-// handler names the rank and ends the whole job.
-std::unique_ptr<dist::Communicator> g_comm;
-// Heartbeats to lasynth-launch's monitor, when this rank runs under it.
-std::unique_ptr<dist::HeartbeatClient> g_heartbeat;
-// --log_dir: this rank's own log.
-std::ofstream g_rank_log;
+// This process's place in a job, owned by main: the error handler names the rank and ends the
+// whole job. Thread-safety: the main thread only (the heartbeat client has its own thread).
+class Process {
+ public:
+  // Joins the job this process belongs to: alone, or a rank of mpirun / srun --mpi=pmix.
+  void join(const RunOptions& run);
 
-void rank_log(const std::string& line) {
-  if (!g_rank_log.is_open()) return;
+  // The job's ranks; null until join().
+  dist::Communicator* comm() const { return comm_.get(); }
+  bool lead() const { return !comm_ || comm_->rank() == 0; }
+  // Heartbeats to lasynth-launch's monitor, when this rank runs under it.
+  dist::HeartbeatClient* heartbeat() const { return heartbeat_.get(); }
+
+  // A line of this rank's own log (--log_dir), time-stamped; nothing without one.
+  void log(const std::string& line);
+
+  // The error that ends this process: one line on stderr, and the other ranks ended too (they
+  // may be waiting in a collective for this one). Returns the exit status.
+  int fail(const std::string& what);
+
+ private:
+  std::unique_ptr<dist::Communicator> comm_;
+  std::unique_ptr<dist::HeartbeatClient> heartbeat_;
+  std::ofstream rank_log_;
+};
+
+void Process::log(const std::string& line) {
+  if (!rank_log_.is_open()) return;
   const std::time_t now = std::time(nullptr);
   char stamp[32];
   std::strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%S", std::localtime(&now));
-  g_rank_log << stamp << ' ' << line << '\n' << std::flush;
+  rank_log_ << stamp << ' ' << line << '\n' << std::flush;
 }
 
-// The job this process belongs to: alone, or a rank of mpirun / srun --mpi=pmix.
-std::unique_ptr<dist::Communicator> join_job(const Flags& f) {
+void Process::join(const RunOptions& run) {
   const dist::World world = dist::world_from_environment();
-  if (!f.log_dir.empty()) {
-    std::filesystem::create_directories(f.log_dir);
-    const std::string path = fmt::format("{}/rank-{}.log", f.log_dir, world.rank);
-    g_rank_log.open(path, std::ios::app);
-    if (!g_rank_log) throw IoError(fmt::format("{}: cannot write this rank's log", path));
+  if (!run.log_dir.empty()) {
+    std::filesystem::create_directories(run.log_dir);
+    const std::string path = fmt::format("{}/rank-{}.log", run.log_dir, world.rank);
+    rank_log_.open(path, std::ios::app);
+    if (!rank_log_) throw IoError(fmt::format("{}: cannot write this rank's log", path));
   }
   // Before the communicator, whose start can hang on a broken network: the monitor then
   // already hears from this rank.
-  g_heartbeat =
+  heartbeat_ =
       dist::HeartbeatClient::from_environment(world, [] { train::request_stop(SIGUSR1); });
-  std::unique_ptr<dist::Communicator> comm = dist::make_communicator(f.backend, world);
-  torch::set_num_threads(threads_per_process(comm->world()));
-  const std::string layout = dist::job_layout(*comm);
-  if (comm->size() > 1 && comm->rank() == 0) std::cerr << "lasynth: " << layout << '\n';
-  rank_log(fmt::format("rank {} of {} on {} (pid {}): {}", comm->rank(), comm->size(),
-                       comm->world().host, getpid(), layout));
-  return comm;
+  comm_ = dist::make_communicator(run.backend, world);
+  torch::set_num_threads(threads_per_process(comm_->world()));
+  const std::string layout = dist::job_layout(*comm_);
+  if (comm_->size() > 1 && comm_->rank() == 0) std::cerr << "lasynth: " << layout << '\n';
+  log(fmt::format("rank {} of {} on {} (pid {}): {}", comm_->rank(), comm_->size(),
+                  comm_->world().host, getpid(), layout));
+}
+
+int Process::fail(const std::string& what) {
+  log("error: " + what);
+  if (comm_ && comm_->size() > 1) {
+    std::cerr << fmt::format("lasynth: error on rank {} of {} ({}): {}\n", comm_->rank(),
+                             comm_->size(), comm_->world().host, what)
+              << std::flush;
+    dist::abort_job(1);
+  }
+  std::cerr << "lasynth: error: " << what << '\n';
+  return 1;
 }
 
 void require_data(const Flags& f) {
-  if (f.data_folder.empty())
+  if (f.run.data_folder.empty()) {
     throw ConfigError("--data_folder is required (a lasynth dataset directory)");
+  }
+  check_data_shape(f.shape, data::read_manifest(f.run.data_folder), f.run.data_folder);
 }
 
-// Training options with this rank's hooks: heartbeats to the monitor, lines of its own log.
-train::TrainOptions rank_train_options(const Flags& f) {
-  train::TrainOptions options = f.train_options();
-  options.comm = g_comm.get();
-  const int64_t log_interval = f.log_interval;
-  options.on_step = [log_interval](const dist::Heartbeat& beat) {
-    if (g_heartbeat) g_heartbeat->update(beat);
+// The hooks of this rank's training: heartbeats to the monitor, lines of its own log, progress
+// on stderr.
+train::TrainHooks train_hooks(const Flags& f, Process& process) {
+  train::TrainHooks hooks;
+  hooks.comm = process.comm();
+  const int64_t log_interval = f.train.log_interval;
+  hooks.on_step = [log_interval, &process](const dist::Heartbeat& beat) {
+    if (process.heartbeat()) process.heartbeat()->update(beat);
     if (beat.step % log_interval == 0) {
-      rank_log(
-          fmt::format("step {}  epoch {}  loss {:.4f} (this rank's examples)  {:.1f} "
-                      "examples/s",
-                      beat.step, beat.epoch, beat.loss, beat.examples_per_s));
+      process.log(fmt::format(
+          "step {}  epoch {}  loss {:.4f} (this rank's examples)  {:.1f} examples/s", beat.step,
+          beat.epoch, beat.loss, beat.examples_per_s));
     }
   };
-  return options;
+  hooks.print = [](const std::string& line) { std::cerr << line << '\n'; };
+  return hooks;
 }
 
-retrain::ProgramGenOptions program_gen_options(const Flags& f) {
-  retrain::ProgramGenOptions g;
-  g.data_folder = f.data_folder;
-  g.beam = f.retrain_beam;
-  g.batch_size = f.eval_batch_size;
-  g.max_decode_len = f.max_decode_len;
-  g.device = f.cpu ? "cpu" : f.device;
-  g.comm = g_comm.get();
+retrain::ProgramGenOptions program_gen_options(const Flags& f, Process& process) {
+  retrain::ProgramGenOptions g = f.generate;
+  g.data_folder = f.run.data_folder;
+  g.batch_size = f.eval.batch_size;
+  g.max_decode_len = f.eval.max_decode_len;
+  g.device = f.run.effective_device();
+  g.comm = process.comm();
   g.quiet = false;
   return g;
 }
 
 // The original's --iterative_retraining_prog_gen: one decoding pass into a new dataset.
-int run_program_gen(const Flags& f) {
-  require_data(f);
-  g_comm = join_job(f);
-  retrain::ProgramGenOptions g = program_gen_options(f);
-  g.checkpoint = f.load_model.empty() ? f.model_dir : f.load_model;
-  g.out = f.retrain_out.empty() ? f.model_dir + "/retrain-data" : f.retrain_out;
+int run_program_gen(const Flags& f, Process& process) {
+  process.join(f.run);
+  retrain::ProgramGenOptions g = program_gen_options(f, process);
+  g.checkpoint = f.run.checkpoint();
+  if (g.out.empty()) g.out = f.run.model_dir + "/retrain-data";
   const retrain::ProgramGenResult r = retrain::generate_programs(g);
-  if (g_comm->rank() == 0) {
+  if (process.lead()) {
     std::cout << fmt::format(
         "{}: {} of {} training specifications have a program consistent with every pair (avg "
         "length {:.2f}); {} shared with val or test left out\n",
@@ -142,68 +173,71 @@ int run_program_gen(const Flags& f) {
   return 0;
 }
 
-int run_retrain(const Flags& f) {
+int run_retrain(const Flags& f, Process& process) {
   require_data(f);
   check_supported(f);
-  g_comm = join_job(f);
+  process.join(f.run);
   train::watch_preemption_signals();
-  retrain::RetrainOptions r;
-  r.data_folder = f.data_folder;
-  r.run_dir = f.model_dir;
-  r.base_model = f.load_model;
-  r.rounds = f.rounds;
-  r.continue_training = f.retrain_continue;
-  r.generate = program_gen_options(f);
-  r.train = rank_train_options(f);
-  r.model = f.model_options();
+  retrain::RetrainOptions r = f.retrain;
+  r.data_folder = f.run.data_folder;
+  r.run_dir = f.run.model_dir;
+  r.base_model = f.run.load_model;
+  r.generate = program_gen_options(f, process);
+  r.train = f.train_options();
+  r.model = f.model;
   r.evaluate = f.eval_options();
-  r.evaluate.quiet = false;
-  train::resolve_device(r.train.device, g_comm->world().local_rank);
-  const nlohmann::ordered_json table = retrain::run_retraining(r);
-  if (table.contains("stopped_in_round")) return train::kPreemptedExitCode;
-  if (g_comm->rank() == 0) {
+  train::resolve_device(r.train.device, process.comm()->world().local_rank);
+  const nlohmann::ordered_json table = retrain::run_retraining(r, train_hooks(f, process));
+  if (table.contains("stopped_in_round")) return kExitPreempted;
+  if (process.lead()) {
     std::cout << retrain::retrain_markdown(table)
-              << fmt::format("wrote {0}/retrain.json and {0}/retrain.md\n", f.model_dir);
+              << fmt::format("wrote {0}/retrain.json and {0}/retrain.md\n", f.run.model_dir);
   }
   return 0;
 }
 
-int run_train(const Flags& f) {
+// Validation during training: the first --val_examples of the val split, greedy.
+std::function<nlohmann::ordered_json(model::Synthesizer&)> validation(const Flags& f) {
+  if (f.train.val_examples <= 0) return nullptr;
+  auto val = std::make_shared<data::Dataset>(f.run.data_folder);
+  if (val->size("val") == 0) return nullptr;
+  eval::EvalOptions e = f.eval_options();
+  e.split = "val";
+  e.beam = 1;
+  e.limit = f.train.val_examples;
+  e.predictions = false;
+  e.quiet = true;
+  return [val, e](model::Synthesizer& net) {
+    return eval::evaluate_model(net, *val, e)["metrics"];
+  };
+}
+
+int run_train(const Flags& f, Process& process) {
   require_data(f);
   check_supported(f);
-  if (f.iterative_retraining_prog_gen) return run_program_gen(f);
-  g_comm = join_job(f);
+  if (f.run.iterative_retraining_prog_gen) return run_program_gen(f, process);
+  process.join(f.run);
   train::watch_preemption_signals();
-  train::TrainOptions options = rank_train_options(f);
-  train::resolve_device(options.device, g_comm->world().local_rank);  // before any data is read
-  if (f.val_examples > 0) {
-    auto val = std::make_shared<data::Dataset>(f.data_folder);
-    if (val->size("val") > 0) {
-      eval::EvalOptions e = f.eval_options();
-      e.split = "val";
-      e.beam = 1;
-      e.limit = f.val_examples;
-      e.predictions = false;
-      e.quiet = true;
-      options.validate = [val, e](model::Synthesizer& net) {
-        return eval::evaluate_model(net, *val, e)["metrics"];
-      };
-    }
-  }
-  const train::TrainResult r = train::train(options, f.model_options());
-  if (g_comm->rank() == 0) {
+  const train::TrainOptions options = f.train_options();
+  // Before any data is read: a missing GPU is the first thing to say.
+  train::resolve_device(options.device, process.comm()->world().local_rank);
+  train::TrainHooks hooks = train_hooks(f, process);
+  hooks.validate = validation(f);
+  const train::TrainResult r = train::train(options, f.model, hooks);
+  if (process.lead()) {
     std::cout << fmt::format("{} {} steps; last loss {:.4f}; checkpoint {}\n",
                              r.preempted ? "stopped by a signal after" : "trained", r.steps,
                              r.last_loss, r.checkpoint);
   }
-  rank_log(fmt::format("{} at step {}", r.preempted ? "stopped by a signal" : "finished", r.steps));
-  return r.preempted ? train::kPreemptedExitCode : 0;
+  process.log(
+      fmt::format("{} at step {}", r.preempted ? "stopped by a signal" : "finished", r.steps));
+  return r.preempted ? kExitPreempted : 0;
 }
 
-int run_checkpoint_eval(const Flags& f, eval::EvalOptions options) {
-  options.checkpoint = f.checkpoints;
+int run_checkpoint_eval(eval::EvalOptions options, const Process& process) {
+  options.checkpoint = options.checkpoints;
   const eval::CheckpointTable t = eval::evaluate_checkpoints(options);
-  if (g_comm->rank() != 0) return 0;
+  if (!process.lead()) return 0;
   std::cout << fmt::format("{} checkpoint(s) evaluated, {} in the table\n", t.evaluated,
                            t.rows.size());
   std::cout << fmt::format("{:>10}  {:>14}  {:>14}  {:>11}\n", "step", "generalization",
@@ -218,16 +252,16 @@ int run_checkpoint_eval(const Flags& f, eval::EvalOptions options) {
   return 0;
 }
 
-int run_eval(const Flags& f) {
+int run_eval(const Flags& f, Process& process) {
   require_data(f);
   check_supported(f);
-  g_comm = join_job(f);
+  process.join(f.run);
   eval::EvalOptions options = f.eval_options();
-  options.comm = g_comm.get();
-  train::resolve_device(options.device, g_comm->world().local_rank);
-  if (!f.checkpoints.empty()) return run_checkpoint_eval(f, options);
+  options.comm = process.comm();
+  train::resolve_device(options.device, process.comm()->world().local_rank);
+  if (!options.checkpoints.empty()) return run_checkpoint_eval(options, process);
   const auto report = eval::evaluate(options);
-  if (g_comm->rank() != 0) return 0;
+  if (!process.lead()) return 0;
   const auto& m = report.at("metrics");
   std::cout << fmt::format(
       "{} on {} ({} examples, step {}): generalization {:.4f}, io_consistency {:.4f}, exact_match "
@@ -240,27 +274,26 @@ int run_eval(const Flags& f) {
   return 0;
 }
 
-int run_synthesize(const Flags& f, const std::string& examples_file, bool json) {
-  nlohmann::json examples;
+// The examples of `synthesize`: a JSON file, or stdin for "" and "-".
+nlohmann::json read_examples(const std::string& file) {
   try {
-    if (examples_file.empty() || examples_file == "-") {
-      examples = nlohmann::json::parse(std::cin);
-    } else {
-      std::ifstream in(examples_file);
-      if (!in) throw IoError(fmt::format("{}: cannot read the examples", examples_file));
-      examples = nlohmann::json::parse(in);
-    }
+    if (file.empty() || file == "-") return nlohmann::json::parse(std::cin);
+    std::ifstream in(file);
+    if (!in) throw IoError(fmt::format("{}: cannot read the examples", file));
+    return nlohmann::json::parse(in);
   } catch (const nlohmann::json::parse_error& e) {
-    throw ParseError(fmt::format("{}: not JSON ({})",
-                                 examples_file.empty() ? "stdin" : examples_file, e.what()));
+    throw ParseError(fmt::format("{}: not JSON ({})", file.empty() ? "stdin" : file, e.what()));
   }
-  const std::string checkpoint = f.load_model.empty() ? f.model_dir : f.load_model;
+}
+
+int run_synthesize(const Flags& f, const std::string& examples_file, bool json) {
+  const nlohmann::json examples = read_examples(examples_file);
   std::string domain_name;
-  const eval::SynthesisResult r =
-      eval::synthesize(checkpoint, examples, f.beam, f.max_decode_len, &domain_name);
+  const eval::SynthesisResult r = eval::synthesize(f.run.checkpoint(), examples, f.eval.beam,
+                                                   f.eval.max_decode_len, &domain_name);
   if (!r.program) {
-    std::cerr << fmt::format("lasynth: no consistent program in beam {} ({} candidates)\n", f.beam,
-                             r.candidates);
+    std::cerr << fmt::format("lasynth: no consistent program in beam {} ({} candidates)\n",
+                             f.eval.beam, r.candidates);
     return 2;
   }
   if (json) {
@@ -287,16 +320,7 @@ std::string launcher_path() {
   return "lasynth-launch";  // on PATH
 }
 
-struct SweepArgs {
-  std::string file;
-  bool collect = false;
-  bool slurm = false;
-  bool dry_run = false;
-  int launch = 0;
-  int only = -1;
-};
-
-int run_sweep(const SweepArgs& a) {
+int run_sweep(const sweep::SweepOptions& a) {
   const sweep::Sweep s = sweep::load_sweep(a.file);
   if (a.collect) {
     const auto table = sweep::collect(s);
@@ -343,95 +367,96 @@ int run_sweep(const SweepArgs& a) {
   return 0;
 }
 
+// The command line: the original's flags at the top level, and a subcommand per action, each
+// with every flag bound to its own Flags.
+struct CommandLine {
+  CLI::App app{"lasynth: train and evaluate LaSynth, RobustFill and Property Signatures models"};
+  Flags top, train, eval, retrain, synth;
+  CLI::App* train_cmd = nullptr;
+  CLI::App* eval_cmd = nullptr;
+  CLI::App* retrain_cmd = nullptr;
+  CLI::App* synth_cmd = nullptr;
+  CLI::App* sweep_cmd = nullptr;
+  std::string examples_file;
+  bool as_json = false;
+  sweep::SweepOptions sweep;
+
+  CommandLine();
+  // Runs the subcommand parsed (after its --config), or the original's spelling.
+  int run(Process& process);
+};
+
+CommandLine::CommandLine() {
+  app.option_defaults()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
+  app.footer(fmt::format(
+      "Several processes: `mpirun -np N lasynth train|eval ...` or `srun --mpi=pmix ...`; "
+      "--batch_size is per process.\nExit status: 0 done; 2 synthesize found no consistent "
+      "program; {} training stopped by SIGTERM/SIGUSR1 after writing a checkpoint (continue "
+      "with --resume); any other non-zero status: an error, explained in one line.",
+      kExitPreempted));
+  add_flags(&app, &top);
+  train_cmd = app.add_subcommand("train", "train a model on a dataset's train split");
+  add_flags(train_cmd, &train);
+  eval_cmd = app.add_subcommand("eval", "evaluate a checkpoint on a split");
+  add_flags(eval_cmd, &eval);
+  retrain_cmd = app.add_subcommand(
+      "retrain",
+      "iterative retraining: the model decodes programs for the training specifications, the "
+      "shortest consistent with every pair become the next model's training set; --rounds times, "
+      "each round evaluated on the test split (MODEL_DIR/round-R, MODEL_DIR/retrain.{json,md})");
+  add_flags(retrain_cmd, &retrain);
+  synth_cmd = app.add_subcommand(
+      "synthesize", "the best program consistent with every given input/output example");
+  add_flags(synth_cmd, &synth);
+  synth_cmd->add_option("--examples", examples_file,
+                        "JSON file {\"io\": [{\"input\", \"output\"}, ...]} (- or absent: stdin)");
+  synth_cmd->add_flag("--json", as_json, "print the JSON-lines layout instead of source text");
+  sweep_cmd = app.add_subcommand(
+      "sweep",
+      "train and evaluate every point of a sweep file's grid (run directories under its 'out'; "
+      "finished runs are skipped), or --collect their reports into one table");
+  sweep_cmd->add_option("file", sweep.file, "the sweep file (YAML)")->required();
+  bind_fields(sweep_cmd, &sweep);
+  app.require_subcommand(0, 1);
+}
+
+int CommandLine::run(Process& process) {
+  if (train_cmd->parsed()) {
+    apply_config(train_cmd, &train);
+    return run_train(train, process);
+  }
+  if (synth_cmd->parsed()) {
+    apply_config(synth_cmd, &synth);
+    return run_synthesize(synth, examples_file, as_json);
+  }
+  if (sweep_cmd->parsed()) return run_sweep(sweep);
+  if (retrain_cmd->parsed()) {
+    apply_config(retrain_cmd, &retrain);
+    return run_retrain(retrain, process);
+  }
+  if (eval_cmd->parsed()) {
+    apply_config(eval_cmd, &eval);
+    return run_eval(eval, process);
+  }
+  apply_config(&app, &top);
+  return top.run.eval ? run_eval(top, process) : run_train(top, process);
+}
+
 }  // namespace
 }  // namespace app
 }  // namespace lasynth
 
 int main(int argc, char** argv) {
-  using lasynth::app::Flags;
-  CLI::App app{"lasynth: train and evaluate LaSynth, RobustFill and Property Signatures models"};
-  app.option_defaults()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
-  app.footer(
-      "Several processes: `mpirun -np N lasynth train|eval ...` or `srun --mpi=pmix ...`; "
-      "--batch_size is per process.\nExit status: 0 done; 2 synthesize found no consistent "
-      "program; 75 training stopped by SIGTERM/SIGUSR1 after writing a checkpoint (continue "
-      "with --resume); any other non-zero status: an error, explained in one line.");
-  Flags top, train_flags, eval_flags;
-  lasynth::app::add_flags(&app, &top);
-  CLI::App* train_cmd = app.add_subcommand("train", "train a model on a dataset's train split");
-  lasynth::app::add_flags(train_cmd, &train_flags);
-  CLI::App* eval_cmd = app.add_subcommand("eval", "evaluate a checkpoint on a split");
-  lasynth::app::add_flags(eval_cmd, &eval_flags);
-  Flags retrain_flags;
-  CLI::App* retrain_cmd = app.add_subcommand(
-      "retrain",
-      "iterative retraining: the model decodes programs for the training specifications, the "
-      "shortest consistent with every pair become the next model's training set; --rounds times, "
-      "each round evaluated on the test split (MODEL_DIR/round-R, MODEL_DIR/retrain.{json,md})");
-  lasynth::app::add_flags(retrain_cmd, &retrain_flags);
-  Flags synth_flags;
-  std::string examples_file;
-  bool as_json = false;
-  CLI::App* synth_cmd = app.add_subcommand(
-      "synthesize", "the best program consistent with every given input/output example");
-  lasynth::app::add_flags(synth_cmd, &synth_flags);
-  synth_cmd->add_option("--examples", examples_file,
-                        "JSON file {\"io\": [{\"input\", \"output\"}, ...]} (- or absent: stdin)");
-  synth_cmd->add_flag("--json", as_json, "print the JSON-lines layout instead of source text");
-  lasynth::app::SweepArgs sweep_args;
-  CLI::App* sweep_cmd = app.add_subcommand(
-      "sweep",
-      "train and evaluate every point of a sweep file's grid (run directories under its 'out'; "
-      "finished runs are skipped), or --collect their reports into one table");
-  sweep_cmd->add_option("file", sweep_args.file, "the sweep file (YAML)")->required();
-  sweep_cmd->add_flag("--collect", sweep_args.collect,
-                      "write OUT/sweep.{json,csv,md,png} from the runs' reports");
-  sweep_cmd->add_flag("--slurm", sweep_args.slurm,
-                      "submit the unfinished runs as a SLURM array (slurm/sweep.sbatch)");
-  sweep_cmd
-      ->add_option("--launch", sweep_args.launch,
-                   "ranks per run, through lasynth-launch (default: one process)")
-      ->check(CLI::NonNegativeNumber);
-  sweep_cmd->add_option("--only", sweep_args.only, "run only the run of this index (from 0)")
-      ->check(CLI::NonNegativeNumber);
-  sweep_cmd->add_flag("--dry-run", sweep_args.dry_run, "print the commands, run nothing");
-  app.require_subcommand(0, 1);
+  lasynth::app::CommandLine command;
+  lasynth::app::Process process;
   try {
-    app.parse(argc, argv);
+    command.app.parse(argc, argv);
     torch::set_num_threads(1);
     at::globalContext().setFlushDenormal(true);  // denormal floats are ~100x slower on x86 CPUs
-    if (train_cmd->parsed()) {
-      lasynth::app::apply_config(train_cmd, &train_flags);
-      return lasynth::app::run_train(train_flags);
-    }
-    if (synth_cmd->parsed()) {
-      lasynth::app::apply_config(synth_cmd, &synth_flags);
-      return lasynth::app::run_synthesize(synth_flags, examples_file, as_json);
-    }
-    if (sweep_cmd->parsed()) return lasynth::app::run_sweep(sweep_args);
-    if (retrain_cmd->parsed()) {
-      lasynth::app::apply_config(retrain_cmd, &retrain_flags);
-      return lasynth::app::run_retrain(retrain_flags);
-    }
-    if (eval_cmd->parsed()) {
-      lasynth::app::apply_config(eval_cmd, &eval_flags);
-      return lasynth::app::run_eval(eval_flags);
-    }
-    lasynth::app::apply_config(&app, &top);
-    return top.eval ? lasynth::app::run_eval(top) : lasynth::app::run_train(top);
+    return command.run(process);
   } catch (const CLI::ParseError& e) {
-    return app.exit(e);
+    return command.app.exit(e);
   } catch (const std::exception& e) {
-    const auto& comm = lasynth::app::g_comm;
-    lasynth::app::rank_log(std::string("error: ") + e.what());
-    if (comm && comm->size() > 1) {
-      // The other ranks may be waiting in a collective for this one: end them all.
-      std::cerr << fmt::format("lasynth: error on rank {} of {} ({}): {}\n", comm->rank(),
-                               comm->size(), comm->world().host, e.what())
-                << std::flush;
-      lasynth::dist::abort_job(1);
-    }
-    std::cerr << "lasynth: error: " << e.what() << '\n';
-    return 1;
+    return process.fail(e.what());
   }
 }

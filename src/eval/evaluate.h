@@ -14,6 +14,7 @@
 
 #include "data/dataset.h"
 #include "dist/communicator.h"
+#include "eval/eval_options.h"
 #include "lang/domain.h"
 #include "model/synthesizer.h"
 
@@ -31,25 +32,6 @@ struct Score {
 // Scores `predicted` (token ids, no <s>/</s>) against the reference example `reference`.
 Score score(const Domain& domain, const std::vector<int32_t>& predicted,
             const std::vector<int32_t>& reference, const std::vector<IoPair>& io);
-
-struct EvalOptions {
-  std::string data_folder;
-  std::string split = "test";
-  std::string checkpoint;  // a ckpt-STEP.pt file, or a model directory (its `latest`)
-  std::string report;      // where to write the JSON report ("" for none)
-  int64_t batch_size = 32;
-  int64_t max_decode_len = 256;
-  int64_t beam = 1;            // 1: greedy decoding
-  std::string device = "cpu";  // evaluate(): where the model runs ("cpu" or "cuda")
-
-  int64_t limit = -1;       // evaluate only the first `limit` examples (-1: all)
-  bool predictions = true;  // list every prediction in the report
-  bool quiet = true;        // progress lines on stderr
-  // The job's ranks (null: this process alone). Rank r decodes the batches b with
-  // b % world_size == r, the same batches a single process would form, so every example is
-  // decoded once and exactly as alone; every rank returns the whole report, rank 0 writes it.
-  dist::Communicator* comm = nullptr;
-};
 
 // The core of evaluate() on a model at hand (validation during training uses it): the report's
 // "examples", "metrics" and (with options.predictions) "predictions", in example order. With

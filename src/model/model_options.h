@@ -1,11 +1,13 @@
-// Sizes and switches of the models. Every field is a config value (`--config`, flags); the
-// defaults are the paper's (PAPER.md), the quickstart config shrinks them.
+// Sizes and switches of the models: the settings fields() lists (flags, configs, the config a
+// checkpoint records); the defaults are the paper's (PAPER.md), the quickstart config shrinks
+// them. The domain fields come from the dataset or checkpoint (set_domain), not from users.
 #ifndef LASYNTH_MODEL_MODEL_OPTIONS_H_
 #define LASYNTH_MODEL_MODEL_OPTIONS_H_
 
 #include <cstdint>
 #include <string>
 
+#include "core/fields.h"
 #include "lang/domain.h"
 
 namespace lasynth {
@@ -43,6 +45,33 @@ struct ModelOptions {
   int64_t decoder_size() const { return 2 * hidden_size; }
   // The model's name in the paper's tables, from the switches.
   std::string name() const;
+
+  template <typename Visitor>
+  static void fields(Visitor& v) {
+    using M = ModelOptions;
+    v.group("Model (RobustFill is the model with none of these switches)");
+    v("latent_execution", &M::latent_execution, "LaSynth's latent executor");
+    v("no_partial_execution", &M::no_partial_execution,
+      "the executor runs at the program's end only (NoPartialExecutor)");
+    v("operation_predictor", &M::operation_predictor, "operation predictor (C only)");
+    v("decoder_self_attention", &M::decoder_self_attention, "decoder self-attention");
+    v("use_properties", &M::use_properties, "Property Signatures baseline");
+    v("exec_period", &M::exec_period, "decoding steps between latent executions", AtLeast(1));
+    v.group("Sizes");
+    v("embedding_size", &M::embedding_size, "token and value embeddings", AtLeast(1));
+    v("LSTM_hidden_size", &M::hidden_size, "LSTM hidden size per direction", AtLeast(1));
+    v("MLP_hidden_size", &M::mlp_hidden_size, "output MLP hidden size", AtLeast(1));
+    v("num_LSTM_layers", &M::num_layers, "layers of every LSTM", AtLeast(1));
+    v("num_attention_layers", &M::num_attention_layers, "input<->output attention layers",
+      AtLeast(0));
+    v("conv_channels", &M::conv_channels, "Karel: feature maps of the grid encoder", AtLeast(1));
+    v("dropout_rate", &M::dropout, "dropout between LSTM layers", Between(0, 1));
+    v("param_init", &M::param_init, "parameters start uniform in [-x, x]", AtLeast(0));
+    v.group("Training");
+    v("exec_loss_weight", &M::exec_loss_weight, "weight of the executor's loss", AtLeast(0));
+    v("operation_loss_weight", &M::operation_loss_weight,
+      "weight of the operation predictor's loss", AtLeast(0));
+  }
 };
 
 // Throws ConfigError naming the flags when the switches do not make sense together.

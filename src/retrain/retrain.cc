@@ -12,6 +12,7 @@
 #include "data/writer.h"
 #include "eval/decode.h"
 #include "lang/domains.h"
+#include "train/checkpoint.h"
 
 namespace lasynth {
 namespace retrain {
@@ -157,7 +158,7 @@ std::string retrain_markdown(const nlohmann::ordered_json& table) {
   return md;
 }
 
-nlohmann::ordered_json run_retraining(const RetrainOptions& o) {
+nlohmann::ordered_json run_retraining(const RetrainOptions& o, const train::TrainHooks& hooks) {
   if (o.rounds < 1) throw ConfigError("--rounds must be at least 1");
   const int rank = o.generate.comm ? o.generate.comm->rank() : 0;
   const bool lead = rank == 0;
@@ -201,11 +202,11 @@ nlohmann::ordered_json run_retraining(const RetrainOptions& o) {
       t.data_folder = data;
       t.model_dir = model_dir;
       t.resume = true;  // a round interrupted continues where it stopped
-      if (round > 0 && o.continue_training && !fs::exists(model_dir + "/latest")) {
+      if (round > 0 && o.continue_training && !fs::exists(model_dir + "/" + train::kLatestFile)) {
         t.init_from = previous;
       }
       say(fmt::format("round {}: training {} on {}", round, model_dir, data));
-      if (train::train(t, o.model).preempted) {
+      if (train::train(t, o.model, hooks).preempted) {
         table["stopped_in_round"] = round;  // the same command with the same run dir resumes
         return table;
       }
@@ -213,13 +214,7 @@ nlohmann::ordered_json run_retraining(const RetrainOptions& o) {
     const std::string report = dir + "/test-report.json";
     fs::create_directories(dir);
     nlohmann::json body = read_json(report);
-    std::string latest;
-    {
-      std::ifstream in(model_dir + "/latest");
-      in >> latest;
-    }
-    const std::string checkpoint =
-        fs::is_directory(model_dir) ? model_dir + "/" + latest : model_dir;
+    const std::string checkpoint = train::resolve_checkpoint(model_dir);
     if (body.is_discarded() || body.value("checkpoint", "") != checkpoint) {
       eval::EvalOptions e = o.evaluate;
       e.data_folder = o.data_folder;

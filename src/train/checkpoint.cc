@@ -65,8 +65,103 @@ void prune_checkpoints(const std::string& model_dir, int64_t keep) {
   std::reverse(found.begin(), found.end());
   for (size_t i = static_cast<size_t>(keep); i < found.size(); ++i) {
     fs::remove(found[i].second);
-    fs::remove(found[i].second + ".sha256");
+    fs::remove(found[i].second + kChecksumSuffix);
   }
+}
+
+// Refuses a file of another format or version before any of its keys is read.
+void check_format(const std::string& path, const c10::IValue& value) {
+  if (!value.isGenericDict()) {
+    throw IoError(fmt::format("{}: not a lasynth checkpoint (not a dict)", path));
+  }
+  const auto dict = value.toGenericDict();
+  if (!dict.contains(kKeyFormat) || !dict.at(kKeyFormat).isString() ||
+      dict.at(kKeyFormat).toStringRef() != kCheckpointFormat) {
+    throw IoError(fmt::format(
+        "{}: not a {} (no '{}' key saying so): a file of another program, or a lasynth "
+        "checkpoint older than format version 1; train the model again with this lasynth",
+        path, kCheckpointFormat, kKeyFormat));
+  }
+  const c10::IValue version = dict.contains(kKeyFormatVersion) ? dict.at(kKeyFormatVersion)
+                                                               : c10::IValue();
+  if (!version.isInt() || version.toInt() != kCheckpointFormatVersion) {
+    throw IoError(fmt::format(
+        "{}: checkpoint format version {}, but this lasynth reads version {}; use the lasynth "
+        "that wrote it, or train the model again",
+        path, version.isInt() ? std::to_string(version.toInt()) : "missing",
+        kCheckpointFormatVersion));
+  }
+}
+
+// Copies every parameter and buffer of the checkpoint into `model`; returns the parameters by
+// name.
+std::map<std::string, at::Tensor> restore_weights(const std::string& path,
+                                                  const GenericDict& weights,
+                                                  torch::nn::Module& model) {
+  torch::NoGradGuard no_grad;
+  auto assign = [&](const std::string& name, at::Tensor& target) {
+    if (!weights.contains(name)) {
+      throw IoError(fmt::format("{}: no tensor '{}'; it holds another model", path, name));
+    }
+    const at::Tensor t = weights.at(name).toTensor();
+    if (t.sizes() != target.sizes()) {
+      throw IoError(
+          fmt::format("{}: '{}' has shape {} but the model's is {}; it holds another "
+                      "model (check the size flags)",
+                      path, name, c10::str(t.sizes()), c10::str(target.sizes())));
+    }
+    target.copy_(t);
+  };
+  std::map<std::string, at::Tensor> params;
+  for (auto& p : model.named_parameters()) {
+    assign(p.key(), p.value());
+    params[p.key()] = p.value();
+  }
+  for (auto& b : model.named_buffers()) assign(b.key(), b.value());
+  return params;
+}
+
+// One parameter's optimizer state from the checkpoint's entry, on `device`.
+std::unique_ptr<torch::optim::OptimizerParamState> param_state(const std::string& type,
+                                                               const GenericDict& m,
+                                                               const torch::Device& device) {
+  // The state lives where its parameter lives (checkpoints hold CPU tensors).
+  auto restore = [&](const char* key) { return m.at(key).toTensor().clone().to(device); };
+  if (type == "adam") {
+    auto s = std::make_unique<torch::optim::AdamParamState>();
+    s->step(m.at("step").toInt());
+    s->exp_avg(restore("exp_avg"));
+    s->exp_avg_sq(restore("exp_avg_sq"));
+    return s;
+  }
+  if (type == "rmsprop") {
+    auto s = std::make_unique<torch::optim::RMSpropParamState>();
+    s->step(m.at("step").toInt());
+    s->square_avg(restore("square_avg"));
+    return s;
+  }
+  auto s = std::make_unique<torch::optim::SGDParamState>();
+  if (m.contains("momentum_buffer")) s->momentum_buffer(restore("momentum_buffer"));
+  return s;
+}
+
+void restore_optimizer(const std::string& path, const GenericDict& opt,
+                       const std::map<std::string, at::Tensor>& params,
+                       torch::optim::Optimizer& optimizer) {
+  const std::string type = opt.at("type").toStringRef();
+  if (type != optimizer_name(optimizer)) {
+    throw IoError(
+        fmt::format("{}: trained with --optimizer {}, resumed with --optimizer {}; "
+                    "resume with the same optimizer",
+                    path, type, optimizer_name(optimizer)));
+  }
+  for (const auto& entry : opt.at("state").toGenericDict()) {
+    const std::string name = entry.key().toStringRef();
+    const at::Tensor& param = params.at(name);
+    optimizer.state()[state_key(param)] =
+        param_state(type, entry.value().toGenericDict(), param.device());
+  }
+  for (auto& group : optimizer.param_groups()) group.options().set_lr(opt.at("lr").toDouble());
 }
 
 }  // namespace
@@ -93,26 +188,15 @@ std::string optimizer_name(const torch::optim::Optimizer& optimizer) {
   return "sgd";
 }
 
-std::string save_checkpoint(const std::string& model_dir, torch::nn::Module& model,
-                            torch::optim::Optimizer& optimizer, const TrainingState& state,
-                            int64_t keep_last_n) {
-  fs::create_directories(model_dir);
-  c10::Dict<std::string, at::Tensor> weights;
-  std::map<const void*, std::string> names;
-  for (const auto& p : model.named_parameters()) {
-    weights.insert(p.key(), p.value().detach().cpu().clone());
-    names[p.value().unsafeGetTensorImpl()] = p.key();
-  }
-  for (const auto& b : model.named_buffers()) {
-    weights.insert(b.key(), b.value().detach().cpu().clone());
-  }
+namespace {
 
-  // The optimizer's per-parameter state by parameter name, so Python can read it too.
+// The optimizer's per-parameter state by parameter name, so Python can read it too.
+GenericDict optimizer_dict(torch::optim::Optimizer& optimizer,
+                           const std::map<const void*, std::string>& names) {
   GenericDict moments = new_dict();
   for (const auto& group : optimizer.param_groups()) {
     for (const auto& p : group.params()) {
-      const auto key = state_key(p);
-      const auto it = optimizer.state().find(key);
+      const auto it = optimizer.state().find(state_key(p));
       if (it == optimizer.state().end()) continue;
       GenericDict one = new_dict();
       if (const auto* a = dynamic_cast<const torch::optim::AdamParamState*>(it->second.get())) {
@@ -136,7 +220,24 @@ std::string save_checkpoint(const std::string& model_dir, torch::nn::Module& mod
   opt.insert("type", optimizer_name(optimizer));
   opt.insert("lr", optimizer.param_groups()[0].options().get_lr());
   opt.insert("state", moments);
+  return opt;
+}
 
+}  // namespace
+
+std::string save_checkpoint(const std::string& model_dir, torch::nn::Module& model,
+                            torch::optim::Optimizer& optimizer, const TrainingState& state,
+                            int64_t keep_last_n) {
+  fs::create_directories(model_dir);
+  c10::Dict<std::string, at::Tensor> weights;
+  std::map<const void*, std::string> names;
+  for (const auto& p : model.named_parameters()) {
+    weights.insert(p.key(), p.value().detach().cpu().clone());
+    names[p.value().unsafeGetTensorImpl()] = p.key();
+  }
+  for (const auto& b : model.named_buffers()) {
+    weights.insert(b.key(), b.value().detach().cpu().clone());
+  }
   GenericDict sampler = new_dict();
   sampler.insert("epoch", state.epoch);
   sampler.insert("epoch_step", state.epoch_step);
@@ -145,112 +246,89 @@ std::string save_checkpoint(const std::string& model_dir, torch::nn::Module& mod
   rng.insert("torch_cpu", at::detail::getDefaultCPUGenerator().get_state());
 
   GenericDict dict = new_dict();
-  dict.insert("model", weights);
-  dict.insert("optimizer", opt);
-  dict.insert("step", state.step);
-  dict.insert("epoch", state.epoch);
-  dict.insert("sampler", sampler);
-  dict.insert("rng", rng);
-  dict.insert("config", state.config);
+  dict.insert(kKeyFormat, std::string(kCheckpointFormat));
+  dict.insert(kKeyFormatVersion, kCheckpointFormatVersion);
+  dict.insert(kKeyModel, weights);
+  dict.insert(kKeyOptimizer, optimizer_dict(optimizer, names));
+  dict.insert(kKeyStep, state.step);
+  dict.insert(kKeyEpoch, state.epoch);
+  dict.insert(kKeySampler, sampler);
+  dict.insert(kKeyRng, rng);
+  dict.insert(kKeyConfig, state.config);
 
   const std::vector<char> bytes = torch::pickle_save(dict);
   const std::string name = fmt::format("ckpt-{}.pt", state.step);
   const std::string path = model_dir + "/" + name;
   const std::string data(bytes.begin(), bytes.end());
   write_atomically(path, data);
-  write_atomically(path + ".sha256", sha256_hex(data) + "  " + name + "\n");
-  write_atomically(model_dir + "/latest", name + "\n");
+  write_atomically(path + kChecksumSuffix, sha256_hex(data) + "  " + name + "\n");
+  write_atomically(model_dir + "/" + kLatestFile, name + "\n");
   if (keep_last_n > 0) prune_checkpoints(model_dir, keep_last_n);
   return path;
 }
 
-TrainingState load_checkpoint(const std::string& path_in, torch::nn::Module& model,
-                              torch::optim::Optimizer* optimizer) {
-  std::string path = path_in;
-  if (fs::is_directory(path)) {
-    std::string latest = read_all(path + "/latest");
-    latest.erase(latest.find_last_not_of(" \n\r") + 1);
-    path = path + "/" + latest;
+std::string resolve_checkpoint(const std::string& path) {
+  if (!fs::is_directory(path)) {
+    if (!fs::exists(path)) {
+      throw IoError(fmt::format("{}: no such checkpoint file or model directory", path));
+    }
+    return path;
   }
-  const std::string data = read_all(path);
-  std::string want = read_all(path + ".sha256");
+  std::ifstream in(path + "/" + kLatestFile);
+  std::string name;
+  if (!(in >> name)) {
+    throw IoError(fmt::format(
+        "{}: no `{}` file in this model directory (no checkpoint written yet); name a "
+        "ckpt-STEP.pt file instead",
+        path, kLatestFile));
+  }
+  return path + "/" + name;
+}
+
+Checkpoint read_checkpoint(const std::string& path_in) {
+  Checkpoint c;
+  c.path = resolve_checkpoint(path_in);
+  const std::string data = read_all(c.path);
+  std::string want = read_all(c.path + kChecksumSuffix);
   want = want.substr(0, want.find(' '));
   if (sha256_hex(data) != want) {
-    throw IoError(fmt::format("{}: checksum does not match {}.sha256; the checkpoint is damaged",
-                              path, path));
+    throw IoError(fmt::format(
+        "{}: checksum does not match {}{}; the checkpoint is damaged (use an earlier one)",
+        c.path, c.path, kChecksumSuffix));
   }
-  const c10::IValue value = torch::pickle_load(std::vector<char>(data.begin(), data.end()));
-  const auto dict = value.toGenericDict();
-  const auto weights = dict.at("model").toGenericDict();
-  torch::NoGradGuard no_grad;
-  auto assign = [&](const std::string& name, at::Tensor& target) {
-    if (!weights.contains(name)) {
-      throw IoError(fmt::format("{}: no tensor '{}'; it holds another model", path, name));
-    }
-    const at::Tensor t = weights.at(name).toTensor();
-    if (t.sizes() != target.sizes()) {
-      throw IoError(
-          fmt::format("{}: '{}' has shape {} but the model's is {}; it holds another "
-                      "model (check the size flags)",
-                      path, name, c10::str(t.sizes()), c10::str(target.sizes())));
-    }
-    target.copy_(t);
-  };
-  std::map<std::string, at::Tensor> params;
-  for (auto& p : model.named_parameters()) {
-    assign(p.key(), p.value());
-    params[p.key()] = p.value();
+  try {
+    c.dict = torch::pickle_load(std::vector<char>(data.begin(), data.end()));
+  } catch (const std::exception&) {
+    throw IoError(fmt::format("{}: not a lasynth checkpoint (not a pickled dict)", c.path));
   }
-  for (auto& b : model.named_buffers()) assign(b.key(), b.value());
+  check_format(c.path, c.dict);
+  const auto dict = c.dict.toGenericDict();
+  c.state.step = dict.at(kKeyStep).toInt();
+  c.state.epoch = dict.at(kKeyEpoch).toInt();
+  const auto sampler = dict.at(kKeySampler).toGenericDict();
+  c.state.epoch_step = sampler.at("epoch_step").toInt();
+  c.state.sampler_seed = static_cast<uint64_t>(sampler.at("seed").toInt());
+  c.state.config = dict.at(kKeyConfig).toStringRef();
+  return c;
+}
+
+void restore_checkpoint(const Checkpoint& checkpoint, torch::nn::Module& model,
+                        torch::optim::Optimizer* optimizer) {
+  const auto dict = checkpoint.dict.toGenericDict();
+  std::map<std::string, at::Tensor> params =
+      restore_weights(checkpoint.path, dict.at(kKeyModel).toGenericDict(), model);
   if (optimizer) {
-    const auto opt = dict.at("optimizer").toGenericDict();
-    const std::string type = opt.at("type").toStringRef();
-    if (type != optimizer_name(*optimizer)) {
-      throw IoError(
-          fmt::format("{}: trained with --optimizer {}, resumed with --optimizer {}; "
-                      "resume with the same optimizer",
-                      path, type, optimizer_name(*optimizer)));
-    }
-    const auto moments = opt.at("state").toGenericDict();
-    for (const auto& entry : moments) {
-      const std::string name = entry.key().toStringRef();
-      const auto m = entry.value().toGenericDict();
-      // The state lives where its parameter lives (checkpoints hold CPU tensors).
-      const torch::Device device = params.at(name).device();
-      auto restore = [&](const char* key) { return m.at(key).toTensor().clone().to(device); };
-      std::unique_ptr<torch::optim::OptimizerParamState> state;
-      if (type == "adam") {
-        auto s = std::make_unique<torch::optim::AdamParamState>();
-        s->step(m.at("step").toInt());
-        s->exp_avg(restore("exp_avg"));
-        s->exp_avg_sq(restore("exp_avg_sq"));
-        state = std::move(s);
-      } else if (type == "rmsprop") {
-        auto s = std::make_unique<torch::optim::RMSpropParamState>();
-        s->step(m.at("step").toInt());
-        s->square_avg(restore("square_avg"));
-        state = std::move(s);
-      } else {
-        auto s = std::make_unique<torch::optim::SGDParamState>();
-        if (m.contains("momentum_buffer")) {
-          s->momentum_buffer(restore("momentum_buffer"));
-        }
-        state = std::move(s);
-      }
-      optimizer->state()[state_key(params.at(name))] = std::move(state);
-    }
-    for (auto& group : optimizer->param_groups()) group.options().set_lr(opt.at("lr").toDouble());
+    restore_optimizer(checkpoint.path, dict.at(kKeyOptimizer).toGenericDict(), params, *optimizer);
   }
   at::Generator generator = at::detail::getDefaultCPUGenerator();
-  generator.set_state(dict.at("rng").toGenericDict().at("torch_cpu").toTensor());
-  TrainingState state;
-  state.step = dict.at("step").toInt();
-  state.epoch = dict.at("epoch").toInt();
-  const auto sampler = dict.at("sampler").toGenericDict();
-  state.epoch_step = sampler.at("epoch_step").toInt();
-  state.sampler_seed = static_cast<uint64_t>(sampler.at("seed").toInt());
-  state.config = dict.at("config").toStringRef();
-  return state;
+  generator.set_state(dict.at(kKeyRng).toGenericDict().at("torch_cpu").toTensor());
+}
+
+TrainingState load_checkpoint(const std::string& path, torch::nn::Module& model,
+                              torch::optim::Optimizer* optimizer) {
+  const Checkpoint checkpoint = read_checkpoint(path);
+  restore_checkpoint(checkpoint, model, optimizer);
+  return checkpoint.state;
 }
 
 }  // namespace train

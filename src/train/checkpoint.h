@@ -1,8 +1,6 @@
-// Checkpoints as DESIGN.md fixes them: MODEL_DIR/ckpt-STEP.pt, one file that torch.load opens in
-// Python (torch::pickle_save of a dict), with `model` (parameter and buffer name -> tensor),
-// `optimizer`, `step`, `epoch`, `sampler`, `rng` and `config` (text); beside it
-// ckpt-STEP.pt.sha256, and MODEL_DIR/latest naming the newest complete checkpoint. Written to a
-// temporary file and renamed, checksum verified on load.
+// Checkpoints as DESIGN.md fixes them (the layout: train/checkpoint_format.h): written to a
+// temporary file and renamed, the checksum verified and the format checked on load, before
+// anything in the file is parsed.
 #ifndef LASYNTH_TRAIN_CHECKPOINT_H_
 #define LASYNTH_TRAIN_CHECKPOINT_H_
 
@@ -13,6 +11,8 @@
 #include <utility>
 #include <vector>
 
+#include "train/checkpoint_format.h"
+
 namespace lasynth {
 namespace train {
 
@@ -21,7 +21,7 @@ struct TrainingState {
   int64_t epoch = 0;  // the sampler's position: the next batch is (epoch, epoch_step)
   int64_t epoch_step = 0;
   uint64_t sampler_seed = 0;
-  std::string config;  // the run's settings as text
+  std::string config;  // the run's settings as JSON text
 };
 
 // Writes the checkpoint of `state.step`, updates `latest`, and when keep_last_n > 0 deletes all
@@ -38,9 +38,29 @@ std::vector<std::pair<int64_t, std::string>> list_checkpoints(const std::string&
 // "adam", "rmsprop" or "sgd".
 std::string optimizer_name(const torch::optim::Optimizer& optimizer);
 
-// Loads `path` (or MODEL_DIR/latest when `path` is a directory) into `model` and `optimizer`
-// (may be null), after checking its sha256. Returns the training state. Throws IoError naming
-// the file when it is missing, damaged, or holds another model (names or shapes differ).
+// The checkpoint file `path` names: `path` itself when it is a file, the file its `latest`
+// names when it is a model directory. Throws IoError naming the path when neither exists.
+std::string resolve_checkpoint(const std::string& path);
+
+// A checkpoint read once from disk.
+struct Checkpoint {
+  std::string path;     // the ckpt-STEP.pt file
+  c10::IValue dict;     // the unpickled dict (checkpoint_format.h)
+  TrainingState state;  // step, epoch, sampler position and config
+};
+
+// Reads the checkpoint `path` names (resolve_checkpoint): its bytes are checked against the
+// .sha256 beside it, then its format and version, then it is parsed. Throws IoError naming the
+// file and what to do when it is missing, damaged, of another format or of another version.
+Checkpoint read_checkpoint(const std::string& path);
+
+// Copies a checkpoint's weights into `model` and, when `optimizer` is not null, its optimizer
+// state; restores LibTorch's CPU generator. Throws IoError naming the file when it holds another
+// model (names or shapes differ) or another optimizer.
+void restore_checkpoint(const Checkpoint& checkpoint, torch::nn::Module& model,
+                        torch::optim::Optimizer* optimizer);
+
+// read_checkpoint + restore_checkpoint. Returns the training state.
 TrainingState load_checkpoint(const std::string& path, torch::nn::Module& model,
                               torch::optim::Optimizer* optimizer);
 

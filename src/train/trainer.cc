@@ -7,11 +7,10 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
-#include <iostream>
-#include <iterator>
 #include <memory>
 
 #include "core/error.h"
+#include "core/fields.h"
 #include "data/dataset.h"
 #include "data/loader.h"
 #include "lang/domains.h"
@@ -23,6 +22,13 @@ namespace lasynth {
 namespace train {
 namespace {
 
+using Clock = std::chrono::steady_clock;
+
+double seconds_between(Clock::time_point a, Clock::time_point b) {
+  return std::chrono::duration<double>(b - a).count();
+}
+
+// The run's settings as the checkpoint records them (checkpoint_format.h, "config").
 std::string config_text(const TrainOptions& o, const model::ModelOptions& m,
                         const data::Manifest& manifest) {
   nlohmann::ordered_json j;
@@ -30,38 +36,10 @@ std::string config_text(const TrainOptions& o, const model::ModelOptions& m,
   j["domain"] = manifest.domain;
   j["domain_options"] = manifest.domain_options;
   j["model"] = m.name();
-  j["latent_execution"] = m.latent_execution;
-  j["no_partial_execution"] = m.no_partial_execution;
-  j["operation_predictor"] = m.operation_predictor;
-  j["decoder_self_attention"] = m.decoder_self_attention;
-  j["use_properties"] = m.use_properties;
-  j["exec_period"] = m.exec_period;
-  j["optimizer"] = o.optimizer;
   j["device"] = o.device;
-  j["batch_size"] = o.batch_size;
-  j["lr"] = o.lr;
-  j["lr_decay_steps"] = o.lr_decay_steps;
-  j["lr_decay_rate"] = o.lr_decay_rate;
-  j["gradient_clip"] = o.gradient_clip;
-  j["num_epochs"] = o.num_epochs;
-  j["max_steps"] = o.max_steps;
-  j["log_interval"] = o.log_interval;
-  j["seed"] = o.seed;
-  j["embedding_size"] = m.embedding_size;
-  j["LSTM_hidden_size"] = m.hidden_size;
-  j["MLP_hidden_size"] = m.mlp_hidden_size;
-  j["num_LSTM_layers"] = m.num_layers;
-  j["num_attention_layers"] = m.num_attention_layers;
-  j["conv_channels"] = m.conv_channels;
-  j["dropout_rate"] = m.dropout;
-  j["param_init"] = m.param_init;
-  j["exec_loss_weight"] = m.exec_loss_weight;
-  j["operation_loss_weight"] = m.operation_loss_weight;
+  j.update(fields_to_json(m));
+  j.update(fields_to_json(o));
   return j.dump(2);
-}
-
-torch::Tensor as_tensor(std::vector<int32_t>& v, std::vector<int64_t> shape) {
-  return torch::from_blob(v.data(), shape, torch::kInt32);
 }
 
 std::unique_ptr<torch::optim::Optimizer> make_optimizer(const TrainOptions& o,
@@ -77,6 +55,286 @@ std::unique_ptr<torch::optim::Optimizer> make_optimizer(const TrainOptions& o,
                                                    torch::optim::RMSpropOptions(o.lr));
   }
   throw ConfigError(fmt::format("--optimizer {}: unknown; use adam, sgd or rmsprop", o.optimizer));
+}
+
+// What one optimizer step measured on this rank.
+struct StepResult {
+  double loss = 0;             // this rank's share of the global batch's mean loss
+  int64_t rank_examples = 0;   // examples this rank trained on
+  int64_t global_examples = 0; // examples of the global batch (every rank, every micro-batch)
+  int64_t epoch = 0;           // the sampler's position of the step's last micro-batch
+  int64_t epoch_step = 0;
+  double lr = 0;
+};
+
+// The loss and throughput between two log steps.
+struct Window {
+  double loss_sum = 0;  // this rank's share of the global loss, summed over the window's steps
+  int64_t steps = 0;
+  int64_t examples = 0;  // global examples
+  Clock::time_point start = Clock::now();
+
+  void add(const StepResult& s) {
+    loss_sum += s.loss;
+    ++steps;
+    examples += s.global_examples;
+  }
+};
+
+// One rank's training run: the model replica, its optimizer and data, and where it stands.
+class Run {
+ public:
+  Run(const TrainOptions& options, model::ModelOptions model_options, const TrainHooks& hooks);
+
+  // Trains until the last step or a stop signal; returns what the run did.
+  TrainResult run();
+
+ private:
+  StepResult train_step();
+  void advance(const StepResult& s);
+  void beat(const StepResult& s, Clock::time_point& step_start);
+  int agreed_stop_signal();
+  void log(const StepResult& s, int stop, TrainResult* result);
+  void validate(int64_t epoch);
+  void print_reducer_stats();
+  void say(const std::string& line) const {
+    if (lead_ && hooks_.print) hooks_.print(line);
+  }
+
+  const TrainOptions& o_;
+  const TrainHooks& hooks_;
+  const data::Manifest manifest_;
+  model::ModelOptions m_;
+  const torch::Device device_;
+  const int rank_, world_;
+  const bool lead_;
+  model::Synthesizer net_{nullptr};
+  std::unique_ptr<torch::optim::Optimizer> optimizer_;
+  TrainingState state_;
+  std::unique_ptr<DataParallel> replicas_;
+  std::unique_ptr<data::BatchLoader> loader_;
+  int64_t total_steps_ = 0;
+  std::ofstream metrics_;
+  Clock::time_point start_ = Clock::now();
+  int64_t start_step_ = 0;
+  Window window_;
+  double rank_examples_per_s_ = 0;  // this rank's throughput, smoothed for on_step
+};
+
+Run::Run(const TrainOptions& o, model::ModelOptions m, const TrainHooks& hooks)
+    : o_(o),
+      hooks_(hooks),
+      manifest_(data::read_manifest(o.data_folder)),
+      m_(std::move(m)),
+      device_(resolve_device(o.device, hooks.comm ? hooks.comm->world().local_rank : 0)),
+      rank_(hooks.comm ? hooks.comm->rank() : 0),
+      world_(hooks.comm ? hooks.comm->size() : 1),
+      lead_(rank_ == 0) {
+  model::set_domain(m_, manifest_.domain, manifest_.domain_options,
+                    static_cast<int64_t>(manifest_.vocab_tokens.size()));
+  if (o.batch_size < 1 || o.log_interval < 1 || o.grad_accum < 1) {
+    throw ConfigError("--batch_size, --log_interval and --grad_accum must be at least 1");
+  }
+  torch::manual_seed(o.seed);
+  net_ = model::Synthesizer(m_);
+  net_->to(device_);  // before the optimizer, whose state then lives on the device too
+  optimizer_ = make_optimizer(o, net_);
+  state_.sampler_seed = o.seed;
+  state_.config = config_text(o, m_, manifest_);
+  if (o.resume && std::filesystem::exists(o.model_dir + "/" + kLatestFile)) {
+    state_ = load_checkpoint(o.model_dir, *net_, optimizer_.get());
+  } else if (!o.init_from.empty()) {
+    load_checkpoint(o.init_from, *net_, nullptr);
+  }
+  if (world_ > 1) {
+    // Ranks may read the dataset from different paths (node-local copies): all else must agree.
+    nlohmann::json signature = nlohmann::json::parse(state_.config);
+    signature.erase("data_folder");
+    replicas_ = std::make_unique<DataParallel>(*hooks.comm, *net_, signature.dump(1), o.reducer());
+  }
+  data::LoaderOptions lo;
+  lo.dir = o.data_folder;
+  lo.split = "train";
+  lo.sampler.batch_size = o.batch_size;
+  lo.sampler.world_size = world_;
+  lo.sampler.rank = rank_;
+  lo.sampler.seed = state_.sampler_seed;
+  loader_ = std::make_unique<data::BatchLoader>(lo, state_.epoch, state_.epoch_step);
+  total_steps_ = o.max_steps >= 0 ? o.max_steps
+                                  : (o.num_epochs * loader_->steps_per_epoch() + o.grad_accum - 1) /
+                                        o.grad_accum;
+  if (lead_) {
+    std::filesystem::create_directories(o.model_dir);
+    metrics_.open(o.model_dir + "/metrics.jsonl", std::ios::app);
+    if (!metrics_) throw IoError(fmt::format("{}/metrics.jsonl: cannot write", o.model_dir));
+  }
+}
+
+torch::Tensor as_tensor(std::vector<int32_t>& v, std::vector<int64_t> shape) {
+  return torch::from_blob(v.data(), shape, torch::kInt32);
+}
+
+// forward -> loss -> backward (buckets reduce as they fill) -> wait -> clip -> update
+StepResult Run::train_step() {
+  StepResult s;
+  std::vector<data::Batch> micro(static_cast<size_t>(o_.grad_accum));
+  for (data::Batch& b : micro) {
+    b = loader_->next(&s.epoch, &s.epoch_step);
+    s.global_examples += b.global_size;
+  }
+  optimizer_->zero_grad();
+  for (size_t k = 0; k < micro.size(); ++k) {
+    data::Batch& b = micro[k];
+    s.rank_examples += b.size;
+    if (replicas_) replicas_->set_sync(k + 1 == micro.size());
+    if (b.size == 0) continue;  // past the end of a short last window: join the reduction only
+    const torch::Tensor tokens = as_tensor(b.tokens, {b.size, b.max_len}).to(device_);
+    const torch::Tensor inputs =
+        as_tensor(b.inputs, {b.size, b.io_pairs, b.value_size}).to(device_);
+    const torch::Tensor outputs =
+        as_tensor(b.outputs, {b.size, b.io_pairs, b.value_size}).to(device_);
+    const torch::Tensor loss =
+        net_->loss(net_(tokens, inputs, outputs), tokens, static_cast<double>(s.global_examples));
+    loss.backward();
+    s.loss += loss.item<double>();
+  }
+  if (replicas_) replicas_->finish();
+  torch::nn::utils::clip_grad_norm_(net_->parameters(), o_.gradient_clip);
+  s.lr = o_.lr * std::pow(o_.lr_decay_rate, static_cast<double>(state_.step / o_.lr_decay_steps));
+  for (auto& group : optimizer_->param_groups()) group.options().set_lr(s.lr);
+  optimizer_->step();
+  return s;
+}
+
+// The step counter and the sampler's position after step `s`.
+void Run::advance(const StepResult& s) {
+  ++state_.step;
+  state_.epoch = s.epoch;
+  state_.epoch_step = s.epoch_step + 1;
+  if (state_.epoch_step == loader_->steps_per_epoch()) {
+    state_.epoch_step = 0;
+    ++state_.epoch;
+  }
+}
+
+// This rank's view of the step, for heartbeats and its own log.
+void Run::beat(const StepResult& s, Clock::time_point& step_start) {
+  if (!hooks_.on_step) return;
+  const Clock::time_point now = Clock::now();
+  const double seconds = seconds_between(step_start, now);
+  step_start = now;
+  const double rate = seconds > 0 ? static_cast<double>(s.rank_examples) / seconds : 0.0;
+  rank_examples_per_s_ = rank_examples_per_s_ == 0 ? rate : 0.8 * rank_examples_per_s_ + 0.2 * rate;
+  dist::Heartbeat beat;
+  beat.step = state_.step;
+  beat.epoch = s.epoch;
+  // s.loss is this rank's share of the global mean: back to a mean over its own examples.
+  beat.loss = s.rank_examples > 0 ? s.loss * static_cast<double>(s.global_examples) /
+                                        static_cast<double>(s.rank_examples)
+                                  : 0.0;
+  beat.examples_per_s = rank_examples_per_s_;
+  hooks_.on_step(beat);
+}
+
+// All ranks, same order; blocks. Every rank learns of a signal on any rank at the same step
+// boundary: the highest signal number received anywhere, or 0.
+int Run::agreed_stop_signal() {
+  double stop = preemption_signal();
+  if (hooks_.comm) hooks_.comm->allreduce_doubles(&stop, 1, dist::ReduceOp::kMax);
+  return static_cast<int>(stop);
+}
+
+// All ranks, same order. The metrics line (the loss averaged over all ranks) and the checkpoint
+// of a log step, written by rank 0; the window starts again.
+void Run::log(const StepResult& s, int stop, TrainResult* result) {
+  if (hooks_.comm) hooks_.comm->allreduce_doubles(&window_.loss_sum, 1, dist::ReduceOp::kSum);
+  const Clock::time_point now = Clock::now();
+  const double window_s = seconds_between(window_.start, now);
+  const double wall = seconds_between(start_, now);
+  const double examples_per_s = window_s > 0 ? window_.examples / window_s : 0.0;
+  result->last_loss = window_.loss_sum / window_.steps;
+  if (lead_) {
+    nlohmann::ordered_json line;
+    line["step"] = state_.step;
+    line["epoch"] = s.epoch;
+    line["loss"] = result->last_loss;
+    line["lr"] = s.lr;
+    line["examples_per_s"] = examples_per_s;
+    line["wall_s"] = wall;
+    metrics_ << line.dump() << '\n' << std::flush;
+    result->checkpoint = save_checkpoint(o_.model_dir, *net_, *optimizer_, state_, o_.keep_last_n);
+  }
+  const double per_step = wall / static_cast<double>(state_.step - start_step_);
+  say(fmt::format("step {}/{}  epoch {}  loss {:.4f}  {:.0f} examples/s  ETA {:.0f}s",
+                  state_.step, total_steps_, s.epoch, result->last_loss, examples_per_s,
+                  per_step * static_cast<double>(total_steps_ - state_.step)));
+  if (stop > 0) {
+    say(fmt::format(
+        "stopping on signal {} at step {}: checkpoint {} written; continue with --resume", stop,
+        state_.step, result->checkpoint));
+  }
+  window_ = Window{};
+}
+
+// Rank 0: the validation hook's metrics as a line of metrics.jsonl.
+void Run::validate(int64_t epoch) {
+  if (!hooks_.validate || !lead_) return;
+  net_->eval();
+  nlohmann::ordered_json validation = hooks_.validate(net_);
+  net_->train();
+  if (validation.empty()) return;
+  nlohmann::ordered_json v;
+  v["step"] = state_.step;
+  v["epoch"] = epoch;
+  v["split"] = "val";
+  for (auto& [key, value] : validation.items()) v[key] = value;
+  metrics_ << v.dump() << '\n' << std::flush;
+  say(fmt::format("  validation {}", validation.dump()));
+  window_.start = Clock::now();  // the window's throughput counts training only
+}
+
+void Run::print_reducer_stats() {
+  if (!replicas_ || replicas_->stats().steps == 0) return;
+  const dist::ReducerStats& r = replicas_->stats();
+  const double steps = static_cast<double>(r.steps);
+  say(fmt::format(
+      "gradient all-reduce: {:.0f} bucket(s) and {:.2f} MiB per step, {:.0f}% launched during "
+      "backward, {:.2f} ms per step waited for after backward",
+      r.buckets_launched / steps, r.bytes_reduced / steps / (1 << 20),
+      100.0 * r.buckets_launched_early / std::max<int64_t>(1, r.buckets_launched),
+      1e3 * r.finish_wait_s / steps));
+}
+
+TrainResult Run::run() {
+  say(fmt::format("training {} on {} ({} domain): {} steps of {} examples ({} rank{} x {}{})",
+                  m_.name(), o_.data_folder, manifest_.domain, total_steps_,
+                  world_ * o_.batch_size * o_.grad_accum, world_, world_ > 1 ? "s" : "",
+                  o_.batch_size,
+                  o_.grad_accum > 1 ? fmt::format(" x {} micro-batches", o_.grad_accum) : ""));
+  start_ = Clock::now();
+  start_step_ = state_.step;
+  window_ = Window{};
+  Clock::time_point step_start = start_;
+  TrainResult result;
+  while (state_.step < total_steps_) {
+    const StepResult s = train_step();
+    advance(s);
+    window_.add(s);
+    beat(s, step_start);
+    const int stop = agreed_stop_signal();
+    if (state_.step % o_.log_interval != 0 && state_.step != total_steps_ && stop == 0) continue;
+    log(s, stop, &result);
+    if (stop > 0) {
+      result.preempted = true;
+      break;
+    }
+    validate(s.epoch);
+  }
+  print_reducer_stats();
+  // Every rank returns only once rank 0's checkpoint is on disk.
+  if (hooks_.comm) hooks_.comm->barrier();
+  result.steps = state_.step;
+  return result;
 }
 
 }  // namespace
@@ -95,255 +353,33 @@ torch::Device resolve_device(const std::string& name, int local_rank) {
                        static_cast<c10::DeviceIndex>(local_rank % torch::cuda::device_count()));
 }
 
-LoadedModel load_model(const std::string& checkpoint) {
-  namespace fs = std::filesystem;
+LoadedModel load_model(const std::string& path) {
+  const Checkpoint checkpoint = read_checkpoint(path);
   LoadedModel loaded;
-  loaded.path = checkpoint;
-  if (fs::is_directory(checkpoint)) {
-    std::ifstream latest(checkpoint + "/latest");
-    std::string name;
-    if (!(latest >> name)) {
-      throw IoError(fmt::format("{}: no `latest` checkpoint in this model directory", checkpoint));
-    }
-    loaded.path = checkpoint + "/" + name;
-  }
-  std::ifstream in(loaded.path, std::ios::binary);
-  if (!in) throw IoError(fmt::format("{}: no such checkpoint", loaded.path));
-  const std::vector<char> bytes((std::istreambuf_iterator<char>(in)),
-                                std::istreambuf_iterator<char>());
-  nlohmann::json j;
-  try {
-    j = nlohmann::json::parse(torch::pickle_load(bytes).toGenericDict().at("config").toStringRef());
-  } catch (const std::exception& e) {
-    throw IoError(fmt::format("{}: not a lasynth checkpoint ({})", loaded.path, e.what()));
-  }
+  loaded.path = checkpoint.path;
+  loaded.step = checkpoint.state.step;
   model::ModelOptions m;
+  const std::string where = checkpoint.path + ": config: ";
   try {
-    m.latent_execution = j.value("latent_execution", false);
-    m.no_partial_execution = j.value("no_partial_execution", false);
-    m.operation_predictor = j.value("operation_predictor", false);
-    m.decoder_self_attention = j.value("decoder_self_attention", false);
-    m.use_properties = j.value("use_properties", false);
-    m.exec_period = j.value("exec_period", int64_t{16});
-    m.embedding_size = j.at("embedding_size").get<int64_t>();
-    m.hidden_size = j.at("LSTM_hidden_size").get<int64_t>();
-    m.mlp_hidden_size = j.at("MLP_hidden_size").get<int64_t>();
-    m.num_layers = j.at("num_LSTM_layers").get<int64_t>();
-    m.num_attention_layers = j.at("num_attention_layers").get<int64_t>();
-    m.conv_channels = j.value("conv_channels", m.conv_channels);
-    m.dropout = j.at("dropout_rate").get<double>();
-    m.param_init = j.at("param_init").get<double>();
-    loaded.domain = j.value("domain", "c");
-    if (j.contains("domain_options")) {
-      loaded.domain_options = j.at("domain_options").get<DomainOptions>();
-    }
+    const nlohmann::json config = nlohmann::json::parse(checkpoint.state.config);
+    fields_from_json(config, &m, where);
+    loaded.domain = config.at("domain").get<std::string>();
+    loaded.domain_options = config.at("domain_options").get<DomainOptions>();
   } catch (const nlohmann::json::exception& e) {
-    throw IoError(fmt::format("{}: its config is incomplete ({})", loaded.path, e.what()));
+    throw IoError(fmt::format("{}its config is incomplete ({})", where, e.what()));
   }
   const auto domain = make_domain(loaded.domain, loaded.domain_options);
   model::set_domain(m, loaded.domain, domain->options(), domain->vocabulary().size());
   loaded.net = model::Synthesizer(m);
-  loaded.step = load_checkpoint(loaded.path, *loaded.net, nullptr).step;
+  restore_checkpoint(checkpoint, *loaded.net, nullptr);
   loaded.net->eval();
   return loaded;
 }
 
-TrainResult train(const TrainOptions& o, model::ModelOptions m) {
-  const torch::Device device = resolve_device(o.device, o.comm ? o.comm->world().local_rank : 0);
-  const data::Manifest manifest = data::read_manifest(o.data_folder);
-  model::set_domain(m, manifest.domain, manifest.domain_options,
-                    static_cast<int64_t>(manifest.vocab_tokens.size()));
-  if (o.batch_size < 1 || o.log_interval < 1 || o.grad_accum < 1) {
-    throw ConfigError("--batch_size, --log_interval and --grad_accum must be at least 1");
-  }
-  const int rank = o.comm ? o.comm->rank() : 0;
-  const int world = o.comm ? o.comm->size() : 1;
-  const bool lead = rank == 0;
-  const bool quiet = o.quiet || !lead;
-  torch::manual_seed(o.seed);
-  model::Synthesizer net(m);
-  net->to(device);  // before the optimizer, whose state then lives on the device too
-  const auto optimizer = make_optimizer(o, net);
-  TrainingState state;
-  state.sampler_seed = o.seed;
-  state.config = config_text(o, m, manifest);
-  if (o.resume && std::filesystem::exists(o.model_dir + "/latest")) {
-    state = load_checkpoint(o.model_dir, *net, optimizer.get());
-  } else if (!o.init_from.empty()) {
-    load_checkpoint(o.init_from, *net, nullptr);
-  }
-  std::unique_ptr<DataParallel> replicas;
-  if (world > 1) {
-    // Ranks may read the dataset from different paths (node-local copies): all else must agree.
-    nlohmann::json signature = nlohmann::json::parse(state.config);
-    signature.erase("data_folder");
-    replicas = std::make_unique<DataParallel>(*o.comm, *net, signature.dump(1), o.reducer);
-  }
-  data::LoaderOptions lo;
-  lo.dir = o.data_folder;
-  lo.split = "train";
-  lo.sampler.batch_size = o.batch_size;
-  lo.sampler.world_size = world;
-  lo.sampler.rank = rank;
-  lo.sampler.seed = state.sampler_seed;
-  data::BatchLoader loader(lo, state.epoch, state.epoch_step);
-  const int64_t total =
-      o.max_steps >= 0
-          ? o.max_steps
-          : (o.num_epochs * loader.steps_per_epoch() + o.grad_accum - 1) / o.grad_accum;
-  if (!quiet) {
-    std::cerr << fmt::format(
-        "training {} on {} ({} domain): {} steps of {} examples ({} rank{} x {}{})\n", m.name(),
-        o.data_folder, manifest.domain, total, world * o.batch_size * o.grad_accum, world,
-        world > 1 ? "s" : "", o.batch_size,
-        o.grad_accum > 1 ? fmt::format(" x {} micro-batches", o.grad_accum) : "");
-  }
-
-  std::ofstream metrics;
-  if (lead) {
-    std::filesystem::create_directories(o.model_dir);
-    metrics.open(o.model_dir + "/metrics.jsonl", std::ios::app);
-    if (!metrics) throw IoError(fmt::format("{}/metrics.jsonl: cannot write", o.model_dir));
-  }
-  const auto start = std::chrono::steady_clock::now();
-  const int64_t start_step = state.step;
-  double loss_sum = 0;  // this rank's share of the global loss, summed over the window's steps
-  int64_t loss_steps = 0, examples = 0;
-  auto window_start = start;
-  auto step_start = start;
-  double rank_examples_per_s = 0;  // this rank's throughput, smoothed for on_step
-  TrainResult result;
-  while (state.step < total) {
-    std::vector<data::Batch> micro(static_cast<size_t>(o.grad_accum));
-    int64_t epoch = 0, epoch_step = 0, global = 0;
-    for (data::Batch& b : micro) {
-      b = loader.next(&epoch, &epoch_step);
-      global += b.global_size;
-    }
-    // forward -> loss -> backward (buckets reduce as they fill) -> wait -> clip -> update
-    optimizer->zero_grad();
-    double step_loss = 0;
-    int64_t rank_examples = 0;
-    for (size_t k = 0; k < micro.size(); ++k) {
-      data::Batch& b = micro[k];
-      rank_examples += b.size;
-      if (replicas) replicas->set_sync(k + 1 == micro.size());
-      if (b.size == 0) continue;  // past the end of a short last window: join the reduction only
-      const torch::Tensor tokens = as_tensor(b.tokens, {b.size, b.max_len}).to(device);
-      const torch::Tensor inputs =
-          as_tensor(b.inputs, {b.size, b.io_pairs, b.value_size}).to(device);
-      const torch::Tensor outputs =
-          as_tensor(b.outputs, {b.size, b.io_pairs, b.value_size}).to(device);
-      const torch::Tensor loss =
-          net->loss(net(tokens, inputs, outputs), tokens, static_cast<double>(global));
-      loss.backward();
-      step_loss += loss.item<double>();
-    }
-    if (replicas) replicas->finish();
-    torch::nn::utils::clip_grad_norm_(net->parameters(), o.gradient_clip);
-    const double lr =
-        o.lr * std::pow(o.lr_decay_rate, static_cast<double>(state.step / o.lr_decay_steps));
-    for (auto& group : optimizer->param_groups()) group.options().set_lr(lr);
-    optimizer->step();
-
-    ++state.step;
-    state.epoch = epoch;
-    state.epoch_step = epoch_step + 1;
-    if (state.epoch_step == loader.steps_per_epoch()) {
-      state.epoch_step = 0;
-      ++state.epoch;
-    }
-    loss_sum += step_loss;
-    ++loss_steps;
-    examples += global;
-    if (o.on_step) {
-      const auto now = std::chrono::steady_clock::now();
-      const double seconds = std::chrono::duration<double>(now - step_start).count();
-      step_start = now;
-      const double rate = seconds > 0 ? static_cast<double>(rank_examples) / seconds : 0.0;
-      rank_examples_per_s =
-          rank_examples_per_s == 0 ? rate : 0.8 * rank_examples_per_s + 0.2 * rate;
-      dist::Heartbeat beat;
-      beat.step = state.step;
-      beat.epoch = epoch;
-      // step_loss is this rank's share of the global mean: back to a mean over its own examples.
-      beat.loss = rank_examples > 0
-                      ? step_loss * static_cast<double>(global) / static_cast<double>(rank_examples)
-                      : 0.0;
-      beat.examples_per_s = rank_examples_per_s;
-      o.on_step(beat);
-    }
-    // Every rank learns of a signal on any rank at the same step boundary.
-    double stop = preemption_signal();
-    if (o.comm) o.comm->allreduce_doubles(&stop, 1, dist::ReduceOp::kMax);
-    const bool preempted = stop > 0;
-    if (state.step % o.log_interval == 0 || state.step == total || preempted) {
-      if (o.comm) o.comm->allreduce_doubles(&loss_sum, 1, dist::ReduceOp::kSum);
-      const auto now = std::chrono::steady_clock::now();
-      const double window = std::chrono::duration<double>(now - window_start).count();
-      const double wall = std::chrono::duration<double>(now - start).count();
-      result.last_loss = loss_sum / loss_steps;
-      if (lead) {
-        nlohmann::ordered_json line;
-        line["step"] = state.step;
-        line["epoch"] = epoch;
-        line["loss"] = result.last_loss;
-        line["lr"] = lr;
-        line["examples_per_s"] = window > 0 ? examples / window : 0.0;
-        line["wall_s"] = wall;
-        metrics << line.dump() << '\n' << std::flush;
-        result.checkpoint = save_checkpoint(o.model_dir, *net, *optimizer, state, o.keep_last_n);
-      }
-      if (!quiet) {
-        const double per_step = wall / static_cast<double>(state.step - start_step);
-        std::cerr << fmt::format(
-            "step {}/{}  epoch {}  loss {:.4f}  {:.0f} examples/s  ETA {:.0f}s\n", state.step,
-            total, epoch, result.last_loss, window > 0 ? examples / window : 0.0,
-            per_step * static_cast<double>(total - state.step));
-      }
-      if (preempted) {
-        if (!quiet) {
-          std::cerr << fmt::format(
-              "stopping on signal {} at step {}: checkpoint {} written; continue with --resume\n",
-              static_cast<int>(stop), state.step, result.checkpoint);
-        }
-        result.preempted = true;
-        break;
-      }
-      if (o.validate && lead) {
-        net->eval();
-        nlohmann::ordered_json validation = o.validate(net);
-        net->train();
-        if (!validation.empty()) {
-          nlohmann::ordered_json v;
-          v["step"] = state.step;
-          v["epoch"] = epoch;
-          v["split"] = "val";
-          for (auto& [key, value] : validation.items()) v[key] = value;
-          metrics << v.dump() << '\n' << std::flush;
-          if (!quiet) std::cerr << fmt::format("  validation {}\n", validation.dump());
-        }
-      }
-      loss_sum = 0;
-      loss_steps = 0;
-      examples = 0;
-      window_start = std::chrono::steady_clock::now();
-    }
-  }
-  if (replicas && !quiet && replicas->stats().steps > 0) {
-    const dist::ReducerStats& r = replicas->stats();
-    const double steps = static_cast<double>(r.steps);
-    std::cerr << fmt::format(
-        "gradient all-reduce: {:.0f} bucket(s) and {:.2f} MiB per step, {:.0f}% launched during "
-        "backward, {:.2f} ms per step waited for after backward\n",
-        r.buckets_launched / steps, r.bytes_reduced / steps / (1 << 20),
-        100.0 * r.buckets_launched_early / std::max<int64_t>(1, r.buckets_launched),
-        1e3 * r.finish_wait_s / steps);
-  }
-  // Every rank returns only once rank 0's checkpoint is on disk.
-  if (o.comm) o.comm->barrier();
-  result.steps = state.step;
-  return result;
+TrainResult train(const TrainOptions& options, model::ModelOptions model_options,
+                  const TrainHooks& hooks) {
+  Run run(options, std::move(model_options), hooks);
+  return run.run();
 }
 
 }  // namespace train

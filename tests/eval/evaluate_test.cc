@@ -63,7 +63,6 @@ TEST(Evaluate, WritesTheReportOfDesignMd) {
   t.max_steps = 4;
   t.log_interval = 4;
   t.batch_size = 4;
-  t.quiet = true;
   model::ModelOptions m;
   m.embedding_size = m.hidden_size = m.mlp_hidden_size = 16;
   m.num_layers = m.num_attention_layers = 1;
@@ -75,6 +74,7 @@ TEST(Evaluate, WritesTheReportOfDesignMd) {
   e.report = dir.path("report.json");
   e.max_decode_len = 40;
   e.batch_size = 4;
+  e.beam = 1;
   const auto report = evaluate(e);
   EXPECT_EQ(report.at("step"), 4);
   EXPECT_EQ(report.at("split"), "test");
@@ -150,7 +150,6 @@ TEST(Evaluate, EveryModelOnBothDomains) {
       t.max_steps = 2;
       t.log_interval = 2;
       t.batch_size = 4;
-      t.quiet = true;
       train::train(t, m);
       EXPECT_EQ(train::load_model(t.model_dir).net->options().name(), v.name);
       EvalOptions e;

@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/error.h"
+#include "core/fields.h"
 #include "data/generate.h"
 #include "lang/domains.h"
 #include "model/synthesizer.h"
@@ -54,7 +55,6 @@ TrainOptions options(const std::string& data, const std::string& model_dir, int6
   o.max_steps = steps;
   o.log_interval = 3;
   o.lr = 1e-2;
-  o.quiet = true;
   return o;
 }
 
@@ -94,12 +94,48 @@ TEST_F(TrainerTest, LeavesMetricsAndCheckpointsAsDesigned) {
   // Python's torch.load opens it.
   const auto py = lasynth::testing::run_command(
       "/usr/bin/python3 -c \"import torch; d = torch.load('" + run +
-          "/ckpt-6.pt'); print(sorted(d.keys()), d['step'], len(d['model']))\"",
+          "/ckpt-6.pt'); print(sorted(d.keys()), d['step'], len(d['model']), d['format'], "
+          "d['format_version'])\"",
       true);
   ASSERT_EQ(py.exit_code, 0) << py.out;
-  EXPECT_NE(py.out.find("['config', 'epoch', 'model', 'optimizer', 'rng', 'sampler', 'step'] 6"),
+  EXPECT_NE(py.out.find("['config', 'epoch', 'format', 'format_version', 'model', 'optimizer', "
+                        "'rng', 'sampler', 'step'] 6"),
             std::string::npos)
       << py.out;
+  EXPECT_NE(py.out.find(" lasynth-checkpoint 1"), std::string::npos) << py.out;
+}
+
+// The config a checkpoint records is the model's and training's settings (core/fields.h) plus
+// what the dataset and run say; every key reads back into its setting and writes out the same.
+TEST_F(TrainerTest, TheCheckpointsConfigRoundTripsEveryKey) {
+  ScratchDir dir;
+  const std::string data = make_dataset(dir), run = dir.path("run");
+  model::ModelOptions m = tiny();
+  m.latent_execution = m.decoder_self_attention = true;
+  m.exec_loss_weight = 0.5;
+  TrainOptions o = options(data, run, 3);
+  o.optimizer = "rmsprop";
+  train(o, m);
+  const nlohmann::ordered_json config =
+      nlohmann::ordered_json::parse(read_checkpoint(run).state.config);
+  const std::vector<std::string> model_keys = field_keys<model::ModelOptions>();
+  const std::vector<std::string> train_keys = field_keys<TrainOptions>();
+  for (const auto& [key, value] : config.items()) {
+    const bool known = std::count(model_keys.begin(), model_keys.end(), key) +
+                           std::count(train_keys.begin(), train_keys.end(), key) ==
+                       1;
+    const bool run_key = key == "data_folder" || key == "domain" || key == "domain_options" ||
+                         key == "model" || key == "device";
+    EXPECT_TRUE(known != run_key) << key << " is neither a setting nor a key of the run";
+  }
+  model::ModelOptions m2;
+  fields_from_json(config, &m2);
+  TrainOptions o2;
+  fields_from_json(config, &o2);
+  EXPECT_EQ(fields_to_json(m2), fields_to_json(m));
+  EXPECT_EQ(fields_to_json(o2), fields_to_json(o));
+  EXPECT_EQ(config.at("model"), "LaSynth");
+  EXPECT_EQ(load_model(run).net->options().exec_loss_weight, 0.5);
 }
 
 TEST_F(TrainerTest, ResumeContinuesExactlyWithEveryOptimizer) {
@@ -149,12 +185,13 @@ TEST_F(TrainerTest, WritesValidationLines) {
   const std::string data = make_dataset(dir), run = dir.path("run");
   TrainOptions o = options(data, run, 6);
   int calls = 0;
-  o.validate = [&](model::Synthesizer& net) {
+  TrainHooks hooks;
+  hooks.validate = [&](model::Synthesizer& net) {
     EXPECT_FALSE(net->is_training());
     ++calls;
     return nlohmann::ordered_json{{"generalization", 0.25 * calls}};
   };
-  train(o, tiny());
+  train(o, tiny(), hooks);
   EXPECT_EQ(calls, 2);
   std::ifstream metrics(run + "/metrics.jsonl");
   std::vector<nlohmann::json> lines;
