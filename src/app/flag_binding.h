@@ -34,6 +34,10 @@ class FlagBinder {
       option = app_->add_option(flag, value, help);
     }
     option->group(group_);
+    if (!check.choices.empty()) {
+      option->check(CLI::IsMember(check.choices));
+      return;
+    }
     if (describe(check).empty()) return;
     option->check(CLI::Validator(
         [key, check](std::string& text) -> std::string {

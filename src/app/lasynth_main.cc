@@ -125,6 +125,11 @@ void require_data(const Flags& f) {
   if (f.run.data_folder.empty()) {
     throw ConfigError("--data_folder is required (a lasynth dataset directory)");
   }
+}
+
+// After the flags' own checks and the device's: the dataset's shape against the original's
+// data-shape flags.
+void check_dataset(const Flags& f) {
   check_data_shape(f.shape, data::read_manifest(f.run.data_folder), f.run.data_folder);
 }
 
@@ -160,6 +165,7 @@ retrain::ProgramGenOptions program_gen_options(const Flags& f, Process& process)
 // The original's --iterative_retraining_prog_gen: one decoding pass into a new dataset.
 int run_program_gen(const Flags& f, Process& process) {
   process.join(f.run);
+  check_dataset(f);
   retrain::ProgramGenOptions g = program_gen_options(f, process);
   g.checkpoint = f.run.checkpoint();
   if (g.out.empty()) g.out = f.run.model_dir + "/retrain-data";
@@ -187,6 +193,7 @@ int run_retrain(const Flags& f, Process& process) {
   r.model = f.model;
   r.evaluate = f.eval_options();
   train::resolve_device(r.train.device, process.comm()->world().local_rank);
+  check_dataset(f);
   const nlohmann::ordered_json table = retrain::run_retraining(r, train_hooks(f, process));
   if (table.contains("stopped_in_round")) return kExitPreempted;
   if (process.lead()) {
@@ -221,6 +228,7 @@ int run_train(const Flags& f, Process& process) {
   const train::TrainOptions options = f.train_options();
   // Before any data is read: a missing GPU is the first thing to say.
   train::resolve_device(options.device, process.comm()->world().local_rank);
+  check_dataset(f);
   train::TrainHooks hooks = train_hooks(f, process);
   hooks.validate = validation(f);
   const train::TrainResult r = train::train(options, f.model, hooks);
@@ -259,6 +267,7 @@ int run_eval(const Flags& f, Process& process) {
   eval::EvalOptions options = f.eval_options();
   options.comm = process.comm();
   train::resolve_device(options.device, process.comm()->world().local_rank);
+  check_dataset(f);
   if (!options.checkpoints.empty()) return run_checkpoint_eval(options, process);
   const auto report = eval::evaluate(options);
   if (!process.lead()) return 0;
