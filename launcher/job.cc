@@ -16,6 +16,7 @@
 #include <thread>
 
 #include "core/error.h"
+#include "core/exit_status.h"
 #include "dist/monitor_protocol.h"
 #include "launcher/monitor.h"
 
@@ -24,8 +25,6 @@ extern char** environ;
 namespace lasynth {
 namespace launcher {
 namespace {
-
-constexpr int kPreempted = 75;  // train/preemption.h's kPreemptedExitCode (torch-free here)
 
 std::atomic<int> g_signal{0};
 std::atomic<int> g_signals{0};
@@ -231,13 +230,13 @@ int run_job(const JobOptions& o) {
       const auto exits = monitor.exits();
       const bool all_stopped =
           !exits.empty() && std::all_of(exits.begin(), exits.end(),
-                                        [](const auto& e) { return e.second == kPreempted; });
+                                        [](const auto& e) { return e.second == kExitPreempted; });
       if (failure) {
         outcome = Outcome::kFailed;
         cause = failure->message;
       } else if (status == 0) {
         outcome = Outcome::kDone;
-      } else if (status == kPreempted || (stopping && all_stopped)) {
+      } else if (status == kExitPreempted || (stopping && all_stopped)) {
         outcome = Outcome::kStopped;
       } else {
         outcome = Outcome::kFailed;
@@ -251,8 +250,9 @@ int run_job(const JobOptions& o) {
     }
     if (outcome == Outcome::kStopped) {
       monitor.set_state("stopped");
-      say(fmt::format("stopped with checkpoints (exit {}): continue with --resume", kPreempted));
-      return kPreempted;
+      say(fmt::format("stopped with checkpoints (exit {}): continue with --resume",
+                      kExitPreempted));
+      return kExitPreempted;
     }
     monitor.set_state("failed");
     if (stopping || attempt >= o.max_restarts) {

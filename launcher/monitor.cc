@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "core/error.h"
+#include "core/exit_status.h"
 #include "dist/monitor_protocol.h"
 
 namespace lasynth {
@@ -223,7 +224,7 @@ struct Monitor::Impl {
         if (!s->agent) break;
         ++counters.messages;
         r.exit = m.exit;
-        if (m.exit.signal != 0 || (m.exit.code != 0 && m.exit.code != 75)) {
+        if (m.exit.signal != 0 || (m.exit.code != 0 && m.exit.code != kExitPreempted)) {
           fail(s->rank, dist::describe_exit(m.exit));
         }
         return true;
@@ -431,9 +432,9 @@ struct Monitor::Impl {
       const Rank& r = ranks[i];
       std::string rank_state = "waiting";
       if (r.exit) {
-        rank_state = r.exit->signal == 0 && r.exit->code == 0    ? "finished"
-                     : r.exit->signal == 0 && r.exit->code == 75 ? "stopped"
-                                                                 : "failed";
+        rank_state = r.exit->signal == 0 && r.exit->code == 0                ? "finished"
+                     : r.exit->signal == 0 && r.exit->code == kExitPreempted ? "stopped"
+                                                                             : "failed";
       } else if (r.clean) {
         rank_state = "finished";
       } else if (r.lost) {

@@ -69,7 +69,8 @@ class Monitor {
   // Exit statuses the agents reported for this attempt: rank -> status (128 + signal when
   // killed); ranks not reported are absent.
   std::map<int, int> exits() const;
-  // Sends "stop" to every connected rank (checkpoint at the next step boundary, exit 75).
+  // Sends "stop" to every connected rank (checkpoint at the next step boundary, exit
+  // kExitPreempted).
   void request_stop();
   // Tells every agent to kill its rank (the job failed): ranks end even where mpirun or srun
   // cannot end them (a remote node whose daemon lost mpirun).

@@ -351,11 +351,12 @@ int main(int argc, char** argv) {
   using lasynth::app::Flags;
   CLI::App app{"lasynth: train and evaluate LaSynth, RobustFill and Property Signatures models"};
   app.option_defaults()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
-  app.footer(
+  app.footer(fmt::format(
       "Several processes: `mpirun -np N lasynth train|eval ...` or `srun --mpi=pmix ...`; "
       "--batch_size is per process.\nExit status: 0 done; 2 synthesize found no consistent "
-      "program; 75 training stopped by SIGTERM/SIGUSR1 after writing a checkpoint (continue "
-      "with --resume); any other non-zero status: an error, explained in one line.");
+      "program; {} training stopped by SIGTERM/SIGUSR1 after writing a checkpoint (continue "
+      "with --resume); any other non-zero status: an error, explained in one line.",
+      lasynth::kExitPreempted));
   Flags top, train_flags, eval_flags;
   lasynth::app::add_flags(&app, &top);
   CLI::App* train_cmd = app.add_subcommand("train", "train a model on a dataset's train split");

@@ -5,12 +5,13 @@
 #ifndef LASYNTH_TRAIN_PREEMPTION_H_
 #define LASYNTH_TRAIN_PREEMPTION_H_
 
+#include "core/exit_status.h"
+
 namespace lasynth {
 namespace train {
 
-// The exit status of a run that stopped on SIGTERM/SIGUSR1 after writing its checkpoint
-// (EX_TEMPFAIL: try again later).
-constexpr int kPreemptedExitCode = 75;
+// The exit status of a run that stopped on SIGTERM/SIGUSR1 after writing its checkpoint.
+constexpr int kPreemptedExitCode = kExitPreempted;
 
 // Installs the handlers (idempotent). Async-signal-safe: the handler only sets a flag.
 void watch_preemption_signals();
