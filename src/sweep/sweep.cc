@@ -1,13 +1,8 @@
 #include "sweep/sweep.h"
 
-#include <fcntl.h>
 #include <fmt/format.h>
-#include <sys/wait.h>
-#include <unistd.h>
 #include <yaml-cpp/yaml.h>
 
-#include <cerrno>
-#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -15,6 +10,7 @@
 
 #include "core/error.h"
 #include "core/plot.h"
+#include "core/subprocess.h"
 
 namespace lasynth {
 namespace sweep {
@@ -73,25 +69,10 @@ int run_logged(const std::vector<std::string>& argv, const std::string& log) {
     for (const auto& w : argv) line << ' ' << w;
     line << '\n';
   }
-  const pid_t pid = fork();
-  if (pid < 0) throw IoError(fmt::format("cannot fork: {}", std::strerror(errno)));
-  if (pid == 0) {
-    const int fd = open(log.c_str(), O_WRONLY | O_APPEND | O_CREAT, 0644);
-    if (fd >= 0) {
-      dup2(fd, 1);
-      dup2(fd, 2);
-    }
-    std::vector<char*> words;
-    for (const auto& w : argv) words.push_back(const_cast<char*>(w.c_str()));
-    words.push_back(nullptr);
-    execvp(words[0], words.data());
-    std::fprintf(stderr, "cannot run %s: %s\n", words[0], std::strerror(errno));
-    _exit(127);
-  }
-  int status = 0;
-  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-  }
-  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  SpawnOptions o;
+  o.stdout_path = log;
+  o.stderr_path = log;
+  return run_subprocess(argv, o).shell_status();
 }
 
 nlohmann::json read_json(const fs::path& path) {
