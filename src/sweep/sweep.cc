@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -19,6 +20,9 @@ namespace fs = std::filesystem;
 namespace {
 
 using Flags = std::map<std::string, std::string>;
+
+// The array job script, relative to the lasynth checkout.
+constexpr const char* kSweepScript = "slurm/sweep.sbatch";
 
 // A map of scalar flags; throws naming `where`.
 Flags scalar_map(const YAML::Node& node, const std::string& where) {
@@ -241,6 +245,37 @@ int run_sweep(const Sweep& sweep, const RunnerOptions& o) {
               << std::flush;
   }
   return failed;
+}
+
+std::vector<std::string> slurm_submit_argv(const Sweep& sweep, int ntasks,
+                                           const std::string& tasks) {
+  return {"sbatch",
+          "--parsable",
+          "--array=" + tasks,
+          fmt::format("--ntasks={}", std::max(1, ntasks)),
+          "--output=" + (fs::path(sweep.out) / "slurm-%A_%a.out").string(),
+          kSweepScript,
+          sweep.file};
+}
+
+int submit_to_slurm(const Sweep& sweep, int ntasks, bool dry_run) {
+  std::string tasks;
+  for (size_t i = 0; i < sweep.runs.size(); ++i) {
+    if (!finished(sweep.runs[i])) tasks += (tasks.empty() ? "" : ",") + std::to_string(i);
+  }
+  if (tasks.empty()) {
+    std::cout << "sweep: every run of " << sweep.file << " is finished\n";
+    return 0;
+  }
+  if (!fs::exists(kSweepScript)) {
+    throw ConfigError(
+        fmt::format("--slurm submits {}: run it from the lasynth checkout", kSweepScript));
+  }
+  const std::vector<std::string> argv = slurm_submit_argv(sweep, ntasks, tasks);
+  fs::create_directories(sweep.out);
+  std::cout << "sweep: " << shell_line(argv) << '\n' << std::flush;
+  if (dry_run) return 0;
+  return run_subprocess(argv).shell_status() == 0 ? 0 : 1;
 }
 
 nlohmann::ordered_json collect(const Sweep& sweep) {
