@@ -5,37 +5,21 @@
 #include <unistd.h>
 
 #include <csignal>
-#include <filesystem>
-#include <fstream>
 #include <sstream>
 
 #include "core/error.h"
 #include "core/exit_status.h"
+#include "data/test_files.h"
 
 namespace lasynth {
 namespace {
 
-namespace fs = std::filesystem;
+using testing::read_file;
 
-std::string read_text(const fs::path& path) {
-  std::ifstream in(path);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
-// A fresh directory under the system's temporary one, removed at the end of the test.
+// Each test in a scratch directory of its own.
 class Subprocesses : public ::testing::Test {
  protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() /
-           ("lasynth-subprocess-test-" + std::to_string(getpid()) + "-" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-  fs::path dir_;
+  testing::ScratchDir dir_;
 };
 
 TEST_F(Subprocesses, AnExitCodeComesBack) {
@@ -69,27 +53,27 @@ TEST_F(Subprocesses, PollSaysNothingWhileTheChildRunsAndWaitGivesTheSameStatusTw
 }
 
 TEST_F(Subprocesses, OutputAndErrorsAreAppendedToOneFileInOrder) {
-  const fs::path log = dir_ / "a log with spaces.txt";
+  const std::string log = dir_.path("a log with spaces.txt");
   std::ofstream(log) << "before\n";
   SpawnOptions o;
-  o.stdout_path = log.string();
-  o.stderr_path = log.string();
+  o.stdout_path = log;
+  o.stderr_path = log;
   EXPECT_EQ(run_subprocess({"/bin/sh", "-c", "echo out; echo err >&2; echo out2"}, o).code, 0);
-  EXPECT_EQ(read_text(log), "before\nout\nerr\nout2\n");
+  EXPECT_EQ(read_file(log), "before\nout\nerr\nout2\n");
 }
 
 TEST_F(Subprocesses, StdoutAndStderrCanGoToTwoFiles) {
   SpawnOptions o;
-  o.stdout_path = (dir_ / "out").string();
-  o.stderr_path = (dir_ / "err").string();
+  o.stdout_path = dir_.path("out");
+  o.stderr_path = dir_.path("err");
   run_subprocess({"/bin/sh", "-c", "echo out; echo err >&2"}, o);
-  EXPECT_EQ(read_text(dir_ / "out"), "out\n");
-  EXPECT_EQ(read_text(dir_ / "err"), "err\n");
+  EXPECT_EQ(read_file(dir_.path("out")), "out\n");
+  EXPECT_EQ(read_file(dir_.path("err")), "err\n");
 }
 
 TEST_F(Subprocesses, ARedirectThatCannotBeOpenedThrowsNamingTheFile) {
   SpawnOptions o;
-  o.stdout_path = (dir_ / "missing" / "log").string();
+  o.stdout_path = dir_.path("missing/log");
   try {
     run_subprocess({"/bin/true"}, o);
     FAIL() << "no error";
@@ -100,21 +84,21 @@ TEST_F(Subprocesses, ARedirectThatCannotBeOpenedThrowsNamingTheFile) {
 
 TEST_F(Subprocesses, AProgramThatCannotRunExitsLikeAShellSaysSo) {
   SpawnOptions o;
-  o.stderr_path = (dir_ / "err").string();
+  o.stderr_path = dir_.path("err");
   o.error_prefix = "tool: rank 1: ";
   EXPECT_EQ(run_subprocess({"/nonexistent/x", "arg"}, o).code, kExitCannotRun);
-  EXPECT_EQ(read_text(dir_ / "err").rfind("tool: rank 1: cannot run '/nonexistent/x': ", 0), 0u)
-      << read_text(dir_ / "err");
+  EXPECT_EQ(read_file(dir_.path("err")).rfind("tool: rank 1: cannot run '/nonexistent/x': ", 0), 0u)
+      << read_file(dir_.path("err"));
 }
 
 TEST_F(Subprocesses, ANewProcessGroupIsTheChildsOwn) {
   SpawnOptions o;
-  o.stdout_path = (dir_ / "ids").string();
+  o.stdout_path = dir_.path("ids");
   o.new_process_group = true;
   Subprocess child =
       Subprocess::spawn({"/bin/sh", "-c", "echo $$ $(cut -d' ' -f5 /proc/$$/stat)"}, o);
   ASSERT_EQ(child.wait().code, 0);
-  std::istringstream ids(read_text(dir_ / "ids"));
+  std::istringstream ids(read_file(dir_.path("ids")));
   long pid = 0, group = 0;
   ids >> pid >> group;
   EXPECT_EQ(pid, child.pid());
@@ -138,15 +122,12 @@ TEST(ShellLine, QuotesWhatTheShellWouldSplit) {
   EXPECT_EQ(shell_line({"echo", ""}), "echo ''");
 }
 
-TEST(ShellLine, TheShellReadsTheLineBackAsTheSameWords) {
+TEST_F(Subprocesses, AShellReadsAShellLineBackAsTheSameWords) {
   const std::vector<std::string> words = {"printf", "%s|", "a b", "it's", "$HOME", "x\"y"};
-  const std::string out =
-      (fs::temp_directory_path() / ("lasynth-shell-line-" + std::to_string(getpid()))).string();
   SpawnOptions o;
-  o.stdout_path = out;
+  o.stdout_path = dir_.path("out");
   ASSERT_EQ(run_subprocess({"/bin/sh", "-c", shell_line(words)}, o).code, 0);
-  EXPECT_EQ(read_text(out), "a b|it's|$HOME|x\"y|");
-  fs::remove(out);
+  EXPECT_EQ(read_file(dir_.path("out")), "a b|it's|$HOME|x\"y|");
 }
 
 }  // namespace
