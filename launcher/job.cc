@@ -223,17 +223,17 @@ int run_job(const JobOptions& o) {
       }
     }
     if (outcome == Outcome::kDone) {
-      monitor.set_state("finished");
+      monitor.set_state(JobState::kFinished);
       say("done");
       return 0;
     }
     if (outcome == Outcome::kStopped) {
-      monitor.set_state("stopped");
+      monitor.set_state(JobState::kStopped);
       say(fmt::format("stopped with checkpoints (exit {}): continue with --resume",
                       kExitPreempted));
       return kExitPreempted;
     }
-    monitor.set_state("failed");
+    monitor.set_state(JobState::kFailed);
     if (stopping || attempt >= o.max_restarts) {
       say(fmt::format("the job failed: {}", cause));
       return kJobFailedExitCode;
