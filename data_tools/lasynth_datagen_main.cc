@@ -9,17 +9,20 @@
 // leave the manifest to `lasynth-data finalize DIR`. An interrupted run resumes: finished shards
 // are kept and skipped.
 #include <fmt/format.h>
-#include <mpi.h>
 
 #include <CLI/CLI.hpp>
 #include <atomic>
 #include <cstdlib>
 #include <iostream>
+#include <memory>
 #include <mutex>
 #include <thread>
 
 #include "core/error.h"
 #include "data/generate.h"
+#include "dist/communicator.h"
+#include "dist/mpi_communicator.h"
+#include "dist/world.h"
 #include "domain_flags.h"
 #include "lang/domains.h"
 #include "progress.h"
@@ -36,14 +39,6 @@ struct Args {
   bool force = false;
   bool quiet = false;
 };
-
-// Open MPI, PMIx and PMI launchers set one of these in every process they start.
-bool launched_by_mpi() {
-  for (const char* v : {"OMPI_COMM_WORLD_SIZE", "PMIX_RANK", "PMI_RANK"}) {
-    if (std::getenv(v)) return true;
-  }
-  return false;
-}
 
 int env_int(const char* name, int fallback) {
   const char* v = std::getenv(name);
@@ -105,7 +100,9 @@ Share my_share(const Args& args, size_t n, int rank, int ranks) {
   return s;
 }
 
-int run(Args& args, int rank, int ranks) {
+int run(Args& args, dist::Communicator& comm) {
+  const int rank = comm.rank();
+  const int ranks = comm.size();
   args.gen.domain = args.domain.domain();
   args.gen.domain_options = args.domain.options();
   const auto domain = make_domain(args.gen.domain, args.gen.domain_options);
@@ -117,7 +114,7 @@ int run(Args& args, int rank, int ranks) {
         "clear the directory once before starting the tasks instead");
   }
   if (rank == 0) data::start_generation(args.out, args.gen, args.force);
-  if (ranks > 1) MPI_Barrier(MPI_COMM_WORLD);
+  comm.barrier();
   if (rank != 0) data::start_generation(args.out, args.gen, false);  // checks the settings
 
   std::vector<const data::WorkUnit*> todo;
@@ -161,8 +158,8 @@ int run(Args& args, int rank, int ranks) {
   for (auto& t : pool) t.join();
   progress.stop();
 
-  int failed = error ? 1 : 0;
-  if (ranks > 1) MPI_Allreduce(MPI_IN_PLACE, &failed, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
+  double failed = error ? 1 : 0;
+  comm.allreduce_doubles(&failed, 1, dist::ReduceOp::kMax);
   if (error) std::rethrow_exception(error);
   if (failed) throw Error(fmt::format("rank {}: another rank failed; no manifest written", rank));
 
@@ -224,22 +221,18 @@ int main(int argc, char** argv) {
   app.add_flag("--quiet", args.quiet, "no progress output");
   CLI11_PARSE(app, argc, argv);
 
-  const bool mpi = lasynth::launched_by_mpi();
-  int rank = 0, ranks = 1;
-  if (mpi) {
-    MPI_Init(&argc, &argv);
-    MPI_Comm_rank(MPI_COMM_WORLD, &rank);
-    MPI_Comm_size(MPI_COMM_WORLD, &ranks);
-  }
-  int rc = 0;
+  std::unique_ptr<lasynth::dist::Communicator> comm;
   try {
-    rc = lasynth::run(args, rank, ranks);
+    // The ranks of `mpirun -np P lasynth-datagen` (or srun --mpi=pmix) share the shards.
+    comm = lasynth::dist::make_communicator("mpi", lasynth::dist::world_from_environment());
+    return lasynth::run(args, *comm);
   } catch (const std::exception& e) {
-    std::cerr << "lasynth-datagen: error" << (ranks > 1 ? fmt::format(" (rank {})", rank) : "")
-              << ": " << e.what() << '\n';
-    rc = 1;
-    if (mpi && ranks > 1) MPI_Abort(MPI_COMM_WORLD, 1);
+    const bool several = comm && comm->size() > 1;
+    std::cerr << "lasynth-datagen: error"
+              << (several ? fmt::format(" (rank {})", comm->rank()) : "") << ": " << e.what()
+              << '\n';
+    // The other ranks may be waiting in a collective for this one: end them all.
+    if (several) lasynth::dist::abort_job(1);
+    return 1;
   }
-  if (mpi) MPI_Finalize();
-  return rc;
 }

@@ -2,19 +2,17 @@
 
 #include <fmt/format.h>
 #include <sys/socket.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <boost/asio.hpp>
-#include <cerrno>
 #include <csignal>
 #include <cstdlib>
-#include <cstring>
 #include <iostream>
 #include <optional>
 #include <thread>
 
+#include "core/subprocess.h"
 #include "dist/heartbeat_client.h"
 #include "dist/monitor_protocol.h"
 #include "dist/world.h"
@@ -95,40 +93,31 @@ int run_agent(const std::vector<std::string>& command) {
   asio::io_context context;
   std::optional<tcp::socket> monitor = connect_monitor(context, world);
 
+  const std::vector<int> forwarded = {SIGTERM, SIGINT, SIGUSR1, SIGUSR2, SIGHUP, SIGCONT};
   struct sigaction action {};
   action.sa_handler = forward;
   sigemptyset(&action.sa_mask);
   action.sa_flags = SA_RESTART;
-  for (int s : {SIGTERM, SIGINT, SIGUSR1, SIGUSR2, SIGHUP, SIGCONT}) sigaction(s, &action, nullptr);
+  for (int s : forwarded) sigaction(s, &action, nullptr);
 
-  const pid_t child = fork();
-  if (child < 0) {
-    std::cerr << fmt::format("lasynth-launch --agent: fork failed: {}\n", std::strerror(errno));
+  SpawnOptions spawn;
+  spawn.default_signals = forwarded;
+  spawn.error_prefix = fmt::format("lasynth-launch: rank {} on {}: ", world.rank, world.host);
+  std::optional<Subprocess> child;
+  try {
+    child = Subprocess::spawn(command, spawn);
+  } catch (const std::exception& e) {
+    std::cerr << fmt::format("lasynth-launch --agent: {}\n", e.what());
     return 1;
   }
-  if (child == 0) {
-    for (int s : {SIGTERM, SIGINT, SIGUSR1, SIGUSR2, SIGHUP, SIGCONT}) std::signal(s, SIG_DFL);
-    std::vector<char*> argv;
-    for (const std::string& word : command) argv.push_back(const_cast<char*>(word.c_str()));
-    argv.push_back(nullptr);
-    execvp(argv[0], argv.data());
-    std::cerr << fmt::format("lasynth-launch: rank {} on {}: cannot run '{}': {}\n", world.rank,
-                             world.host, command[0], std::strerror(errno));
-    _exit(127);
-  }
-  g_child = child;
+  g_child = child->pid();
   std::thread listener;
   if (monitor) listener = std::thread([&] { listen_for_end(*monitor); });
-  int status = 0;
-  while (waitpid(child, &status, 0) < 0 && errno == EINTR) {
-  }
+  const ExitStatus ended = child->wait();
   g_child = 0;
   dist::ExitReport report;
-  if (WIFSIGNALED(status)) {
-    report.signal = WTERMSIG(status);
-  } else {
-    report.code = WEXITSTATUS(status);
-  }
+  report.code = ended.code;
+  report.signal = ended.signal;
   if (monitor) {
     boost::system::error_code ignored;
     asio::write(*monitor, asio::buffer(dist::monitor_line(report)), ignored);
@@ -138,10 +127,9 @@ int run_agent(const std::vector<std::string>& command) {
   }
   if (report.signal != 0) {
     std::cerr << fmt::format("lasynth-launch: rank {} on {} (pid {}) {}\n", world.rank, world.host,
-                             child, dist::describe_exit(report));
-    return 128 + report.signal;
+                             child->pid(), dist::describe_exit(report));
   }
-  return report.code;
+  return ended.shell_status();
 }
 
 }  // namespace launcher

@@ -97,23 +97,5 @@ std::vector<std::string> exported_names(char** environ_list) {
   return names;
 }
 
-std::string shell_line(const std::vector<std::string>& argv) {
-  std::string line;
-  for (const std::string& word : argv) {
-    if (!line.empty()) line += ' ';
-    const bool plain = !word.empty() && word.find_first_not_of(
-                                            "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-                                            "0123456789-_./=:,+@%") == std::string::npos;
-    if (plain) {
-      line += word;
-    } else {
-      line += '\'';
-      for (char c : word) line += c == '\'' ? std::string("'\\''") : std::string(1, c);
-      line += '\'';
-    }
-  }
-  return line;
-}
-
 }  // namespace launcher
 }  // namespace lasynth

@@ -46,9 +46,6 @@ LaunchPlan plan_launch(const LaunchOptions& o);
 // in `environ` (sorted).
 std::vector<std::string> exported_names(char** environ_list);
 
-// argv as one shell-quoted line, to print.
-std::string shell_line(const std::vector<std::string>& argv);
-
 }  // namespace launcher
 }  // namespace lasynth
 

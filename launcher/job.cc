@@ -2,13 +2,11 @@
 
 #include <fmt/format.h>
 #include <signal.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
 #include <boost/asio.hpp>
-#include <cerrno>
 #include <chrono>
 #include <cstring>
 #include <iostream>
@@ -16,6 +14,8 @@
 #include <thread>
 
 #include "core/error.h"
+#include "core/exit_status.h"
+#include "core/subprocess.h"
 #include "dist/monitor_protocol.h"
 #include "launcher/monitor.h"
 
@@ -24,8 +24,6 @@ extern char** environ;
 namespace lasynth {
 namespace launcher {
 namespace {
-
-constexpr int kPreempted = 75;  // train/preemption.h's kPreemptedExitCode (torch-free here)
 
 std::atomic<int> g_signal{0};
 std::atomic<int> g_signals{0};
@@ -74,59 +72,36 @@ std::string address_of_hostname(const std::string& hostname) {
   return "";
 }
 
-pid_t spawn(const std::vector<std::string>& argv) {
-  const pid_t pid = fork();
-  if (pid < 0) throw IoError(fmt::format("cannot fork: {}", std::strerror(errno)));
-  if (pid == 0) {
-    // Its own process group: ending the job signals mpirun/srun and everything they started here.
-    setpgid(0, 0);
-    for (int s : {SIGINT, SIGTERM, SIGUSR1}) std::signal(s, SIG_DFL);
-    std::vector<char*> words;
-    for (const std::string& w : argv) words.push_back(const_cast<char*>(w.c_str()));
-    words.push_back(nullptr);
-    execvp(words[0], words.data());
-    std::cerr << fmt::format("lasynth-launch: cannot run {}: {}\n", argv[0], std::strerror(errno));
-    _exit(127);
-  }
-  setpgid(pid, pid);
-  return pid;
-}
-
-// Waits for `pid`; true when it ended, with its exit status in *status.
-bool reap(pid_t pid, int* status, bool block) {
-  int raw = 0;
-  pid_t r;
-  do {
-    r = waitpid(pid, &raw, block ? 0 : WNOHANG);
-  } while (r < 0 && errno == EINTR);
-  if (r != pid) return false;
-  *status = WIFSIGNALED(raw) ? 128 + WTERMSIG(raw) : WEXITSTATUS(raw);
-  return true;
+// Its own process group: ending the job signals mpirun/srun and everything they started here.
+Subprocess spawn_job(const std::vector<std::string>& argv) {
+  SpawnOptions o;
+  o.new_process_group = true;
+  o.default_signals = {SIGINT, SIGTERM, SIGUSR1};
+  o.error_prefix = "lasynth-launch: ";
+  return Subprocess::spawn(argv, o);
 }
 
 // Ends the job once the agents were told to kill their ranks: mpirun and srun end by themselves
 // when their ranks are gone (and Open MPI's mpirun crashes in PMIx when signalled in the middle of
 // its own abort), so they get the grace period first; then SIGTERM to the job's process group,
 // and SIGKILL after a second grace period. SIGCONT first: a stopped process acts on nothing.
-int end_job(pid_t pid, double grace_s) {
-  kill(-pid, SIGCONT);
-  int status = 0;
+int end_job(Subprocess& job, double grace_s) {
+  const pid_t group = job.pid();
+  kill(-group, SIGCONT);
   auto wait_until = [&](double seconds) {
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
     while (std::chrono::steady_clock::now() < deadline) {
-      if (reap(pid, &status, false)) return true;
+      if (job.poll()) return true;
       std::this_thread::sleep_for(std::chrono::milliseconds(50));
     }
     return false;
   };
   if (!wait_until(grace_s)) {
-    kill(-pid, SIGTERM);
-    if (!wait_until(grace_s)) {
-      kill(-pid, SIGKILL);
-      reap(pid, &status, true);
-    }
+    kill(-group, SIGTERM);
+    if (!wait_until(grace_s)) kill(-group, SIGKILL);
   }
-  kill(-pid, SIGKILL);  // whatever of the group is left
+  const int status = job.wait().shell_status();
+  kill(-group, SIGKILL);  // whatever of the group is left
   return status;
 }
 
@@ -193,23 +168,26 @@ int run_job(const JobOptions& o) {
     monitor.begin_attempt(attempt);
     const std::vector<std::string> argv = plan_launch(current).argv;
     say(shell_line(argv));
-    const pid_t pid = spawn(argv);
+    Subprocess job = spawn_job(argv);
     int status = 0;
     bool stopping = false;
     Outcome outcome = Outcome::kDone;
     std::string cause;
     while (true) {
-      if (reap(pid, &status, false)) break;
+      if (const auto ended = job.poll()) {
+        status = ended->shell_status();
+        break;
+      }
       if (g_signals > 0 && !stopping) {
         stopping = true;
         say(fmt::format("signal {} ({}): every rank checkpoints at its next step and stops",
                         g_signal.load(), sigabbrev_np(g_signal.load())));
         monitor.request_stop();
-        kill(pid, SIGUSR1);  // mpirun and srun pass SIGUSR1 on to the ranks
+        kill(job.pid(), SIGUSR1);  // mpirun and srun pass SIGUSR1 on to the ranks
       } else if (g_signals > 1) {
         say("second signal: ending the job now");
         monitor.end_ranks();
-        status = end_job(pid, 0);
+        status = end_job(job, 0);
         outcome = Outcome::kFailed;
         cause = "interrupted twice";
         break;
@@ -217,7 +195,7 @@ int run_job(const JobOptions& o) {
       if (const auto failure = monitor.failure()) {
         say(fmt::format("{}: ending the job", failure->message));
         monitor.end_ranks();
-        status = end_job(pid, o.kill_grace_s);
+        status = end_job(job, o.kill_grace_s);
         outcome = Outcome::kFailed;
         cause = failure->message;
         break;
@@ -231,13 +209,13 @@ int run_job(const JobOptions& o) {
       const auto exits = monitor.exits();
       const bool all_stopped =
           !exits.empty() && std::all_of(exits.begin(), exits.end(),
-                                        [](const auto& e) { return e.second == kPreempted; });
+                                        [](const auto& e) { return e.second == kExitPreempted; });
       if (failure) {
         outcome = Outcome::kFailed;
         cause = failure->message;
       } else if (status == 0) {
         outcome = Outcome::kDone;
-      } else if (status == kPreempted || (stopping && all_stopped)) {
+      } else if (status == kExitPreempted || (stopping && all_stopped)) {
         outcome = Outcome::kStopped;
       } else {
         outcome = Outcome::kFailed;
@@ -245,16 +223,17 @@ int run_job(const JobOptions& o) {
       }
     }
     if (outcome == Outcome::kDone) {
-      monitor.set_state("finished");
+      monitor.set_state(JobState::kFinished);
       say("done");
       return 0;
     }
     if (outcome == Outcome::kStopped) {
-      monitor.set_state("stopped");
-      say(fmt::format("stopped with checkpoints (exit {}): continue with --resume", kPreempted));
-      return kPreempted;
+      monitor.set_state(JobState::kStopped);
+      say(fmt::format("stopped with checkpoints (exit {}): continue with --resume",
+                      kExitPreempted));
+      return kExitPreempted;
     }
-    monitor.set_state("failed");
+    monitor.set_state(JobState::kFailed);
     if (stopping || attempt >= o.max_restarts) {
       say(fmt::format("the job failed: {}", cause));
       return kJobFailedExitCode;

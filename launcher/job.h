@@ -13,7 +13,7 @@
 namespace lasynth {
 namespace launcher {
 
-// lasynth-launch's exit statuses (besides the job's own 0 and 75).
+// lasynth-launch's exit statuses (besides the job's own 0 and kExitPreempted).
 constexpr int kJobFailedExitCode = 1;
 constexpr int kUsageExitCode = 2;
 
@@ -30,8 +30,8 @@ struct JobOptions {
   double kill_grace_s = 3;
 };
 
-// Returns the exit status for lasynth-launch: 0 done, 75 stopped on a signal after the ranks
-// checkpointed, kJobFailedExitCode failed (after the restarts allowed).
+// Returns the exit status for lasynth-launch: 0 done, kExitPreempted stopped on a signal after the
+// ranks checkpointed, kJobFailedExitCode failed (after the restarts allowed).
 int run_job(const JobOptions& o);
 
 }  // namespace launcher

@@ -7,6 +7,7 @@
 // page, /status and /metrics, ends the whole job when a rank dies or stalls, passes SIGINT,
 // SIGTERM and SIGUSR1 on to every rank as a request to checkpoint and stop, and can relaunch
 // from the latest checkpoint.
+#include <fmt/format.h>
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
@@ -14,6 +15,7 @@
 #include <iostream>
 #include <thread>
 
+#include "core/exit_status.h"
 #include "launcher/agent.h"
 #include "launcher/job.h"
 
@@ -67,11 +69,12 @@ int main(int argc, char** argv) {
       ->check(CLI::NonNegativeNumber);
   app.add_flag("--dry-run", o.dry_run, "print the command line and exit");
   app.add_option("command", o.launch.command, "what every rank runs, after --")->required();
-  app.footer(
-      "Exit status: 0 the job finished; 75 stopped by SIGINT/SIGTERM/SIGUSR1 after every rank "
-      "checkpointed (continue with --resume); 1 the job failed (one line names the rank, host "
-      "and cause); 2 bad usage.\nRanks find the monitor through LASYNTH_MONITOR and "
-      "LASYNTH_MONITOR_TOKEN, which lasynth-launch sets.");
+  app.footer(fmt::format(
+      "Exit status: 0 the job finished; {} stopped by SIGINT/SIGTERM/SIGUSR1 after every rank "
+      "checkpointed (continue with --resume); {} the job failed (one line names the rank, host "
+      "and cause); {} bad usage.\nRanks find the monitor through LASYNTH_MONITOR and "
+      "LASYNTH_MONITOR_TOKEN, which lasynth-launch sets.",
+      lasynth::kExitPreempted, kJobFailedExitCode, kUsageExitCode));
   try {
     app.parse(argc, argv);
     char self[4096];

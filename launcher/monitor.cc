@@ -5,15 +5,14 @@
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
-#include <cmath>
 #include <deque>
 #include <mutex>
-#include <set>
 #include <thread>
 #include <vector>
 
 #include "core/error.h"
 #include "dist/monitor_protocol.h"
+#include "launcher/status_views.h"
 
 namespace lasynth {
 namespace launcher {
@@ -24,51 +23,8 @@ namespace http = beast::http;
 using asio::ip::tcp;
 using Clock = std::chrono::steady_clock;
 
-namespace {
-
-double seconds_since(Clock::time_point t) {
-  return std::chrono::duration<double>(Clock::now() - t).count();
-}
-
-// A finite number or null in JSON.
-nlohmann::json number(double x) { return std::isfinite(x) ? nlohmann::json(x) : nlohmann::json(); }
-
-std::string prometheus_label(const std::string& value) {
-  std::string out;
-  for (char c : value) {
-    if (c == '\\' || c == '"') out += '\\';
-    if (c == '\n') {
-      out += "\\n";
-      continue;
-    }
-    out += c;
-  }
-  return out;
-}
-
-}  // namespace
-
 struct Monitor::Impl {
-  struct Session;
-
-  struct Rank {
-    bool connected = false;  // a rank connection said hello (this attempt)
-    bool clean = false;      // it said bye
-    bool lost = false;       // its connection dropped without bye
-    Clock::time_point lost_at;
-    bool agent = false;
-    bool agent_lost = false;
-    Clock::time_point agent_lost_at;
-    std::optional<dist::ExitReport> exit;
-    std::string host;
-    int64_t pid = 0;
-    bool beaten = false;
-    dist::Heartbeat beat;
-    Clock::time_point last_beat;
-    std::weak_ptr<Session> session;
-    std::weak_ptr<Session> agent_session;
-  };
-
+  // A connection from a rank or an agent. Touched only on the io thread.
   struct Session : std::enable_shared_from_this<Session> {
     Session(Impl* m, tcp::socket s)
         : monitor(m), socket(std::move(s)), hello_timer(socket.get_executor()) {}
@@ -77,37 +33,53 @@ struct Monitor::Impl {
     asio::streambuf incoming{dist::kMaxMonitorLine + 1};
     asio::steady_timer hello_timer;
     bool introduced = false;
-    bool agent = false;
+    Sender sender = Sender::kRank;
     int rank = -1;
     int attempt = 0;
     std::deque<std::string> outgoing;
     int malformed_here = 0;
   };
 
-  MonitorOptions options;
+  // A rank's latest connections, to send "stop" and "end" to and to tell whether a connection
+  // that closed still speaks for its rank.
+  struct Connections {
+    std::weak_ptr<Session> rank;
+    std::weak_ptr<Session> agent;
+  };
+
+  // Constant after construction.
+  const MonitorOptions options;
+  const Clock::time_point job_start = Clock::now();
+
+  // Used on the io thread only, once it runs; but the acceptors' local ports, fixed once they are
+  // open, are read from any thread.
   asio::io_context context;
   tcp::acceptor beat_acceptor{context};
   tcp::acceptor http_acceptor{context};
   asio::steady_timer check_timer{context};
-  std::thread thread;
+  std::thread thread;  // started by the constructor, joined by the destructor
 
-  mutable std::mutex mu;  // everything below: the io thread writes, the launcher reads
-  int attempt = 0;
-  Clock::time_point attempt_start = Clock::now();
-  Clock::time_point job_start = Clock::now();
-  std::vector<Rank> ranks;
-  std::optional<Failure> failure;
-  MonitorCounters counters;
-  std::string state = "running";
-  struct Point {
-    double t;
-    int64_t step;
-    double loss, examples_per_s;
-  };
-  std::vector<Point> history;
-  Clock::time_point last_history = Clock::now();
+  // The io thread writes what follows, the launcher's thread reads it and starts attempts.
+  mutable std::mutex mu;
+  JobHealth health;                      // guarded by mu
+  std::vector<Connections> connections;  // guarded by mu; one per rank, reset per attempt
+  MonitorCounters counters;              // guarded by mu
+  JobCurve curve;                        // guarded by mu
 
-  explicit Impl(MonitorOptions o) : options(std::move(o)), ranks(options.world_size) {}
+  explicit Impl(MonitorOptions o)
+      : options(std::move(o)),
+        health(health_options(options), job_start),
+        connections(static_cast<size_t>(std::max(options.world_size, 0))),
+        curve(job_start) {}
+
+  static JobHealthOptions health_options(const MonitorOptions& o) {
+    JobHealthOptions h;
+    h.world_size = std::max(o.world_size, 1);
+    h.heartbeat_timeout_s = o.heartbeat_timeout_s;
+    h.start_timeout_s = o.start_timeout_s;
+    h.lost_grace_s = o.lost_grace_s;
+    return h;
+  }
 
   void open(tcp::acceptor& acceptor, const std::string& address, uint16_t port, const char* what) {
     boost::system::error_code error;
@@ -185,52 +157,22 @@ struct Monitor::Impl {
       ++counters.messages;
       s->introduced = true;
       s->hello_timer.cancel();
-      s->agent = m.hello.role == "agent";
+      s->sender = m.hello.role == "agent" ? Sender::kAgent : Sender::kRank;
       s->rank = m.hello.rank;
-      s->attempt = attempt;
-      Rank& r = ranks[static_cast<size_t>(s->rank)];
-      r.host = m.hello.host;
-      if (s->agent) {
-        r.agent = true;
-        r.agent_lost = false;
-        r.agent_session = s;
-      } else {
-        r.pid = m.hello.pid;
-        r.connected = true;
-        r.clean = r.lost = false;
-        r.last_beat = Clock::now();
-        r.session = s;
-      }
+      s->attempt = health.attempt();
+      Connections& c = connections[static_cast<size_t>(s->rank)];
+      (s->sender == Sender::kAgent ? c.agent : c.rank) = s;
+      health.handle(s->rank, s->sender, m, Clock::now());
       return true;
     }
-    if (s->attempt != attempt) return false;  // a straggler of an earlier launch
-    Rank& r = ranks[static_cast<size_t>(s->rank)];
-    switch (m.kind) {
-      case dist::MessageKind::kBeat:
-        if (s->agent) break;
-        ++counters.messages;
-        ++counters.beats;
-        r.beat = m.beat;
-        r.beaten = true;
-        r.last_beat = Clock::now();
-        return true;
-      case dist::MessageKind::kBye:
-        if (s->agent) break;
-        ++counters.messages;
-        r.clean = true;
-        return true;
-      case dist::MessageKind::kExit:
-        if (!s->agent) break;
-        ++counters.messages;
-        r.exit = m.exit;
-        if (m.exit.signal != 0 || (m.exit.code != 0 && m.exit.code != 75)) {
-          fail(s->rank, dist::describe_exit(m.exit));
-        }
-        return true;
-      default:
-        break;
+    if (s->attempt != health.attempt()) return false;  // a straggler of an earlier launch
+    if (!JobHealth::expects(s->sender, m.kind)) {
+      ++counters.unknown;
+      return true;
     }
-    ++counters.unknown;
+    ++counters.messages;
+    if (m.kind == dist::MessageKind::kBeat) ++counters.beats;
+    health.handle(s->rank, s->sender, m, Clock::now());
     return true;
   }
 
@@ -238,31 +180,12 @@ struct Monitor::Impl {
     s->hello_timer.cancel();
     std::lock_guard<std::mutex> lock(mu);
     if (oversized) ++counters.oversized;
-    if (!s->introduced || s->attempt != attempt) return;
-    Rank& r = ranks[static_cast<size_t>(s->rank)];
-    if (s->agent) {
-      if (!r.exit) {
-        r.agent_lost = true;
-        r.agent_lost_at = Clock::now();
-      }
-    } else if (!r.clean && r.session.lock() == s) {
-      r.lost = true;
-      r.lost_at = Clock::now();
+    if (!s->introduced || s->attempt != health.attempt()) return;
+    // A rank's connection that is no longer its latest one does not speak for it any more.
+    if (s->sender == Sender::kRank && connections[static_cast<size_t>(s->rank)].rank.lock() != s) {
+      return;
     }
-  }
-
-  // Holding mu.
-  void fail(int rank, const std::string& cause) {
-    if (failure) return;
-    const Rank& r = ranks[static_cast<size_t>(rank)];
-    Failure f;
-    f.rank = rank;
-    f.host = r.host.empty() ? "?" : r.host;
-    f.pid = r.pid;
-    f.cause = cause;
-    f.message = fmt::format("rank {} on {} (pid {}) {}", rank, f.host, r.pid, cause);
-    failure = f;
-    state = "failed";
+    health.closed(s->rank, s->sender, Clock::now());
   }
 
   void send(const std::shared_ptr<Session>& s, std::string line) {
@@ -284,74 +207,14 @@ struct Monitor::Impl {
   void check() {
     {
       std::lock_guard<std::mutex> lock(mu);
-      for (size_t i = 0; i < ranks.size(); ++i) {
-        Rank& r = ranks[i];
-        const int rank = static_cast<int>(i);
-        if (r.exit) continue;  // ended and reported: the agent said how
-        if (r.lost && seconds_since(r.lost_at) > options.lost_grace_s) {
-          fail(rank,
-               "lost its connection to the monitor without a clean end: the process died "
-               "or its node is unreachable");
-        } else if (r.agent_lost && seconds_since(r.agent_lost_at) > options.lost_grace_s &&
-                   !r.clean) {
-          fail(rank,
-               "lost its agent (lasynth-launch --agent ended without reporting): the node "
-               "or the agent was killed");
-        } else if (r.connected && !r.clean && !r.lost &&
-                   seconds_since(r.last_beat) > options.heartbeat_timeout_s) {
-          fail(rank,
-               fmt::format("sent no heartbeat for {:.0f} s (last at step {}): it is stalled "
-                           "or stopped (--heartbeat-timeout {})",
-                           seconds_since(r.last_beat), r.beat.step, options.heartbeat_timeout_s));
-        }
-      }
-      if (!failure && seconds_since(attempt_start) > options.start_timeout_s) {
-        std::string missing;
-        for (size_t i = 0; i < ranks.size(); ++i) {
-          if (!ranks[i].connected && !ranks[i].exit)
-            missing += (missing.empty() ? "" : ",") + std::to_string(i);
-        }
-        if (!missing.empty()) {
-          Failure f;
-          f.cause = fmt::format("never reached the monitor within {:.0f} s (--start-timeout)",
-                                options.start_timeout_s);
-          f.message = fmt::format("rank(s) {} {}", missing, f.cause);
-          f.rank = std::stoi(missing.substr(0, missing.find(',')));
-          f.host = "?";
-          failure = f;
-          state = "failed";
-        }
-      }
-      sample_history();
+      const Clock::time_point now = Clock::now();
+      health.check(now);
+      curve.sample(health.ranks(now), now);
     }
     check_timer.expires_after(std::chrono::milliseconds(250));
     check_timer.async_wait([this](boost::system::error_code e) {
       if (!e) check();
     });
-  }
-
-  // Holding mu: once a second, the job's curve point (mean loss, summed throughput).
-  void sample_history() {
-    if (seconds_since(last_history) < 1.0) return;
-    last_history = Clock::now();
-    double loss = 0, rate = 0;
-    int64_t step = -1;
-    int n = 0;
-    for (const Rank& r : ranks) {
-      if (!r.beaten || r.clean || r.lost) continue;
-      loss += r.beat.loss;
-      rate += r.beat.examples_per_s;
-      step = std::max(step, r.beat.step);
-      ++n;
-    }
-    if (n == 0 || step <= 0 || (!history.empty() && history.back().step == step)) return;
-    history.push_back(
-        {std::chrono::duration<double>(Clock::now() - job_start).count(), step, loss / n, rate});
-    if (history.size() > 2000) {  // keep every other point: the curve's shape, bounded memory
-      std::vector<Point> half;
-      for (size_t i = 0; i < history.size(); i += 2) half.push_back(history[i]);
-      history.swap(half);
-    }
   }
 
   // --- HTTP ----------------------------------------------------------------------------------
@@ -397,10 +260,10 @@ struct Monitor::Impl {
             response.body() = status_page_html();
           } else if (path == "/status") {
             response.set(http::field::content_type, "application/json");
-            response.body() = status_json().dump(1) + "\n";
+            response.body() = status_json(snapshot()).dump(1) + "\n";
           } else if (path == "/metrics") {
             response.set(http::field::content_type, "text/plain; version=0.0.4; charset=utf-8");
-            response.body() = prometheus_text();
+            response.body() = prometheus_text(snapshot());
           } else {
             response.result(http::status::not_found);
             response.body() = "not found: try /, /status or /metrics\n";
@@ -413,129 +276,20 @@ struct Monitor::Impl {
         });
   }
 
-  nlohmann::json status_json() const {
+  StatusSnapshot snapshot() const {
+    StatusSnapshot s;
+    s.options = options;
+    s.beat_port = beat_acceptor.local_endpoint().port();
     std::lock_guard<std::mutex> lock(mu);
-    nlohmann::json j;
-    j["job"] = {{"command", options.job},
-                {"ranks", options.world_size},
-                {"state", state},
-                {"attempt", attempt},
-                {"elapsed_s", seconds_since(job_start)},
-                {"heartbeat_timeout_s", options.heartbeat_timeout_s},
-                {"ranks_connect_to",
-                 fmt::format("{}:{}", options.advertised, beat_acceptor.local_endpoint().port())},
-                {"failure", failure ? nlohmann::json(failure->message) : nlohmann::json()}};
-    j["monitor"] = counters_json();
-    nlohmann::json rows = nlohmann::json::array();
-    for (size_t i = 0; i < ranks.size(); ++i) {
-      const Rank& r = ranks[i];
-      std::string rank_state = "waiting";
-      if (r.exit) {
-        rank_state = r.exit->signal == 0 && r.exit->code == 0    ? "finished"
-                     : r.exit->signal == 0 && r.exit->code == 75 ? "stopped"
-                                                                 : "failed";
-      } else if (r.clean) {
-        rank_state = "finished";
-      } else if (r.lost) {
-        rank_state = "lost";
-      } else if (r.connected) {
-        rank_state =
-            seconds_since(r.last_beat) > options.heartbeat_timeout_s ? "stalled" : "running";
-      }
-      nlohmann::json row = {
-          {"rank", i},
-          {"host", r.host},
-          {"pid", r.pid},
-          {"state", rank_state},
-          {"step", r.beat.step},
-          {"epoch", r.beat.epoch},
-          {"loss", r.beaten ? number(r.beat.loss) : nlohmann::json()},
-          {"examples_per_s", number(r.beat.examples_per_s)},
-          {"seconds_since_heartbeat",
-           r.connected ? nlohmann::json(seconds_since(r.last_beat)) : nlohmann::json()}};
-      if (r.exit) row["exit"] = dist::describe_exit(*r.exit);
-      rows.push_back(row);
-    }
-    j["ranks"] = rows;
-    nlohmann::json curve = nlohmann::json::array();
-    for (const Point& p : history) {
-      curve.push_back({{"t", p.t},
-                       {"step", p.step},
-                       {"loss", number(p.loss)},
-                       {"examples_per_s", number(p.examples_per_s)}});
-    }
-    j["history"] = curve;
-    return j;
-  }
-
-  // Holding mu.
-  nlohmann::json counters_json() const {
-    return {{"connections", counters.connections},
-            {"messages", counters.messages},
-            {"beats", counters.beats},
-            {"malformed", counters.malformed},
-            {"oversized", counters.oversized},
-            {"unknown", counters.unknown},
-            {"refused", counters.refused},
-            {"http_requests", counters.http_requests}};
-  }
-
-  std::string prometheus_text() const {
-    std::lock_guard<std::mutex> lock(mu);
-    std::string out;
-    auto family = [&](const char* name, const char* type, const char* help) {
-      out += fmt::format("# HELP {} {}\n# TYPE {} {}\n", name, help, name, type);
-    };
-    family("lasynth_job_ranks", "gauge", "Ranks in the job.");
-    out += fmt::format("lasynth_job_ranks {}\n", options.world_size);
-    family("lasynth_job_attempt", "gauge", "Launch attempt (0, then one more per restart).");
-    out += fmt::format("lasynth_job_attempt {}\n", attempt);
-    family("lasynth_job_failed", "gauge", "1 once the monitor declared the job failed.");
-    out += fmt::format("lasynth_job_failed {}\n", failure ? 1 : 0);
-    struct Gauge {
-      const char* name;
-      const char* help;
-      double (*value)(const Rank&);
-    };
-    const Gauge gauges[] = {
-        {"lasynth_rank_step", "Last optimizer step the rank reported.",
-         [](const Rank& r) { return static_cast<double>(r.beat.step); }},
-        {"lasynth_rank_loss", "The rank's loss over its own examples at its last step.",
-         [](const Rank& r) { return r.beat.loss; }},
-        {"lasynth_rank_examples_per_second", "The rank's training throughput.",
-         [](const Rank& r) { return r.beat.examples_per_s; }},
-        {"lasynth_rank_seconds_since_heartbeat", "Seconds since the rank's last heartbeat.",
-         [](const Rank& r) { return seconds_since(r.last_beat); }},
-    };
-    for (const Gauge& g : gauges) {
-      family(g.name, "gauge", g.help);
-      for (size_t i = 0; i < ranks.size(); ++i) {
-        const Rank& r = ranks[i];
-        if (!r.connected) continue;
-        const double v = g.value(r);
-        out +=
-            fmt::format("{}{{rank=\"{}\",host=\"{}\"}} {}\n", g.name, i, prometheus_label(r.host),
-                        std::isfinite(v) ? fmt::format("{}", v) : std::string("NaN"));
-      }
-    }
-    family("lasynth_monitor_messages_total", "counter",
-           "Well-formed messages from ranks and agents.");
-    out += fmt::format("lasynth_monitor_messages_total {}\n", counters.messages);
-    family("lasynth_monitor_heartbeats_total", "counter", "Heartbeats received.");
-    out += fmt::format("lasynth_monitor_heartbeats_total {}\n", counters.beats);
-    family("lasynth_monitor_dropped_total", "counter",
-           "Messages or connections dropped, by reason.");
-    out += fmt::format("lasynth_monitor_dropped_total{{reason=\"malformed\"}} {}\n",
-                       counters.malformed);
-    out += fmt::format("lasynth_monitor_dropped_total{{reason=\"oversized\"}} {}\n",
-                       counters.oversized);
-    out +=
-        fmt::format("lasynth_monitor_dropped_total{{reason=\"unknown\"}} {}\n", counters.unknown);
-    out +=
-        fmt::format("lasynth_monitor_dropped_total{{reason=\"refused\"}} {}\n", counters.refused);
-    family("lasynth_monitor_connections_total", "counter", "Connections accepted from ranks.");
-    out += fmt::format("lasynth_monitor_connections_total {}\n", counters.connections);
-    return out;
+    s.now = Clock::now();
+    s.state = health.state();
+    s.attempt = health.attempt();
+    s.elapsed_s = std::chrono::duration<double>(s.now - job_start).count();
+    s.failure = health.failure();
+    s.counters = counters;
+    s.ranks = health.ranks(s.now);
+    s.history = curve.points();
+    return s;
   }
 };
 
@@ -566,26 +320,18 @@ uint16_t Monitor::http_port() const {
 
 void Monitor::begin_attempt(int attempt) {
   std::lock_guard<std::mutex> lock(impl_->mu);
-  impl_->attempt = attempt;
-  impl_->attempt_start = Clock::now();
-  impl_->ranks.assign(static_cast<size_t>(impl_->options.world_size), Impl::Rank{});
-  impl_->failure.reset();
-  impl_->state = "running";
+  impl_->health.begin_attempt(attempt, Clock::now());
+  impl_->connections.assign(impl_->connections.size(), Impl::Connections{});
 }
 
 std::optional<Failure> Monitor::failure() const {
   std::lock_guard<std::mutex> lock(impl_->mu);
-  return impl_->failure;
+  return impl_->health.failure();
 }
 
 std::map<int, int> Monitor::exits() const {
   std::lock_guard<std::mutex> lock(impl_->mu);
-  std::map<int, int> out;
-  for (size_t i = 0; i < impl_->ranks.size(); ++i) {
-    const auto& e = impl_->ranks[i].exit;
-    if (e) out[static_cast<int>(i)] = e->signal ? 128 + e->signal : e->code;
-  }
-  return out;
+  return impl_->health.exits();
 }
 
 void Monitor::request_stop() {
@@ -593,9 +339,9 @@ void Monitor::request_stop() {
     std::vector<std::shared_ptr<Impl::Session>> sessions;
     {
       std::lock_guard<std::mutex> lock(m->mu);
-      if (m->state == "running") m->state = "stopping";
-      for (const auto& r : m->ranks) {
-        if (auto s = r.session.lock()) sessions.push_back(s);
+      m->health.stop_requested();
+      for (const auto& c : m->connections) {
+        if (auto s = c.rank.lock()) sessions.push_back(s);
       }
     }
     for (const auto& s : sessions) m->send(s, dist::monitor_stop_line());
@@ -607,21 +353,21 @@ void Monitor::end_ranks() {
     std::vector<std::shared_ptr<Impl::Session>> agents;
     {
       std::lock_guard<std::mutex> lock(m->mu);
-      for (const auto& r : m->ranks) {
-        if (auto s = r.agent_session.lock()) agents.push_back(s);
+      for (const auto& c : m->connections) {
+        if (auto s = c.agent.lock()) agents.push_back(s);
       }
     }
     for (const auto& s : agents) m->send(s, dist::monitor_end_line());
   });
 }
 
-void Monitor::set_state(const std::string& state) {
+void Monitor::set_state(JobState state) {
   std::lock_guard<std::mutex> lock(impl_->mu);
-  impl_->state = state;
+  impl_->health.set_state(state);
 }
 
-nlohmann::json Monitor::status() const { return impl_->status_json(); }
-std::string Monitor::prometheus() const { return impl_->prometheus_text(); }
+nlohmann::json Monitor::status() const { return status_json(impl_->snapshot()); }
+std::string Monitor::prometheus() const { return prometheus_text(impl_->snapshot()); }
 MonitorCounters Monitor::counters() const {
   std::lock_guard<std::mutex> lock(impl_->mu);
   return impl_->counters;

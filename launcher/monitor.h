@@ -1,9 +1,9 @@
 // lasynth-launch's monitor (Boost.Asio, one thread): ranks connect to it and send heartbeats
 // (src/dist/monitor_protocol.h); it serves what it knows over HTTP (/status JSON, /metrics in
-// Prometheus' text format, / a page that updates itself) and decides when the job has failed:
-// a rank that dies (its agent reports the signal or status), a rank whose connection drops
-// without a clean end, a rank silent for longer than the heartbeat timeout, a rank that never
-// arrives. Malformed, oversized, unknown or unauthenticated traffic is dropped and counted.
+// Prometheus' text format, / a page that updates itself) and decides when the job has failed
+// (launcher/job_health.h says when: a rank that dies, whose connection drops without a clean
+// end, that is silent for longer than the heartbeat timeout, or that never arrives). Malformed,
+// oversized, unknown or unauthenticated traffic is dropped and counted.
 #ifndef LASYNTH_LAUNCHER_MONITOR_H_
 #define LASYNTH_LAUNCHER_MONITOR_H_
 
@@ -14,6 +14,8 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
+
+#include "launcher/job_health.h"
 
 namespace lasynth {
 namespace launcher {
@@ -33,14 +35,6 @@ struct MonitorOptions {
   std::string advertised = "127.0.0.1";  // the address ranks were told, shown in /status
 };
 
-struct Failure {
-  int rank = -1;
-  std::string host;
-  int64_t pid = 0;
-  std::string cause;    // "killed by signal 9 (SIGKILL)", "sent no heartbeat for 12 s", ...
-  std::string message;  // one line naming rank, host, pid and cause
-};
-
 struct MonitorCounters {
   int64_t connections = 0;
   int64_t messages = 0;  // well-formed lines
@@ -52,6 +46,7 @@ struct MonitorCounters {
   int64_t http_requests = 0;
 };
 
+// Thread-safe: the launcher's thread calls it while the monitor's own thread serves the sockets.
 class Monitor {
  public:
   explicit Monitor(MonitorOptions options);
@@ -69,13 +64,14 @@ class Monitor {
   // Exit statuses the agents reported for this attempt: rank -> status (128 + signal when
   // killed); ranks not reported are absent.
   std::map<int, int> exits() const;
-  // Sends "stop" to every connected rank (checkpoint at the next step boundary, exit 75).
+  // Sends "stop" to every connected rank (checkpoint at the next step boundary, exit
+  // kExitPreempted).
   void request_stop();
   // Tells every agent to kill its rank (the job failed): ranks end even where mpirun or srun
   // cannot end them (a remote node whose daemon lost mpirun).
   void end_ranks();
-  // The job's state shown on the page: "running", "stopping", "failed", "finished".
-  void set_state(const std::string& state);
+  // The launcher's verdict once the job's command ended, shown on the page and in /status.
+  void set_state(JobState state);
 
   nlohmann::json status() const;
   std::string prometheus() const;
@@ -85,9 +81,6 @@ class Monitor {
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };
-
-// The page served at "/": it polls /status and draws the curves and the per-rank table.
-const std::string& status_page_html();
 
 }  // namespace launcher
 }  // namespace lasynth

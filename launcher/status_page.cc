@@ -1,6 +1,6 @@
 // The live page of lasynth-launch's monitor: plain HTML and JavaScript (no network beyond the
 // monitor itself), polling /status once a second.
-#include "launcher/monitor.h"
+#include "launcher/status_views.h"
 
 namespace lasynth {
 namespace launcher {

@@ -340,27 +340,7 @@ int run_sweep(const sweep::SweepOptions& a) {
                      s.out);
     return 0;
   }
-  if (a.slurm) {
-    std::string tasks;
-    for (size_t i = 0; i < s.runs.size(); ++i) {
-      if (!sweep::finished(s.runs[i])) tasks += (tasks.empty() ? "" : ",") + std::to_string(i);
-    }
-    if (tasks.empty()) {
-      std::cout << "sweep: every run of " << a.file << " is finished\n";
-      return 0;
-    }
-    if (!std::filesystem::exists("slurm/sweep.sbatch")) {
-      throw ConfigError("--slurm submits slurm/sweep.sbatch: run it from the lasynth checkout");
-    }
-    const std::string command = fmt::format(
-        "sbatch --parsable --array={} --ntasks={} --output={}/slurm-%A_%a.out slurm/sweep.sbatch "
-        "{}",
-        tasks, std::max(1, a.launch), s.out, a.file);
-    std::filesystem::create_directories(s.out);
-    std::cout << "sweep: " << command << '\n' << std::flush;
-    if (a.dry_run) return 0;
-    return std::system(command.c_str()) == 0 ? 0 : 1;
-  }
+  if (a.slurm) return sweep::submit_to_slurm(s, a.launch, a.dry_run);
   sweep::RunnerOptions o;
   o.lasynth = self_path();
   o.only = a.only;

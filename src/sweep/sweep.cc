@@ -1,13 +1,9 @@
 #include "sweep/sweep.h"
 
-#include <fcntl.h>
 #include <fmt/format.h>
-#include <sys/wait.h>
-#include <unistd.h>
 #include <yaml-cpp/yaml.h>
 
-#include <cerrno>
-#include <cstring>
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -15,6 +11,7 @@
 
 #include "core/error.h"
 #include "core/plot.h"
+#include "core/subprocess.h"
 
 namespace lasynth {
 namespace sweep {
@@ -23,6 +20,9 @@ namespace fs = std::filesystem;
 namespace {
 
 using Flags = std::map<std::string, std::string>;
+
+// The array job script, relative to the lasynth checkout.
+constexpr const char* kSweepScript = "slurm/sweep.sbatch";
 
 // A map of scalar flags; throws naming `where`.
 Flags scalar_map(const YAML::Node& node, const std::string& where) {
@@ -73,25 +73,10 @@ int run_logged(const std::vector<std::string>& argv, const std::string& log) {
     for (const auto& w : argv) line << ' ' << w;
     line << '\n';
   }
-  const pid_t pid = fork();
-  if (pid < 0) throw IoError(fmt::format("cannot fork: {}", std::strerror(errno)));
-  if (pid == 0) {
-    const int fd = open(log.c_str(), O_WRONLY | O_APPEND | O_CREAT, 0644);
-    if (fd >= 0) {
-      dup2(fd, 1);
-      dup2(fd, 2);
-    }
-    std::vector<char*> words;
-    for (const auto& w : argv) words.push_back(const_cast<char*>(w.c_str()));
-    words.push_back(nullptr);
-    execvp(words[0], words.data());
-    std::fprintf(stderr, "cannot run %s: %s\n", words[0], std::strerror(errno));
-    _exit(127);
-  }
-  int status = 0;
-  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-  }
-  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  SpawnOptions o;
+  o.stdout_path = log;
+  o.stderr_path = log;
+  return run_subprocess(argv, o).shell_status();
 }
 
 nlohmann::json read_json(const fs::path& path) {
@@ -260,6 +245,37 @@ int run_sweep(const Sweep& sweep, const RunnerOptions& o) {
               << std::flush;
   }
   return failed;
+}
+
+std::vector<std::string> slurm_submit_argv(const Sweep& sweep, int ntasks,
+                                           const std::string& tasks) {
+  return {"sbatch",
+          "--parsable",
+          "--array=" + tasks,
+          fmt::format("--ntasks={}", std::max(1, ntasks)),
+          "--output=" + (fs::path(sweep.out) / "slurm-%A_%a.out").string(),
+          kSweepScript,
+          sweep.file};
+}
+
+int submit_to_slurm(const Sweep& sweep, int ntasks, bool dry_run) {
+  std::string tasks;
+  for (size_t i = 0; i < sweep.runs.size(); ++i) {
+    if (!finished(sweep.runs[i])) tasks += (tasks.empty() ? "" : ",") + std::to_string(i);
+  }
+  if (tasks.empty()) {
+    std::cout << "sweep: every run of " << sweep.file << " is finished\n";
+    return 0;
+  }
+  if (!fs::exists(kSweepScript)) {
+    throw ConfigError(
+        fmt::format("--slurm submits {}: run it from the lasynth checkout", kSweepScript));
+  }
+  const std::vector<std::string> argv = slurm_submit_argv(sweep, ntasks, tasks);
+  fs::create_directories(sweep.out);
+  std::cout << "sweep: " << shell_line(argv) << '\n' << std::flush;
+  if (dry_run) return 0;
+  return run_subprocess(argv).shell_status() == 0 ? 0 : 1;
 }
 
 nlohmann::ordered_json collect(const Sweep& sweep) {

@@ -66,6 +66,19 @@ int run_sweep(const Sweep& sweep, const RunnerOptions& options);
 std::vector<std::vector<std::string>> run_commands(const Sweep& sweep, const Run& run,
                                                    const RunnerOptions& options);
 
+// The sbatch command that runs the runs numbered in `tasks` ("0,2,3") as an array of
+// slurm/sweep.sbatch (a path relative to the lasynth checkout), each array task asking for
+// `ntasks` SLURM tasks (lasynth-launch ranks; at least 1), its output in OUT/slurm-%A_%a.out.
+// One word per argument: paths with spaces stay whole.
+std::vector<std::string> slurm_submit_argv(const Sweep& sweep, int ntasks,
+                                           const std::string& tasks);
+
+// Submits the unfinished runs as a SLURM array with sbatch (slurm_submit_argv), after printing
+// "sweep: <the command, shell-quoted>"; with dry_run only prints it. Run from the lasynth
+// checkout. Returns 0 when submitted (or when every run is finished, which it says), 1 when
+// sbatch failed (its own message says why). Throws ConfigError without slurm/sweep.sbatch here.
+int submit_to_slurm(const Sweep& sweep, int ntasks, bool dry_run);
+
 // Writes OUT/sweep.{json,csv,md,png}: per run its point, steps, metrics of its report and
 // training examples/s; runs not finished are listed as such. Returns the JSON.
 nlohmann::ordered_json collect(const Sweep& sweep);

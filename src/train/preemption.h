@@ -10,8 +10,7 @@
 namespace lasynth {
 namespace train {
 
-// The exit status of a run that stopped on SIGTERM/SIGUSR1 after writing its checkpoint
-// (EX_TEMPFAIL: try again later).
+// The exit status of a run that stopped on SIGTERM/SIGUSR1 after writing its checkpoint.
 constexpr int kPreemptedExitCode = kExitPreempted;
 
 // Installs the handlers (idempotent). Async-signal-safe: the handler only sets a flag.

@@ -96,10 +96,6 @@ TEST(Plan, ExportsOnlyTheVariablesRanksNeed) {
             (std::vector<std::string>{"LASYNTH_X", "NCCL_IB_DISABLE", "OMP_NUM_THREADS"}));
 }
 
-TEST(Plan, ShellLineQuotesWhatTheShellWouldSplit) {
-  EXPECT_EQ(shell_line({"a", "b c", "it's", "--x=1"}), "a 'b c' 'it'\\''s' --x=1");
-}
-
 }  // namespace
 }  // namespace launcher
 }  // namespace lasynth

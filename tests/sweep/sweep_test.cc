@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -165,6 +166,52 @@ TEST_F(SweepTest, OnlyRunsOneIndex) {
   EXPECT_TRUE(finished(s.runs[3]));
   o.only = 4;
   EXPECT_THROW(run_sweep(s, o), ConfigError);
+}
+
+TEST_F(SweepTest, TheSlurmCommandKeepsPathsWithSpacesWhole) {
+  fs::create_directories(dir_ / "my configs");
+  std::ofstream(dir_ / "my configs" / "base.yaml") << "lr: 0.01\n";
+  const fs::path file = dir_ / "my configs" / "s.yaml";
+  std::ofstream(file) << "base: base.yaml\nout: " << (dir_ / "my runs").string()
+                      << "\ngrid:\n  lr: [0.1, 0.2]\n";
+  const Sweep s = load_sweep(file.string());
+  EXPECT_EQ(
+      slurm_submit_argv(s, 0, "0,1"),
+      (std::vector<std::string>{"sbatch", "--parsable", "--array=0,1", "--ntasks=1",
+                                "--output=" + (dir_ / "my runs").string() + "/slurm-%A_%a.out",
+                                "slurm/sweep.sbatch", file.string()}));
+  EXPECT_EQ(slurm_submit_argv(s, 4, "1")[3], "--ntasks=4");
+}
+
+TEST_F(SweepTest, SubmittingToSlurmPassesEveryArgumentWholeAndOnlyTheUnfinishedRuns) {
+  // A stand-in sbatch on PATH writes one argument per line; the checkout is a directory holding
+  // slurm/sweep.sbatch.
+  const fs::path bin = dir_ / "bin";
+  fs::create_directories(bin);
+  fs::create_directories(dir_ / "checkout" / "slurm");
+  std::ofstream(dir_ / "checkout" / "slurm" / "sweep.sbatch") << "#!/bin/sh\n";
+  std::ofstream(bin / "sbatch") << "#!/bin/sh\nfor a in \"$@\"; do echo \"$a\"; done > \""
+                                << (dir_ / "args").string() << "\"\necho 42\n";
+  fs::permissions(bin / "sbatch", fs::perms::owner_all);
+  const std::string path = std::getenv("PATH");
+  const fs::path cwd = fs::current_path();
+  setenv("PATH", (bin.string() + ":" + path).c_str(), 1);
+  fs::current_path(dir_ / "checkout");
+
+  const fs::path file = dir_ / "my sweep.yaml";
+  std::ofstream(file) << "out: " << (dir_ / "my runs").string() << "\ngrid:\n  lr: [0.1, 0.2]\n";
+  const Sweep s = load_sweep(file.string());
+  fs::create_directories(s.runs[0].dir);
+  std::ofstream(fs::path(s.runs[0].dir) / "report.json") << "{}";
+  EXPECT_EQ(submit_to_slurm(s, 2, /*dry_run=*/true), 0);
+  EXPECT_FALSE(fs::exists(dir_ / "args"));
+  EXPECT_EQ(submit_to_slurm(s, 2, /*dry_run=*/false), 0);
+  EXPECT_EQ(read(dir_ / "args"),
+            "--parsable\n--array=1\n--ntasks=2\n--output=" + (dir_ / "my runs").string() +
+                "/slurm-%A_%a.out\nslurm/sweep.sbatch\n" + file.string() + "\n");
+
+  fs::current_path(cwd);
+  setenv("PATH", path.c_str(), 1);
 }
 
 }  // namespace

@@ -1,0 +1,211 @@
+#include "launcher/job_health.h"
+
+#include <fmt/format.h>
+
+#include <utility>
+
+#include "core/exit_status.h"
+
+namespace lasynth {
+namespace launcher {
+namespace {
+
+double seconds_between(HealthClock::time_point from, HealthClock::time_point to) {
+  return std::chrono::duration<double>(to - from).count();
+}
+
+bool is_failure(const dist::ExitReport& exit) {
+  return exit.signal != 0 || (exit.code != 0 && exit.code != kExitPreempted);
+}
+
+}  // namespace
+
+// The words, in the enums' order.
+const char* to_string(RankState state) {
+  static const char* const kWords[] = {"waiting",  "running", "stalled", "lost",
+                                       "finished", "stopped", "failed"};
+  return kWords[static_cast<int>(state)];
+}
+
+const char* to_string(JobState state) {
+  static const char* const kWords[] = {"running", "stopping", "stopped", "finished", "failed"};
+  return kWords[static_cast<int>(state)];
+}
+
+JobHealth::JobHealth(JobHealthOptions options, HealthClock::time_point now)
+    : options_(std::move(options)),
+      attempt_start_(now),
+      ranks_(static_cast<size_t>(options_.world_size)) {}
+
+void JobHealth::begin_attempt(int attempt, HealthClock::time_point now) {
+  attempt_ = attempt;
+  attempt_start_ = now;
+  ranks_.assign(static_cast<size_t>(options_.world_size), Rank{});
+  failure_.reset();
+  state_ = JobState::kRunning;
+}
+
+bool JobHealth::expects(Sender from, dist::MessageKind kind) {
+  switch (kind) {
+    case dist::MessageKind::kBeat:
+    case dist::MessageKind::kBye:
+      return from == Sender::kRank;
+    case dist::MessageKind::kExit:
+      return from == Sender::kAgent;
+    default:
+      return false;
+  }
+}
+
+std::optional<Failure> JobHealth::handle(int rank, Sender from, const dist::MonitorMessage& m,
+                                         HealthClock::time_point now) {
+  Rank& r = ranks_[static_cast<size_t>(rank)];
+  RankStatus& s = r.status;
+  switch (m.kind) {
+    case dist::MessageKind::kHello:
+      s.host = m.hello.host;
+      if (from == Sender::kAgent) {
+        r.agent = true;
+        r.agent_lost = false;
+      } else {
+        s.pid = m.hello.pid;
+        s.connected = true;
+        s.said_bye = s.lost = false;
+        s.last_beat = now;
+      }
+      return std::nullopt;
+    case dist::MessageKind::kBeat:
+      s.beat = m.beat;
+      s.beaten = true;
+      s.last_beat = now;
+      return std::nullopt;
+    case dist::MessageKind::kBye:
+      s.said_bye = true;
+      return std::nullopt;
+    case dist::MessageKind::kExit:
+      s.exit = m.exit;
+      if (is_failure(m.exit)) return fail(rank, dist::describe_exit(m.exit));
+      return std::nullopt;
+    default:
+      return std::nullopt;
+  }
+}
+
+void JobHealth::closed(int rank, Sender from, HealthClock::time_point now) {
+  Rank& r = ranks_[static_cast<size_t>(rank)];
+  if (from == Sender::kAgent) {
+    if (!r.status.exit) {
+      r.agent_lost = true;
+      r.agent_lost_at = now;
+    }
+  } else if (!r.status.said_bye) {
+    r.status.lost = true;
+    r.lost_at = now;
+  }
+}
+
+std::optional<Failure> JobHealth::check(HealthClock::time_point now) {
+  for (size_t i = 0; i < ranks_.size(); ++i) {
+    const Rank& r = ranks_[i];
+    const RankStatus& s = r.status;
+    const int rank = static_cast<int>(i);
+    if (s.exit) continue;  // ended and reported: the agent said how
+    std::optional<Failure> declared;
+    if (s.lost && seconds_between(r.lost_at, now) > options_.lost_grace_s) {
+      declared = fail(rank,
+                      "lost its connection to the monitor without a clean end: the process died "
+                      "or its node is unreachable");
+    } else if (r.agent_lost && seconds_between(r.agent_lost_at, now) > options_.lost_grace_s &&
+               !s.said_bye) {
+      declared = fail(rank,
+                      "lost its agent (lasynth-launch --agent ended without reporting): the node "
+                      "or the agent was killed");
+    } else if (s.connected && !s.said_bye && !s.lost &&
+               seconds_between(s.last_beat, now) > options_.heartbeat_timeout_s) {
+      declared = fail(rank, fmt::format("sent no heartbeat for {:.0f} s (last at step {}): it is "
+                                        "stalled or stopped (--heartbeat-timeout {})",
+                                        seconds_between(s.last_beat, now), s.beat.step,
+                                        options_.heartbeat_timeout_s));
+    }
+    if (declared) return declared;
+  }
+  return fail_start(now);
+}
+
+std::optional<Failure> JobHealth::fail_start(HealthClock::time_point now) {
+  if (failure_ || seconds_between(attempt_start_, now) <= options_.start_timeout_s) {
+    return std::nullopt;
+  }
+  std::string missing;
+  int first = -1;
+  for (size_t i = 0; i < ranks_.size(); ++i) {
+    const RankStatus& s = ranks_[i].status;
+    if (s.connected || s.exit) continue;
+    if (first < 0) first = static_cast<int>(i);
+    missing += (missing.empty() ? "" : ",") + std::to_string(i);
+  }
+  if (missing.empty()) return std::nullopt;
+  Failure f;
+  f.cause = fmt::format("never reached the monitor within {:.0f} s (--start-timeout)",
+                        options_.start_timeout_s);
+  f.message = fmt::format("rank(s) {} {}", missing, f.cause);
+  f.rank = first;
+  f.host = "?";
+  failure_ = f;
+  state_ = JobState::kFailed;
+  return failure_;
+}
+
+std::optional<Failure> JobHealth::fail(int rank, const std::string& cause) {
+  if (failure_) return std::nullopt;
+  const RankStatus& s = ranks_[static_cast<size_t>(rank)].status;
+  Failure f;
+  f.rank = rank;
+  f.host = s.host.empty() ? "?" : s.host;
+  f.pid = s.pid;
+  f.cause = cause;
+  f.message = fmt::format("rank {} on {} (pid {}) {}", rank, f.host, s.pid, cause);
+  failure_ = f;
+  state_ = JobState::kFailed;
+  return failure_;
+}
+
+std::map<int, int> JobHealth::exits() const {
+  std::map<int, int> out;
+  for (size_t i = 0; i < ranks_.size(); ++i) {
+    const auto& e = ranks_[i].status.exit;
+    if (e) out[static_cast<int>(i)] = e->signal ? 128 + e->signal : e->code;
+  }
+  return out;
+}
+
+void JobHealth::stop_requested() {
+  if (state_ == JobState::kRunning) state_ = JobState::kStopping;
+}
+
+RankState JobHealth::state_of(const Rank& r, HealthClock::time_point now) const {
+  const RankStatus& s = r.status;
+  if (s.exit) {
+    if (s.exit->signal == 0 && s.exit->code == 0) return RankState::kFinished;
+    if (s.exit->signal == 0 && s.exit->code == kExitPreempted) return RankState::kStopped;
+    return RankState::kFailed;
+  }
+  if (s.said_bye) return RankState::kFinished;
+  if (s.lost) return RankState::kLost;
+  if (!s.connected) return RankState::kWaiting;
+  return seconds_between(s.last_beat, now) > options_.heartbeat_timeout_s ? RankState::kStalled
+                                                                          : RankState::kRunning;
+}
+
+std::vector<RankStatus> JobHealth::ranks(HealthClock::time_point now) const {
+  std::vector<RankStatus> out;
+  out.reserve(ranks_.size());
+  for (const Rank& r : ranks_) {
+    out.push_back(r.status);
+    out.back().state = state_of(r, now);
+  }
+  return out;
+}
+
+}  // namespace launcher
+}  // namespace lasynth
