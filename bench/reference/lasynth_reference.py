@@ -17,11 +17,13 @@ form the C++ model uses (the decoder LSTM over whole chunks, the head over all o
 positions at once). Both give the same prediction.
 
 It is the baseline the C++ implementation is timed against (bench/model_step_bench.py,
-bench/model_step_compare.sh). Only the restricted-C domain is implemented (ArrayNet, and the
-Property Signatures encoder on C); Karel's grid network is not.
+bench/model_step_compare.sh), and tests/model/reference_parity.py checks that both compute the
+same loss and gradients for every variant on both domains: restricted C (ArrayNet, the operation
+predictor, C's property signatures) and Karel (GridNet, Karel's property signatures).
 
 Shapes: B examples, K IO pairs, V ints per value, T tokens (with <s>), N = B * K rows,
-P positions, S value classes, E embedding, D = 2 * hidden_size, M MLP hidden, O operations.
+P positions, S value classes, E embedding, D = 2 * hidden_size, M MLP hidden, O operations,
+F feature maps, R x C grid cells.
 """
 
 import math
@@ -37,12 +39,14 @@ PAD, BOS, EOS = 0, 1, 2
 
 @dataclass
 class ModelOptions:
-    """The fields of src/model/model_options.h that the C model reads."""
+    """The fields of src/model/model_options.h that the models read."""
 
     domain: str = "c"
     vocab_size: int = 0
-    value_range: int = 4  # inputs in [-R, R]; values embedded in [-4R, 4R]
-    io_size: int = 5  # array length
+    value_range: int = 4  # C: inputs in [-R, R]; values embedded in [-4R, 4R]
+    io_size: int = 5  # C: array length
+    grid_rows: int = 0  # Karel
+    grid_cols: int = 0
     latent_execution: bool = False
     no_partial_execution: bool = False
     operation_predictor: bool = False
@@ -54,6 +58,7 @@ class ModelOptions:
     mlp_hidden_size: int = 512
     num_layers: int = 2
     num_attention_layers: int = 2
+    conv_channels: int = 64  # Karel: feature maps of the grid encoder
     dropout: float = 0.0
     param_init: float = 0.1
     exec_loss_weight: float = 1.0
@@ -135,6 +140,77 @@ class ArrayNet(nn.Module):
         return self.project(out) @ self.values.weight.t()
 
 
+class GridNet(nn.Module):
+    """Karel's values: a hero (row, col, direction) and R x C cells (-1 wall, else markers), each
+    cell one of 12 contents x 5 hero states = 60 classes. A class distribution [N, P, S] maps onto
+    the 16 standard channels, a small CNN encodes the grid, pooled to 4 x 4 encodings; the latent
+    executor predicts every cell's class from the grid's features and the decoder's state."""
+
+    CONTENTS = 12  # wall, 0..10 markers
+    CLASSES = 5 * CONTENTS
+    POOLED = 4
+
+    def __init__(self, o: ModelOptions):
+        super().__init__()
+        self.o = o
+        channels = torch.zeros(self.CLASSES, 16)  # [S, 16]
+        for s in range(self.CLASSES):
+            hero, content = divmod(s, self.CONTENTS)
+            if hero > 0:
+                channels[s, hero - 1] = 1  # 0..3: the hero's direction
+            channels[s, 4 if content == 0 else 4 + content] = 1  # 4: wall; 5 + m: m markers
+        self.register_buffer("channels", channels)
+        f, d = o.conv_channels, o.decoder_size
+
+        def cnn():
+            return nn.Sequential(nn.Conv2d(16, f, 3, padding=1), nn.ReLU(),
+                                 nn.Conv2d(f, f, 3, padding=1), nn.ReLU())
+
+        self.input_cnn, self.output_cnn = cnn(), cnn()
+        self.input_out, self.output_out = nn.Linear(f, d), nn.Linear(f, d)
+        self.input_summary = nn.Linear(d, 2 * o.num_layers * d)
+        self.output_summary = nn.Linear(d, 2 * o.num_layers * d)
+        if o.latent_execution:
+            self.state = nn.Linear(d, f)
+            self.cell_logits = nn.Conv2d(f, self.CLASSES, 1)
+
+    @property
+    def num_classes(self) -> int:
+        return self.CLASSES
+
+    def classes(self, values):
+        """[N, 3 + R * C] -> [N, R * C]: each cell's content plus the hero's state on it."""
+        v = values.long()
+        content = (v[:, 3:] + 1).clamp(0, self.CONTENTS - 1)  # wall -1 -> 0, m markers -> m + 1
+        hero = (v[:, 0] * self.o.grid_cols + v[:, 1]).unsqueeze(1)
+        direction = v[:, 2].unsqueeze(1) + 1
+        return content.scatter_add(1, hero, direction * self.CONTENTS)
+
+    def one_hot(self, values):
+        return F.one_hot(self.classes(values), self.num_classes).float()
+
+    def features(self, dist, cnn):
+        """[N, P, S] -> [N, F, R, C]"""
+        grid = (dist @ self.channels).transpose(1, 2).reshape(
+            dist.size(0), 16, self.o.grid_rows, self.o.grid_cols)
+        return cnn(grid)
+
+    def encode(self, dist, output: bool):
+        n, layers, d = dist.size(0), self.o.num_layers, self.o.decoder_size
+        f = self.features(dist, self.output_cnn if output else self.input_cnn)
+        pooled = F.adaptive_avg_pool2d(f, (self.POOLED, self.POOLED)).flatten(2).transpose(1, 2)
+        seq = torch.tanh((self.output_out if output else self.input_out)(pooled))  # [N, 16, D]
+        summary = torch.tanh((self.output_summary if output else self.input_summary)(seq.mean(1)))
+        summary = summary.view(n, 2, layers, d).permute(1, 2, 0, 3)  # [2, layers, N, D]
+        return seq, summary[0].contiguous(), summary[1].contiguous()
+
+    def execute(self, dist, state):
+        """Logits [N, P, S] of the cells after the decoded prefix, from state [N, D]."""
+        f = self.features(dist, self.input_cnn)
+        mixed = torch.relu(f + self.state(state).unsqueeze(-1).unsqueeze(-1))
+        return self.cell_logits(mixed).flatten(2).transpose(1, 2)
+
+
 @dataclass
 class IoEncoding:
     inputs: torch.Tensor  # [N, P, D]
@@ -205,26 +281,83 @@ class OperationPredictor(nn.Module):
         return torch.where(delta.abs() <= r, delta + r, torch.full_like(delta, -100))
 
 
-def c_properties(inputs, outputs, value_range: int):
-    """[B, K, V] -> [B, Q]: 1 if output[i] == input[i] + d on every pair, 2 on some, 0 on none."""
-    deltas = torch.arange(-value_range, value_range + 1, dtype=torch.int32, device=inputs.device)
-    holds = (outputs.unsqueeze(-1) == inputs.unsqueeze(-1) + deltas).flatten(2)  # [B, K, Q]
+def ternary(holds):
+    """[B, K, Q] bool -> [B, Q]: 1 on every pair, 2 on some, 0 on none."""
     every, some = holds.all(1), holds.any(1)
     return every.long() + 2 * (some & ~every).long()
 
 
+def c_properties(inputs, outputs, value_range: int):
+    """[B, K, V] -> [B, Q]: 1 if output[i] == input[i] + d on every pair, 2 on some, 0 on none."""
+    deltas = torch.arange(-value_range, value_range + 1, dtype=torch.int32, device=inputs.device)
+    holds = (outputs.unsqueeze(-1) == inputs.unsqueeze(-1) + deltas).flatten(2)  # [B, K, Q]
+    return ternary(holds)
+
+
+KAREL_PROPERTIES = 20
+
+
+def karel_properties(inputs, outputs, rows: int, cols: int):
+    """[B, K, 3 + R * C] -> [B, 20]: how the hero moved and turned, how the markers changed."""
+    b, k = inputs.shape[:2]
+    n = b * k
+    vin, vout = inputs.reshape(n, -1).long(), outputs.reshape(n, -1).long()
+    hin, hout = (vin[:, 0], vin[:, 1], vin[:, 2]), (vout[:, 0], vout[:, 1], vout[:, 2])
+    cells_in, cells_out = vin[:, 3:], vout[:, 3:]  # [N, P]
+
+    def at(cells, index):
+        return cells.gather(1, index.unsqueeze(1)).squeeze(1)
+
+    def facing_wall(hero, cells):
+        """The next cell in the hero's direction (north = row + 1) is a wall or outside."""
+        row, col, direction = hero
+        r = row + torch.tensor([1, 0, -1, 0], device=row.device)[direction]
+        c = col + torch.tensor([0, 1, 0, -1], device=row.device)[direction]
+        inside = (r >= 0) & (r < rows) & (c >= 0) & (c < cols)
+        nxt = at(cells, r.clamp(0, rows - 1) * cols + c.clamp(0, cols - 1))
+        return ~inside | (nxt == -1)
+
+    index_in, index_out = hin[0] * cols + hin[1], hout[0] * cols + hout[1]
+    total_in, total_out = cells_in.clamp_min(0).sum(1), cells_out.clamp_min(0).sum(1)
+    under_in = at(cells_in, index_in).clamp_min(0)
+    under_in_after = at(cells_out, index_in).clamp_min(0)
+    changed = (cells_in != cells_out).scatter(1, index_in.unsqueeze(1), False)
+    changed = changed.scatter(1, index_out.unsqueeze(1), False)
+    holds = [
+        (hin[0] != hout[0]) | (hin[1] != hout[1]),  # moved
+        hin[2] != hout[2],  # turned
+        hout[2] == (hin[2] + 3) % 4,
+        hout[2] == (hin[2] + 1) % 4,
+        hout[2] == (hin[2] + 2) % 4,
+        hout[0] > hin[0], hout[0] < hin[0], hout[1] > hin[1], hout[1] < hin[1],
+        total_out > total_in, total_out < total_in, total_out == total_in,
+        under_in_after > under_in, under_in_after < under_in,
+        at(cells_out, index_out).clamp_min(0) > 0,
+        under_in > 0,
+        facing_wall(hin, cells_in),
+        facing_wall(hout, cells_out),
+        changed.any(1),
+        (vin == vout).all(1),
+    ]
+    return ternary(torch.stack(holds, 1).view(b, k, KAREL_PROPERTIES))
+
+
 class PropertyEncoder(nn.Module):
-    """The Property Signatures baseline on C."""
+    """The Property Signatures baseline: one embedding per (property, value), a BiLSTM over them."""
 
     def __init__(self, o: ModelOptions):
         super().__init__()
         self.o = o
-        self.num_properties = o.io_size * (2 * o.value_range + 1)
+        self.num_properties = (KAREL_PROPERTIES if o.domain == "karel"
+                               else o.io_size * (2 * o.value_range + 1))
         self.embedding = nn.Embedding(3 * self.num_properties, o.embedding_size)
         self.lstm = lstm(o, o.embedding_size, o.hidden_size, True)
 
     def forward(self, inputs, outputs):
-        values = c_properties(inputs, outputs, self.o.value_range)
+        if self.o.domain == "karel":
+            values = karel_properties(inputs, outputs, self.o.grid_rows, self.o.grid_cols)
+        else:
+            values = c_properties(inputs, outputs, self.o.value_range)
         ids = torch.arange(values.size(1), device=values.device).unsqueeze(0) * 3 + values
         seq, (h, c) = self.lstm(self.embedding(ids))
         return seq, join_directions(h, self.o.num_layers), join_directions(c, self.o.num_layers)
@@ -274,7 +407,7 @@ class Synthesizer(nn.Module):
             self.attend_properties = Attention(d, d)
             features += d
         else:
-            self.encoder = IoEncoder(o, ArrayNet(o))
+            self.encoder = IoEncoder(o, GridNet(o) if o.domain == "karel" else ArrayNet(o))
             self.attend_inputs = Attention(d, d)
             self.attend_outputs = Attention(2 * d, d)
             features += 2 * d
@@ -295,7 +428,8 @@ class Synthesizer(nn.Module):
                 p.uniform_(-o.param_init, o.param_init)
 
     @property
-    def values(self) -> ArrayNet:
+    def values(self):
+        """The value network: ArrayNet (C) or GridNet (Karel)."""
         return self.encoder.values
 
     def start(self, inputs, outputs, prediction: Optional[Prediction] = None) -> Context:
