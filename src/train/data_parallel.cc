@@ -58,11 +58,15 @@ DataParallel::DataParallel(dist::Communicator& comm, torch::nn::Module& model,
   for (const torch::Tensor& p : params_) sizes.push_back(static_cast<size_t>(p.numel()));
   reducer_ = std::make_unique<dist::GradientReducer>(comm_, sizes, options);
   for (size_t i = 0; i < params_.size(); ++i) {
-    params_[i].register_hook([this, i](torch::Tensor grad) { on_gradient(i, grad); });
+    hooks_.push_back(
+        params_[i].register_hook([this, i](torch::Tensor grad) { on_gradient(i, grad); }));
   }
 }
 
-DataParallel::~DataParallel() = default;
+// The hooks call into this object: the model may train on after it is gone.
+DataParallel::~DataParallel() {
+  for (size_t i = 0; i < hooks_.size(); ++i) params_[i].remove_hook(hooks_[i]);
+}
 
 void DataParallel::on_gradient(size_t index, const torch::Tensor& grad) {
   if (!sync_) return;

@@ -42,6 +42,7 @@ class DataParallel {
 
   dist::Communicator& comm_;
   std::vector<torch::Tensor> params_;
+  std::vector<unsigned> hooks_;  // params_[i]'s gradient hook, removed with this object
   std::unique_ptr<dist::GradientReducer> reducer_;
   bool sync_ = true;
 };

@@ -153,6 +153,31 @@ TEST_F(DataParallelTest, EveryReplicaStartsFromRankZerosParametersAndBuffers) {
   }
 }
 
+TEST_F(DataParallelTest, AModelTrainsOnAloneOnceItsDataParallelIsGone) {
+  const Data d = make_data(2, 4);
+  auto nets = replicas<TinyNet>(2, [] { return TinyNet(); });
+  const auto errors = dist::fake::run_ranks(2, [&](FakeCommunicator& comm) {
+    DataParallel data_parallel(comm, *nets[static_cast<size_t>(comm.rank())], "signature");
+  });
+  ASSERT_EQ(errors, std::vector<std::string>(2));
+  // Its hooks are gone with it: backward neither calls into freed memory nor needs the ranks.
+  TinyNet& net = nets[0];
+  tiny_loss(net, d, 0, 0, 4).backward();
+  TinyNet fresh;
+  torch::NoGradGuard no_grad;
+  for (size_t i = 0; i < fresh->parameters().size(); ++i) {
+    fresh->parameters()[i].copy_(net->parameters()[i]);
+  }
+  for (size_t i = 0; i < fresh->buffers().size(); ++i) fresh->buffers()[i].copy_(net->buffers()[i]);
+  {
+    torch::AutoGradMode grad(true);
+    tiny_loss(fresh, d, 0, 0, 4).backward();
+  }
+  for (size_t i = 0; i < net->parameters().size(); ++i) {
+    EXPECT_TRUE(torch::equal(net->parameters()[i].grad(), fresh->parameters()[i].grad())) << i;
+  }
+}
+
 TEST_F(DataParallelTest, NRanksTimesBatchBTrainLikeOneRankOnTheGlobalBatch) {
   const int ranks = 3, steps = 3;
   const int64_t b = 2;
