@@ -285,12 +285,10 @@ Example Sampler::next() {
       reason = check(program, inputs, &outputs);
     }
     if (*reason != '\0') {
-      ++counters_[reason];
-      guard_.rejected(counters_);
+      guard_.rejected(reason);
       continue;
     }
     seen_.insert(key);
-    ++counters_["accepted"];
     guard_.accepted();
     Example ex;
     ex.source = format(ids);

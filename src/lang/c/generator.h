@@ -40,7 +40,7 @@ class Sampler : public ExampleSampler {
  public:
   Sampler(const Limits& limits, uint64_t seed);
   Example next() override;
-  std::map<std::string, int64_t> counters() const override { return counters_; }
+  std::map<std::string, int64_t> counters() const override { return guard_.counters(); }
 
  private:
   // Returns "" when accepted, else the reason for the counters.
@@ -51,7 +51,6 @@ class Sampler : public ExampleSampler {
   Generator generator_;
   Rng rng_;
   std::unordered_set<uint64_t> seen_;
-  std::map<std::string, int64_t> counters_;
   RejectionGuard guard_;
 };
 

@@ -126,12 +126,10 @@ Example Sampler::next() {
       if (*reason == '\0' && !changes) reason = "no_effect";
     }
     if (*reason != '\0') {
-      ++counters_[reason];
-      guard_.rejected(counters_);
+      guard_.rejected(reason);
       continue;
     }
     seen_.insert(key);
-    ++counters_["accepted"];
     guard_.accepted();
     Example ex;
     ex.tokens = vocabulary().decode(ids);
