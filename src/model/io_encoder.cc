@@ -12,7 +12,7 @@ torch::Tensor join_directions(const torch::Tensor& state, int64_t layers) {
 }
 
 std::shared_ptr<ValueNet> make_value_net(const ModelOptions& options) {
-  if (options.domain == "karel") return std::make_shared<GridNet>(options);
+  if (options.values.kind == ValueLayout::Kind::kGrid) return std::make_shared<GridNet>(options);
   return std::make_shared<ArrayNet>(options);
 }
 

@@ -9,7 +9,7 @@ namespace model {
 
 OperationPredictorImpl::OperationPredictorImpl(const ModelOptions& o) : options_(o) {
   for (int sign : {1, -1}) {
-    for (int64_t c = -o.value_range; c <= o.value_range; ++c) deltas_.push_back(sign * c);
+    for (int64_t c = -o.values.range; c <= o.values.range; ++c) deltas_.push_back(sign * c);
   }
   const int64_t ops = static_cast<int64_t>(deltas_.size()), s = o.num_values();
   torch::Tensor shift = torch::zeros({ops, s, s});
@@ -47,7 +47,7 @@ torch::Tensor OperationPredictorImpl::targets(const torch::Tensor& inputs,
                                               const torch::Tensor& outputs) const {
   const torch::Tensor delta = (outputs - inputs).to(torch::kLong);  // [N, L]
   // The first operation adding `delta`: +delta for |delta| <= R, else none.
-  return torch::where(delta.abs() <= options_.value_range, delta + options_.value_range,
+  return torch::where(delta.abs() <= options_.values.range, delta + options_.values.range,
                       torch::full_like(delta, -100));
 }
 

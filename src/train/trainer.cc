@@ -141,7 +141,7 @@ LoadedModel load_model(const std::string& checkpoint) {
     throw IoError(fmt::format("{}: its config is incomplete ({})", loaded.path, e.what()));
   }
   const auto domain = make_domain(loaded.domain, loaded.domain_options);
-  model::set_domain(m, loaded.domain, domain->options(), domain->vocabulary().size());
+  model::set_domain(m, *domain, domain->vocabulary().size());
   loaded.net = model::Synthesizer(m);
   loaded.step = load_checkpoint(loaded.path, *loaded.net, nullptr).step;
   loaded.net->eval();
@@ -151,7 +151,7 @@ LoadedModel load_model(const std::string& checkpoint) {
 TrainResult train(const TrainOptions& o, model::ModelOptions m) {
   const torch::Device device = resolve_device(o.device, o.comm ? o.comm->world().local_rank : 0);
   const data::Manifest manifest = data::read_manifest(o.data_folder);
-  model::set_domain(m, manifest.domain, manifest.domain_options,
+  model::set_domain(m, *make_domain(manifest.domain, manifest.domain_options),
                     static_cast<int64_t>(manifest.vocab_tokens.size()));
   if (o.batch_size < 1 || o.log_interval < 1 || o.grad_accum < 1) {
     throw ConfigError("--batch_size, --log_interval and --grad_accum must be at least 1");
