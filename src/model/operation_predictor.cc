@@ -22,12 +22,7 @@ OperationPredictorImpl::OperationPredictorImpl(const ModelOptions& o) : options_
   values_ = register_module("values", torch::nn::Embedding(s, o.embedding_size));
   operations_ = register_module("operations", torch::nn::Embedding(ops, o.embedding_size));
   query_ = register_module("query", torch::nn::Linear(2 * o.embedding_size, o.embedding_size));
-  lstm_ = register_module("lstm",
-                          torch::nn::LSTM(torch::nn::LSTMOptions(o.embedding_size, o.hidden_size)
-                                              .num_layers(o.num_layers)
-                                              .bidirectional(true)
-                                              .batch_first(true)
-                                              .dropout(o.num_layers > 1 ? o.dropout : 0.0)));
+  lstm_ = register_module("lstm", embedding_encoder(o));
 }
 
 OperationEncoding OperationPredictorImpl::forward(const torch::Tensor& current,

@@ -91,12 +91,7 @@ int64_t num_properties(const ModelOptions& o) {
 PropertyEncoderImpl::PropertyEncoderImpl(const ModelOptions& o) : options_(o) {
   embedding_ =
       register_module("embedding", torch::nn::Embedding(3 * num_properties(o), o.embedding_size));
-  lstm_ = register_module("lstm",
-                          torch::nn::LSTM(torch::nn::LSTMOptions(o.embedding_size, o.hidden_size)
-                                              .num_layers(o.num_layers)
-                                              .bidirectional(true)
-                                              .batch_first(true)
-                                              .dropout(o.num_layers > 1 ? o.dropout : 0.0)));
+  lstm_ = register_module("lstm", embedding_encoder(o));
 }
 
 PropertyEncoding PropertyEncoderImpl::forward(const torch::Tensor& inputs,
