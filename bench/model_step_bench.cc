@@ -205,7 +205,7 @@ int main(int argc, char** argv) {
     o.mlp_hidden_size = f.mlp_hidden_size;
     o.num_layers = f.num_layers;
     o.num_attention_layers = f.num_attention_layers;
-    model::set_domain(o, b.domain, b.options, b.vocab_size);
+    model::set_domain(o, *make_domain(b.domain, b.options), b.vocab_size);
     torch::manual_seed(f.seed);
     model::Synthesizer net(o);
     if (!f.write_params.empty()) write_params(net, f.write_params);

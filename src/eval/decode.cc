@@ -1,13 +1,37 @@
 #include "eval/decode.h"
 
+#include <fmt/format.h>
 #include <torch/torch.h>
 
 #include <algorithm>
 
+#include "core/error.h"
 #include "data/batch.h"
+#include "lang/domains.h"
 
 namespace lasynth {
 namespace eval {
+
+void check_compatible(const data::Dataset& dataset, const train::LoadedModel& model) {
+  const data::Manifest& manifest = dataset.manifest();
+  if (manifest.domain != model.domain) {
+    throw ConfigError(fmt::format("{}: a {} dataset, but {} holds a {} model", dataset.dir(),
+                                  manifest.domain, model.path, model.domain));
+  }
+  if (manifest.vocab_hash !=
+      make_domain(model.domain, model.domain_options)->vocabulary().hash_hex()) {
+    throw ConfigError(fmt::format("{}: its vocabulary differs from the one {} was trained with",
+                                  dataset.dir(), model.path));
+  }
+}
+
+int64_t examples_to_decode(const data::Dataset& dataset, const std::string& split, int64_t limit) {
+  const int64_t n = dataset.size(split);
+  if (n == 0) {
+    throw ConfigError(fmt::format("{}: no '{}' split to decode", dataset.dir(), split));
+  }
+  return limit >= 0 ? std::min(n, limit) : n;
+}
 
 void decode_split(model::Synthesizer& net, data::Dataset& ds, int k, const DecodeOptions& o,
                   const std::function<void(int64_t, const data::StoredExample&,

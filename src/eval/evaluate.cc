@@ -6,6 +6,7 @@
 #include <chrono>
 #include <fstream>
 #include <iostream>
+#include <optional>
 
 #include "core/error.h"
 #include "data/batch.h"
@@ -48,115 +49,136 @@ Score score(const Domain& domain, const std::vector<int32_t>& predicted,
   return s;
 }
 
-nlohmann::ordered_json evaluate_model(model::Synthesizer& net, data::Dataset& ds,
-                                      const EvalOptions& o) {
-  const data::Manifest& manifest = ds.manifest();
-  const auto domain = make_domain(manifest.domain, manifest.domain_options);
-  int64_t n = ds.size(o.split);
-  if (n == 0) {
-    throw ConfigError(fmt::format("{}: no '{}' split to evaluate", o.data_folder, o.split));
-  }
-  if (o.limit >= 0) n = std::min(n, o.limit);
-  const int k = domain->num_spec();
-  const auto start = std::chrono::steady_clock::now();
-  auto last_report = start;
-  const int rank = o.comm ? o.comm->rank() : 0, world = o.comm ? o.comm->size() : 1;
-  int64_t done_generalizes = 0;
-  // One line per example this rank decoded: what the report needs, gathered at the end.
-  nlohmann::json scored = nlohmann::json::array();
-  DecodeOptions d;
-  d.split = o.split;
-  d.count = n;
-  d.batch_size = o.batch_size;
-  d.beam = o.beam;
-  d.max_decode_len = o.max_decode_len;
-  d.comm = o.comm;
-  const auto each = [&](int64_t index, const data::StoredExample& example,
-                        const std::vector<std::vector<int32_t>>& candidates) {
-    Score s;
-    size_t chosen = 0;
-    for (size_t c = 0; c < candidates.size(); ++c) {
-      Score t = score(*domain, candidates[c], example.tokens, example.io);
-      if (c == 0 || t.consistent) {
-        s = t;
-        chosen = c;
-      }
-      if (t.consistent) break;
+namespace {
+
+// What the report needs of one decoded example. Ranks exchange these (gather_by_index) as JSON
+// objects keyed by the fields' names.
+struct ScoredExample {
+  int64_t index = 0;  // in the split
+  bool consistent = false;
+  bool generalizes = false;
+  bool exact = false;
+  int64_t length = 0;            // of the chosen program, in tokens
+  int64_t reference_length = 0;  // in tokens
+  std::string source;            // the chosen program; empty when the report lists none
+};
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(ScoredExample, index, consistent, generalizes, exact, length,
+                                   reference_length, source)
+
+// Scores the program a beam chose: the first candidate in beam order that matches every
+// specification pair, else the top one.
+ScoredExample score_beam(const Domain& domain, int64_t index, const data::StoredExample& example,
+                         const std::vector<std::vector<int32_t>>& candidates, bool keep_source) {
+  Score s;
+  size_t chosen = 0;
+  for (size_t c = 0; c < candidates.size(); ++c) {
+    Score t = score(domain, candidates[c], example.tokens, example.io);
+    if (c == 0 || t.consistent) {
+      s = t;
+      chosen = c;
     }
-    const std::vector<int32_t> none;
-    const std::vector<int32_t>& program = candidates.empty() ? none : candidates[chosen];
-    scored.push_back({index, s.consistent, s.generalizes, s.exact, program.size(),
-                      example.tokens.size(), o.predictions ? s.source : ""});
-    done_generalizes += s.generalizes;
-  };
-  const auto progress = [&](int64_t done, int64_t mine) {
+    if (t.consistent) break;
+  }
+  ScoredExample r;
+  r.index = index;
+  r.consistent = s.consistent;
+  r.generalizes = s.generalizes;
+  r.exact = s.exact;
+  r.length = candidates.empty() ? 0 : static_cast<int64_t>(candidates[chosen].size());
+  r.reference_length = static_cast<int64_t>(example.tokens.size());
+  if (keep_source) r.source = s.source;
+  return r;
+}
+
+// Rank 0's progress lines on stderr: at most one every 5 s, and one when its share is done.
+// Not thread-safe.
+class ProgressLines {
+ public:
+  ProgressLines(int64_t total, int world) : total_(total), world_(world) {}
+
+  void report(int64_t done, int64_t mine, int64_t generalizes) {
     const auto now = std::chrono::steady_clock::now();
-    if (o.quiet || rank != 0 || (now - last_report < std::chrono::seconds(5) && done < mine)) {
-      return;
-    }
-    const double wall = std::chrono::duration<double>(now - start).count();
+    if (now - last_ < std::chrono::seconds(5) && done < mine) return;
+    const double wall = std::chrono::duration<double>(now - start_).count();
     const std::string of =
-        world > 1 ? fmt::format("{} (rank 0's share of {} on {} ranks)", mine, n, world)
-                  : std::to_string(n);
+        world_ > 1 ? fmt::format("{} (rank 0's share of {} on {} ranks)", mine, total_, world_)
+                   : std::to_string(total_);
     std::cerr << fmt::format("evaluated {}/{}  generalization {:.3f}  {:.1f} programs/s{}\n", done,
-                             of, done_generalizes / static_cast<double>(done), world * done / wall,
-                             world > 1 ? " in all" : "");
-    last_report = now;
-  };
-  decode_split(net, ds, k, d, each, progress);
-  // Every rank's lines, in example order: the same report whatever the number of ranks.
-  std::vector<nlohmann::json> lines(static_cast<size_t>(n));
-  const std::vector<std::string> parts =
-      o.comm ? o.comm->allgather_strings(scored.dump()) : std::vector<std::string>{scored.dump()};
-  for (const std::string& part : parts) {
-    for (auto& line : nlohmann::json::parse(part)) {
-      const size_t index = line[0].get<size_t>();
-      lines[index] = std::move(line);
-    }
+                             of, generalizes / static_cast<double>(done), world_ * done / wall,
+                             world_ > 1 ? " in all" : "");
+    last_ = now;
   }
+
+ private:
+  const std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
+  std::chrono::steady_clock::time_point last_ = start_;
+  const int64_t total_;
+  const int world_;
+};
+
+// The report's "examples", "metrics" and (with `predictions`) "predictions" of every example.
+// REQUIRES: every example scored.
+nlohmann::ordered_json make_report(const std::vector<std::optional<ScoredExample>>& scored,
+                                   bool predictions) {
   int64_t consistent = 0, generalizes = 0, exact = 0, length = 0, reference_length = 0;
-  nlohmann::ordered_json predictions = nlohmann::ordered_json::array();
-  for (const nlohmann::json& line : lines) {
-    consistent += line[1].get<bool>();
-    generalizes += line[2].get<bool>();
-    exact += line[3].get<bool>();
-    length += line[4].get<int64_t>();
-    reference_length += line[5].get<int64_t>();
-    if (o.predictions) {
+  nlohmann::ordered_json listed = nlohmann::ordered_json::array();
+  for (const std::optional<ScoredExample>& line : scored) {
+    const ScoredExample& e = line.value();
+    consistent += e.consistent;
+    generalizes += e.generalizes;
+    exact += e.exact;
+    length += e.length;
+    reference_length += e.reference_length;
+    if (predictions) {
       nlohmann::ordered_json p;
-      p["index"] = line[0];
-      p["source"] = line[6];
-      p["consistent"] = line[1];
-      p["generalizes"] = line[2];
-      p["exact"] = line[3];
-      predictions.push_back(std::move(p));
+      p["index"] = e.index;
+      p["source"] = e.source;
+      p["consistent"] = e.consistent;
+      p["generalizes"] = e.generalizes;
+      p["exact"] = e.exact;
+      listed.push_back(std::move(p));
     }
   }
-  const double count = static_cast<double>(n);
+  const double count = static_cast<double>(scored.size());
   nlohmann::ordered_json report;
-  report["examples"] = n;
+  report["examples"] = scored.size();
   report["metrics"] = {{"io_consistency", consistent / count},
                        {"generalization", generalizes / count},
                        {"exact_match", exact / count},
                        {"avg_length", length / count},
                        {"avg_reference_length", reference_length / count}};
-  if (o.predictions) report["predictions"] = std::move(predictions);
+  if (predictions) report["predictions"] = std::move(listed);
   return report;
+}
+
+}  // namespace
+
+nlohmann::ordered_json evaluate_model(model::Synthesizer& net, data::Dataset& ds,
+                                      const EvalOptions& o) {
+  const data::Manifest& manifest = ds.manifest();
+  const auto domain = make_domain(manifest.domain, manifest.domain_options);
+  const int64_t n = examples_to_decode(ds, o.split, o.limit);
+  const int rank = o.comm ? o.comm->rank() : 0;
+  ProgressLines progress_lines(n, o.comm ? o.comm->size() : 1);
+  std::vector<ScoredExample> scored;  // this rank's examples
+  int64_t generalizes = 0;
+  const auto each = [&](int64_t index, const data::StoredExample& example,
+                        const std::vector<std::vector<int32_t>>& candidates) {
+    scored.push_back(score_beam(*domain, index, example, candidates, o.predictions));
+    generalizes += scored.back().generalizes;
+  };
+  const auto progress = [&](int64_t done, int64_t mine) {
+    if (!o.quiet && rank == 0) progress_lines.report(done, mine, generalizes);
+  };
+  decode_split(net, ds, domain->num_spec(), decode_options_for(o, o.split, n), each, progress);
+  // Every rank's examples, in example order: the same report whatever the number of ranks.
+  return make_report(gather_by_index(scored, n, o.comm), o.predictions);
 }
 
 nlohmann::ordered_json evaluate(const EvalOptions& o) {
   data::Dataset ds(o.data_folder);
   train::LoadedModel model = train::load_model(o.checkpoint);
-  const data::Manifest& manifest = ds.manifest();
-  if (manifest.domain != model.domain) {
-    throw ConfigError(fmt::format("{}: a {} dataset, but {} holds a {} model", o.data_folder,
-                                  manifest.domain, model.path, model.domain));
-  }
-  if (manifest.vocab_hash !=
-      make_domain(model.domain, model.domain_options)->vocabulary().hash_hex()) {
-    throw ConfigError(fmt::format("{}: its vocabulary differs from the one {} was trained with",
-                                  o.data_folder, model.path));
-  }
+  check_compatible(ds, model);
   model.net->to(train::resolve_device(o.device, o.comm ? o.comm->world().local_rank : 0));
   nlohmann::ordered_json body = evaluate_model(model.net, ds, o);
   nlohmann::ordered_json report;

@@ -2,7 +2,8 @@
 // retraining) sees a program-synthesis domain. Nothing above this layer names a domain.
 //
 // Values: one program input or output is a flat int32 array whose shape the domain gives
-// (restricted C: the array's {length}; Karel: its grid encoding). An example is a program with K
+// (restricted C: the array's {length}; Karel: its grid encoding), and whose layout the models
+// read (ValueLayout: they dispatch on it, never on a name). An example is a program with K
 // input/output pairs; the first num_spec() pairs specify it and the rest are held out to check
 // that a synthesized program generalizes.
 #ifndef LASYNTH_LANG_DOMAIN_H_
@@ -74,6 +75,25 @@ class ExampleSampler {
   virtual std::map<std::string, int64_t> counters() const = 0;
 };
 
+// How a domain's values look to a model, which picks its value network by `kind` and sizes it by
+// the rest, so that the models work with any domain of either layout.
+struct ValueLayout {
+  enum class Kind : uint8_t {
+    // `length` ints; inputs in [-range, range], outputs within [-4 range, 4 range].
+    kArray,
+    // A world of rows x cols cells: [hero_row, hero_col, hero_dir (0..3), then the cells
+    // row-major, -1 a wall, else a marker count]. A model sees it as `channels` feature planes:
+    // 4 for the hero's directions, 1 for walls, 1 for each marker count from 0 up.
+    kGrid,
+  };
+  Kind kind = Kind::kArray;
+  int64_t length = 0, range = 0;             // kArray
+  int64_t channels = 0, rows = 0, cols = 0;  // kGrid
+  // Whether the operation predictor's table of +c/-c operations on each array position (c in
+  // [-range, range]) describes how these values change.
+  bool operation_table = false;
+};
+
 // Settings of a domain (its limits) by name, as given on a command line or in a config file.
 using DomainOptions = std::map<std::string, std::string>;
 
@@ -94,6 +114,7 @@ class Domain {
 
   // Shape of one input or output value; their product is the Value's size.
   virtual std::vector<int64_t> value_shape() const = 0;
+  virtual ValueLayout value_layout() const = 0;
   // Pairs per example, and how many of them form the specification.
   virtual int io_pairs() const = 0;
   virtual int num_spec() const = 0;

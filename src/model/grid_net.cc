@@ -3,10 +3,11 @@
 namespace lasynth {
 namespace model {
 
-GridNet::GridNet(const ModelOptions& o) : options_(o) {
-  torch::Tensor channels = torch::zeros({kClasses, 16});
-  for (int64_t s = 0; s < kClasses; ++s) {
-    const int64_t hero = s / kContents, content = s % kContents;
+GridNet::GridNet(const ModelOptions& o) : options_(o), contents_(o.values.channels - 4) {
+  const int64_t channel_count = o.values.channels;
+  torch::Tensor channels = torch::zeros({num_classes(), channel_count});
+  for (int64_t s = 0; s < num_classes(); ++s) {
+    const int64_t hero = s / contents_, content = s % contents_;
     if (hero > 0) channels[s][hero - 1] = 1;          // channels 0..3: the hero's direction
     channels[s][content == 0 ? 4 : 4 + content] = 1;  // 4: wall; 5 + m: m markers
   }
@@ -14,7 +15,7 @@ GridNet::GridNet(const ModelOptions& o) : options_(o) {
   const int64_t f = o.conv_channels, d = o.decoder_size();
   auto cnn = [&] {
     namespace nn = torch::nn;
-    return nn::Sequential(nn::Conv2d(nn::Conv2dOptions(16, f, 3).padding(1)), nn::ReLU(),
+    return nn::Sequential(nn::Conv2d(nn::Conv2dOptions(channel_count, f, 3).padding(1)), nn::ReLU(),
                           nn::Conv2d(nn::Conv2dOptions(f, f, 3).padding(1)), nn::ReLU());
   };
   input_cnn_ = register_module("input_cnn", cnn());
@@ -25,26 +26,27 @@ GridNet::GridNet(const ModelOptions& o) : options_(o) {
   output_summary_ = register_module("output_summary", torch::nn::Linear(d, 2 * o.num_layers * d));
   if (o.latent_execution) {
     state_ = register_module("state", torch::nn::Linear(d, f));
-    cell_logits_ =
-        register_module("cell_logits", torch::nn::Conv2d(torch::nn::Conv2dOptions(f, kClasses, 1)));
+    cell_logits_ = register_module(
+        "cell_logits", torch::nn::Conv2d(torch::nn::Conv2dOptions(f, num_classes(), 1)));
   }
 }
 
 torch::Tensor GridNet::classes(const torch::Tensor& values) const {
   const torch::Tensor v = values.to(torch::kLong);
-  const int64_t cols = options_.grid_cols;
+  const int64_t cols = options_.values.cols;
   torch::Tensor content = v.slice(1, 3) + 1;  // [N, P]: wall -1 -> 0, m markers -> m + 1
-  content = content.clamp(0, kContents - 1);
+  content = content.clamp(0, contents_ - 1);
   const torch::Tensor hero = (v.select(1, 0) * cols + v.select(1, 1)).unsqueeze(1);  // [N, 1]
   const torch::Tensor dir = v.select(1, 2).unsqueeze(1) + 1;
-  return content.scatter_add(1, hero, dir * kContents);
+  return content.scatter_add(1, hero, dir * contents_);
 }
 
 torch::Tensor GridNet::features(const torch::Tensor& dist, torch::nn::Sequential& cnn) {
   const int64_t n = dist.size(0);
-  const torch::Tensor grid = torch::matmul(dist, channels_)
-                                 .transpose(1, 2)
-                                 .reshape({n, 16, options_.grid_rows, options_.grid_cols});
+  const torch::Tensor grid =
+      torch::matmul(dist, channels_)
+          .transpose(1, 2)
+          .reshape({n, options_.values.channels, options_.values.rows, options_.values.cols});
   return cnn->forward(grid);
 }
 

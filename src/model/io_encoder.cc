@@ -11,8 +11,16 @@ torch::Tensor join_directions(const torch::Tensor& state, int64_t layers) {
   return state.view({layers, 2, n, h}).permute({0, 2, 1, 3}).reshape({layers, n, 2 * h});
 }
 
+torch::nn::LSTM embedding_encoder(const ModelOptions& o) {
+  return torch::nn::LSTM(torch::nn::LSTMOptions(o.embedding_size, o.hidden_size)
+                             .num_layers(o.num_layers)
+                             .bidirectional(true)
+                             .batch_first(true)
+                             .dropout(o.num_layers > 1 ? o.dropout : 0.0));
+}
+
 std::shared_ptr<ValueNet> make_value_net(const ModelOptions& options) {
-  if (options.domain == "karel") return std::make_shared<GridNet>(options);
+  if (options.values.kind == ValueLayout::Kind::kGrid) return std::make_shared<GridNet>(options);
   return std::make_shared<ArrayNet>(options);
 }
 

@@ -41,6 +41,10 @@ class IoEncoderImpl : public torch::nn::Module {
 };
 TORCH_MODULE(IoEncoder);
 
+// The bidirectional LSTM the property encoder and the operation predictor run over their
+// embeddings: [N, L, E] -> [N, L, D].
+torch::nn::LSTM embedding_encoder(const ModelOptions& options);
+
 // [2 * layers, N, H] (directions interleaved per layer, as LibTorch returns them)
 // -> [layers, N, 2H]: both directions of each layer side by side.
 torch::Tensor join_directions(const torch::Tensor& state, int64_t layers);

@@ -6,18 +6,6 @@
 
 namespace lasynth {
 namespace model {
-namespace {
-
-int64_t option(const DomainOptions& options, const std::string& key, const std::string& domain) {
-  const auto it = options.find(key);
-  if (it == options.end()) {
-    throw ConfigError(fmt::format("the {} domain's options lack '{}'", domain, key));
-  }
-  return std::stoll(it->second);
-}
-
-}  // namespace
-
 std::string ModelOptions::name() const {
   if (use_properties) return "PropertySignatures";
   if (!latent_execution) {
@@ -40,23 +28,15 @@ void check_switches(const ModelOptions& o) {
   if (o.exec_period < 1) throw ConfigError("--exec_period must be at least 1");
 }
 
-void set_domain(ModelOptions& o, const std::string& domain, const DomainOptions& options,
-                int64_t vocab_size) {
-  o.domain = domain;
+void set_domain(ModelOptions& o, const Domain& domain, int64_t vocab_size) {
+  o.values = domain.value_layout();
   o.vocab_size = vocab_size;
-  if (domain == "c") {
-    o.value_range = option(options, "value_range", domain);
-    o.io_size = option(options, "array_len", domain);
-  } else if (domain == "karel") {
-    o.grid_rows = option(options, "rows", domain);
-    o.grid_cols = option(options, "cols", domain);
-    if (o.operation_predictor) {
-      throw ConfigError(
-          "--operation_predictor: its +c/-c operation table is defined on the C domain's array "
-          "values only; leave it off for Karel (the paper's Karel LaSynth has none)");
-    }
-  } else {
-    throw ConfigError(fmt::format("domain '{}': no model for it", domain));
+  if (o.operation_predictor && !o.values.operation_table) {
+    throw ConfigError(fmt::format(
+        "--operation_predictor: its +c/-c operation table is defined on array values like the C "
+        "domain's, not on the {} domain's values; leave it off for {} (the paper's Karel LaSynth "
+        "has none)",
+        domain.name(), domain.name()));
   }
   check_switches(o);
 }

@@ -14,17 +14,14 @@ namespace lasynth {
 namespace model {
 
 struct ModelOptions {
-  // The domain, from the dataset or checkpoint (set_domain).
-  std::string domain = "c";
-  int64_t vocab_size = 0;   // program tokens; from the domain's vocabulary
-  int64_t value_range = 4;  // C: inputs in [-R, R]; values embedded in [-4R, 4R] (33 for R = 4)
-  int64_t io_size = 5;      // C: array length
-  int64_t grid_rows = 0, grid_cols = 0;  // Karel
+  // The values of the dataset's or checkpoint's domain (set_domain).
+  ValueLayout values;
+  int64_t vocab_size = 0;  // program tokens; from the domain's vocabulary
 
   // Switches: RobustFill is the model with none of them.
   bool latent_execution = false;
   bool no_partial_execution = false;  // the executor runs only at the program's end
-  bool operation_predictor = false;   // C only: the +c/-c operation table
+  bool operation_predictor = false;   // values.operation_table only: the +c/-c operations
   bool decoder_self_attention = false;
   bool use_properties = false;  // Property Signatures instead of the IO pairs
   int64_t exec_period = 16;     // decoding steps between latent executions
@@ -40,8 +37,9 @@ struct ModelOptions {
   double exec_loss_weight = 1.0;
   double operation_loss_weight = 1.0;
 
-  int64_t num_values() const { return 8 * value_range + 1; }
-  int64_t value_offset() const { return 4 * value_range; }
+  // Arrays: the values [-4R, 4R] an array's cells are embedded as (33 for R = 4).
+  int64_t num_values() const { return 8 * values.range + 1; }
+  int64_t value_offset() const { return 4 * values.range; }
   int64_t decoder_size() const { return 2 * hidden_size; }
   // The model's name in the paper's tables, from the switches.
   std::string name() const;
@@ -77,10 +75,10 @@ struct ModelOptions {
 // Throws ConfigError naming the flags when the switches do not make sense together.
 void check_switches(const ModelOptions& options);
 
-// Fills the domain fields from a dataset's or checkpoint's domain and options, and checks that
-// the switches make sense together and for the domain. Throws ConfigError naming the flag.
-void set_domain(ModelOptions& options, const std::string& domain,
-                const DomainOptions& domain_options, int64_t vocab_size);
+// Fills the domain fields from a dataset's or checkpoint's domain and its vocabulary's size, and
+// checks that the switches make sense together and for the domain. Throws ConfigError naming the
+// flag.
+void set_domain(ModelOptions& options, const Domain& domain, int64_t vocab_size);
 
 }  // namespace model
 }  // namespace lasynth

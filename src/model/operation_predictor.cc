@@ -9,7 +9,7 @@ namespace model {
 
 OperationPredictorImpl::OperationPredictorImpl(const ModelOptions& o) : options_(o) {
   for (int sign : {1, -1}) {
-    for (int64_t c = -o.value_range; c <= o.value_range; ++c) deltas_.push_back(sign * c);
+    for (int64_t c = -o.values.range; c <= o.values.range; ++c) deltas_.push_back(sign * c);
   }
   const int64_t ops = static_cast<int64_t>(deltas_.size()), s = o.num_values();
   torch::Tensor shift = torch::zeros({ops, s, s});
@@ -22,12 +22,7 @@ OperationPredictorImpl::OperationPredictorImpl(const ModelOptions& o) : options_
   values_ = register_module("values", torch::nn::Embedding(s, o.embedding_size));
   operations_ = register_module("operations", torch::nn::Embedding(ops, o.embedding_size));
   query_ = register_module("query", torch::nn::Linear(2 * o.embedding_size, o.embedding_size));
-  lstm_ = register_module("lstm",
-                          torch::nn::LSTM(torch::nn::LSTMOptions(o.embedding_size, o.hidden_size)
-                                              .num_layers(o.num_layers)
-                                              .bidirectional(true)
-                                              .batch_first(true)
-                                              .dropout(o.num_layers > 1 ? o.dropout : 0.0)));
+  lstm_ = register_module("lstm", embedding_encoder(o));
 }
 
 OperationEncoding OperationPredictorImpl::forward(const torch::Tensor& current,
@@ -47,7 +42,7 @@ torch::Tensor OperationPredictorImpl::targets(const torch::Tensor& inputs,
                                               const torch::Tensor& outputs) const {
   const torch::Tensor delta = (outputs - inputs).to(torch::kLong);  // [N, L]
   // The first operation adding `delta`: +delta for |delta| <= R, else none.
-  return torch::where(delta.abs() <= options_.value_range, delta + options_.value_range,
+  return torch::where(delta.abs() <= options_.values.range, delta + options_.values.range,
                       torch::full_like(delta, -100));
 }
 

@@ -84,26 +84,22 @@ torch::Tensor karel_properties(const torch::Tensor& inputs, const torch::Tensor&
 }
 
 int64_t num_properties(const ModelOptions& o) {
-  return o.domain == "karel" ? kKarelProperties : o.io_size * (2 * o.value_range + 1);
+  return o.values.kind == ValueLayout::Kind::kGrid ? kKarelProperties
+                                                   : o.values.length * (2 * o.values.range + 1);
 }
 
 PropertyEncoderImpl::PropertyEncoderImpl(const ModelOptions& o) : options_(o) {
   embedding_ =
       register_module("embedding", torch::nn::Embedding(3 * num_properties(o), o.embedding_size));
-  lstm_ = register_module("lstm",
-                          torch::nn::LSTM(torch::nn::LSTMOptions(o.embedding_size, o.hidden_size)
-                                              .num_layers(o.num_layers)
-                                              .bidirectional(true)
-                                              .batch_first(true)
-                                              .dropout(o.num_layers > 1 ? o.dropout : 0.0)));
+  lstm_ = register_module("lstm", embedding_encoder(o));
 }
 
 PropertyEncoding PropertyEncoderImpl::forward(const torch::Tensor& inputs,
                                               const torch::Tensor& outputs) {
   const torch::Tensor values =
-      options_.domain == "karel"
-          ? karel_properties(inputs, outputs, options_.grid_rows, options_.grid_cols)
-          : c_properties(inputs, outputs, options_.value_range);
+      options_.values.kind == ValueLayout::Kind::kGrid
+          ? karel_properties(inputs, outputs, options_.values.rows, options_.values.cols)
+          : c_properties(inputs, outputs, options_.values.range);
   const int64_t q = values.size(1);
   const torch::Tensor ids = torch::arange(q, values.options()).unsqueeze(0) * 3 + values;
   auto [seq, state] = lstm_->forward(embedding_(ids));

@@ -2,8 +2,8 @@
 // ternary properties -- does the property hold on all specification pairs (1), on none (0), or
 // on some (2) -- which are embedded, encoded by a BiLSTM over the properties and attended by the
 // decoder instead of the pairs.
-//   C (45 properties): for each array position i and delta d in [-R, R], output[i] == input[i] + d.
-//   Karel (20 properties, our design, see karel_properties below).
+//   Arrays (C: 45 properties): per position i and delta d in [-R, R], output[i] == input[i] + d.
+//   Grids (Karel: 20 properties, our design, see karel_properties below).
 #ifndef LASYNTH_MODEL_PROPERTY_ENCODER_H_
 #define LASYNTH_MODEL_PROPERTY_ENCODER_H_
 

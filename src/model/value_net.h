@@ -35,7 +35,7 @@ class ValueNet : public torch::nn::Module {
   virtual torch::Tensor execute(const torch::Tensor& dist, const torch::Tensor& state) = 0;
 };
 
-// The value network of options.domain.
+// The value network of options.values.kind.
 std::shared_ptr<ValueNet> make_value_net(const ModelOptions& options);
 
 }  // namespace model

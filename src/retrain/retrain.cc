@@ -4,7 +4,9 @@
 
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <iostream>
+#include <optional>
 #include <set>
 
 #include "core/error.h"
@@ -18,42 +20,40 @@ namespace lasynth {
 namespace retrain {
 namespace fs = std::filesystem;
 
-ProgramGenResult generate_programs(const ProgramGenOptions& o) {
-  data::Dataset ds(o.data_folder);
-  const data::Manifest& manifest = ds.manifest();
-  train::LoadedModel model = train::load_model(o.checkpoint);
-  if (manifest.domain != model.domain) {
-    throw ConfigError(fmt::format("{}: a {} dataset, but {} holds a {} model", o.data_folder,
-                                  manifest.domain, model.path, model.domain));
-  }
-  const auto domain = make_domain(manifest.domain, manifest.domain_options);
-  if (manifest.vocab_hash != domain->vocabulary().hash_hex()) {
-    throw ConfigError(fmt::format("{}: its vocabulary differs from the one {} was trained with",
-                                  o.data_folder, model.path));
-  }
-  model.net->to(train::resolve_device(o.device, o.comm ? o.comm->world().local_rank : 0));
-  model.net->eval();
-  int64_t n = ds.size("train");
-  if (n == 0) throw ConfigError(fmt::format("{}: no train split to decode", o.data_folder));
-  if (o.limit >= 0) n = std::min(n, o.limit);
-  const int rank = o.comm ? o.comm->rank() : 0;
+namespace {
 
-  // This rank's kept programs: [index, tokens].
-  nlohmann::json kept = nlohmann::json::array();
-  eval::DecodeOptions d;
-  d.split = "train";
-  d.count = n;
-  d.batch_size = o.batch_size;
-  d.beam = o.beam;
-  d.max_decode_len = o.max_decode_len;
-  d.comm = o.comm;
+// The program kept for one specification. Ranks exchange these (eval::gather_by_index) as JSON
+// objects keyed by the fields' names.
+struct KeptProgram {
+  int64_t index = 0;            // of the specification in the train split
+  std::vector<int32_t> tokens;  // the program
+};
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(KeptProgram, index, tokens)
+
+// The shortest candidate (ties: the first in beam order) consistent with every pair of `example`,
+// or null when none is.
+const std::vector<int32_t>* shortest_consistent(
+    const Domain& domain, const data::StoredExample& example,
+    const std::vector<std::vector<int32_t>>& candidates) {
+  const std::vector<int32_t>* best = nullptr;
+  for (const auto& c : candidates) {
+    if (best && c.size() >= best->size()) continue;
+    if (eval::score(domain, c, example.tokens, example.io).generalizes) best = &c;
+  }
+  return best;
+}
+
+// Decodes the first `n` specifications of the train split; every rank returns every rank's kept
+// programs, by specification. All ranks, same order; blocks.
+std::vector<std::optional<KeptProgram>> decode_programs(const ProgramGenOptions& o,
+                                                        train::LoadedModel& model,
+                                                        data::Dataset& ds, const Domain& domain,
+                                                        int64_t n) {
+  const int rank = o.comm ? o.comm->rank() : 0;
+  std::vector<KeptProgram> kept;  // this rank's
   const auto each = [&](int64_t index, const data::StoredExample& example,
                         const std::vector<std::vector<int32_t>>& candidates) {
-    const std::vector<int32_t>* best = nullptr;
-    for (const auto& c : candidates) {
-      if (best && c.size() >= best->size()) continue;  // the shortest; ties: beam order
-      if (eval::score(*domain, c, example.tokens, example.io).generalizes) best = &c;
-    }
+    const std::vector<int32_t>* best = shortest_consistent(domain, example, candidates);
     if (best) kept.push_back({index, *best});
   };
   const auto progress = [&](int64_t done, int64_t mine) {
@@ -62,89 +62,96 @@ ProgramGenResult generate_programs(const ProgramGenOptions& o) {
                                done, mine, kept.size());
     }
   };
-  eval::decode_split(model.net, ds, domain->num_spec(), d, each, progress);
-  const std::vector<std::string> parts =
-      o.comm ? o.comm->allgather_strings(kept.dump()) : std::vector<std::string>{kept.dump()};
-  std::vector<std::vector<int32_t>> programs(static_cast<size_t>(n));
-  std::vector<bool> found(static_cast<size_t>(n), false);
-  for (const std::string& part : parts) {
-    for (const auto& line : nlohmann::json::parse(part)) {
-      const size_t index = line[0].get<size_t>();
-      programs[index] = line[1].get<std::vector<int32_t>>();
-      found[index] = true;
-    }
-  }
-  // Splits never share a program (lasynth-data verify checks it): a program the model found that
-  // is also one of val or test stays out.
+  eval::decode_split(model.net, ds, domain.num_spec(), eval::decode_options_for(o, "train", n),
+                     each, progress);
+  return eval::gather_by_index(kept, n, o.comm);
+}
+
+// The new train split: each specification with the program kept for it in place of its
+// reference. Splits never share a program (lasynth-data verify checks it): a program the model
+// found that is also one of val or test stays out. Fills result's kept, dropped_shared and
+// avg_length.
+std::vector<data::StoredExample> new_train_split(
+    data::Dataset& ds, const std::vector<std::optional<KeptProgram>>& programs,
+    ProgramGenResult& result) {
   std::set<std::vector<int32_t>> held_out;
   for (const char* split : {"val", "test"}) {
     for (int64_t i = 0; i < ds.size(split); ++i) held_out.insert(ds.get(split, i).tokens);
   }
-  ProgramGenResult result;
-  result.specifications = n;
   std::vector<data::StoredExample> train;
   int64_t length = 0;
-  for (int64_t i = 0; i < n; ++i) {
-    if (!found[static_cast<size_t>(i)]) continue;
-    if (held_out.count(programs[static_cast<size_t>(i)])) {
+  for (const std::optional<KeptProgram>& program : programs) {
+    if (!program) continue;
+    if (held_out.count(program->tokens)) {
       ++result.dropped_shared;
       continue;
     }
-    data::StoredExample ex = ds.get("train", i);
-    ex.tokens = programs[static_cast<size_t>(i)];
+    data::StoredExample ex = ds.get("train", program->index);
+    ex.tokens = program->tokens;
     length += static_cast<int64_t>(ex.tokens.size());
     train.push_back(std::move(ex));
   }
   result.kept = static_cast<int64_t>(train.size());
   result.avg_length = result.kept ? static_cast<double>(length) / result.kept : 0.0;
-  if (rank == 0) {
+  return train;
+}
+
+// Writes OUT: `train` as its train split, with the provenance of `result`, and val and test
+// copied from the original.
+void write_dataset(const ProgramGenOptions& o, data::Dataset& ds, const Domain& domain,
+                   const train::LoadedModel& model, const std::vector<data::StoredExample>& train,
+                   const ProgramGenResult& result) {
+  nlohmann::ordered_json provenance;
+  provenance["kind"] = "iterative_retraining";
+  provenance["specifications_from"] = o.data_folder;
+  provenance["checkpoint"] = model.path;
+  provenance["step"] = model.step;
+  provenance["beam"] = o.beam;
+  provenance["specifications"] = result.specifications;
+  provenance["kept"] = result.kept;
+  provenance["dropped_shared_with_val_or_test"] = result.dropped_shared;
+  provenance["rule"] = "shortest candidate consistent with every pair (specification and held-out)";
+  const int shards = static_cast<int>(std::min<int64_t>(o.shards, result.kept));
+  data::write_split(o.out, domain, "train", train, shards, provenance, true);
+  for (const char* split : {"val", "test"}) {
+    const int64_t count = ds.size(split);
+    if (count == 0) continue;
+    std::vector<data::StoredExample> copy;
+    for (int64_t i = 0; i < count; ++i) copy.push_back(ds.get(split, i));
+    const data::SplitEntry* entry = ds.manifest().split(split);
+    nlohmann::ordered_json from;
+    from["kind"] = "copied";
+    from["from"] = o.data_folder;
+    data::write_split(o.out, domain, split, copy,
+                      static_cast<int>(std::min<int64_t>(count, entry->shards.size())), from, true);
+  }
+}
+
+}  // namespace
+
+ProgramGenResult generate_programs(const ProgramGenOptions& o) {
+  data::Dataset ds(o.data_folder);
+  train::LoadedModel model = train::load_model(o.checkpoint);
+  eval::check_compatible(ds, model);
+  const auto domain = make_domain(ds.manifest().domain, ds.manifest().domain_options);
+  model.net->to(train::resolve_device(o.device, o.comm ? o.comm->world().local_rank : 0));
+  model.net->eval();
+  ProgramGenResult result;
+  result.specifications = eval::examples_to_decode(ds, "train", o.limit);
+  const std::vector<data::StoredExample> train =
+      new_train_split(ds, decode_programs(o, model, ds, *domain, result.specifications), result);
+  if (!o.comm || o.comm->rank() == 0) {
     if (train.empty()) {
       throw ConfigError(fmt::format(
           "{} found no program consistent with every pair of the {} specifications decoded; "
           "train it longer or decode with a larger --retrain_beam",
-          model.path, n));
+          model.path, result.specifications));
     }
-    nlohmann::ordered_json provenance;
-    provenance["kind"] = "iterative_retraining";
-    provenance["specifications_from"] = o.data_folder;
-    provenance["checkpoint"] = model.path;
-    provenance["step"] = model.step;
-    provenance["beam"] = o.beam;
-    provenance["specifications"] = result.specifications;
-    provenance["kept"] = result.kept;
-    provenance["dropped_shared_with_val_or_test"] = result.dropped_shared;
-    provenance["rule"] =
-        "shortest candidate consistent with every pair (specification and held-out)";
-    const int shards = static_cast<int>(std::min<int64_t>(o.shards, result.kept));
-    data::write_split(o.out, *domain, "train", train, shards, provenance, true);
-    for (const char* split : {"val", "test"}) {
-      const int64_t count = ds.size(split);
-      if (count == 0) continue;
-      std::vector<data::StoredExample> copy;
-      for (int64_t i = 0; i < count; ++i) copy.push_back(ds.get(split, i));
-      const data::SplitEntry* entry = manifest.split(split);
-      nlohmann::ordered_json from;
-      from["kind"] = "copied";
-      from["from"] = o.data_folder;
-      data::write_split(o.out, *domain, split, copy,
-                        static_cast<int>(std::min<int64_t>(count, entry->shards.size())), from,
-                        true);
-    }
+    write_dataset(o, ds, *domain, model, train, result);
   }
   if (o.comm) o.comm->barrier();
   return result;
 }
-
-namespace {
-
-bool has_dataset(const std::string& dir) { return fs::exists(dir + "/manifest.json"); }
-
-nlohmann::json read_json(const std::string& path) {
-  std::ifstream in(path);
-  return nlohmann::json::parse(in, nullptr, false);
-}
-
-}  // namespace
 
 std::string retrain_markdown(const nlohmann::ordered_json& table) {
   std::string md =
@@ -158,12 +165,93 @@ std::string retrain_markdown(const nlohmann::ordered_json& table) {
   return md;
 }
 
+namespace {
+
+// A progress line (the lead rank's; the others say nothing).
+using Say = std::function<void(const std::string&)>;
+
+bool has_dataset(const std::string& dir) { return fs::exists(dir + "/manifest.json"); }
+
+nlohmann::json read_json(const std::string& path) {
+  std::ifstream in(path);
+  return nlohmann::json::parse(in, nullptr, false);
+}
+
+// The training set of round `round` > 0: the programs the round before's model decodes for the
+// original's specifications, in DIR/data, decoded once (a resumed run finds them there).
+std::string decoded_data(const RetrainOptions& o, int round, const std::string& dir,
+                         const std::string& previous, const Say& say) {
+  const std::string data = dir + "/data";
+  if (has_dataset(data)) {
+    say(fmt::format("round {}: {} exists, not decoded again", round, data));
+    return data;
+  }
+  say(fmt::format("round {}: decoding the training specifications with {}", round, previous));
+  ProgramGenOptions g = o.generate;
+  g.data_folder = o.data_folder;
+  g.checkpoint = previous;
+  g.out = data;
+  const ProgramGenResult r = generate_programs(g);
+  say(fmt::format(
+      "round {}: kept {} of {} programs (avg length {:.2f}); {} shared with val or test left out",
+      round, r.kept, r.specifications, r.avg_length, r.dropped_shared));
+  return data;
+}
+
+// Trains round `round`'s model in model_dir on `data`, continuing where an interrupted run
+// stopped. Returns whether a signal stopped it (train/preemption.h).
+bool train_round(const RetrainOptions& o, const train::TrainHooks& hooks, int round,
+                 const std::string& data, const std::string& model_dir, const std::string& previous,
+                 const Say& say) {
+  train::TrainOptions t = o.train;
+  t.data_folder = data;
+  t.model_dir = model_dir;
+  t.resume = true;
+  if (round > 0 && o.continue_training && !fs::exists(model_dir + "/" + train::kLatestFile)) {
+    t.init_from = previous;
+  }
+  say(fmt::format("round {}: training {} on {}", round, model_dir, data));
+  return train::train(t, o.model, hooks).preempted;
+}
+
+// The test report of `checkpoint`, DIR/test-report.json: evaluated unless that file holds it.
+nlohmann::json test_report(const RetrainOptions& o, int round, const std::string& dir,
+                           const std::string& checkpoint, const Say& say) {
+  const std::string report = dir + "/test-report.json";
+  fs::create_directories(dir);
+  const nlohmann::json body = read_json(report);
+  if (!body.is_discarded() && body.value("checkpoint", "") == checkpoint) return body;
+  eval::EvalOptions e = o.evaluate;
+  e.data_folder = o.data_folder;
+  e.checkpoint = checkpoint;
+  e.report = report;
+  e.comm = o.generate.comm;
+  say(fmt::format("round {}: evaluating {} on the test split", round, checkpoint));
+  return nlohmann::json::parse(eval::evaluate(e).dump());
+}
+
+// The table's row of a round trained on `data`.
+nlohmann::ordered_json round_row(int round, const std::string& data, const std::string& checkpoint,
+                                 const nlohmann::json& report) {
+  const data::Manifest m = data::read_manifest(data);
+  nlohmann::ordered_json row;
+  row["round"] = round;
+  row["training_programs"] = m.split("train") ? m.split("train")->examples() : 0;
+  row["generalization"] = report["metrics"]["generalization"];
+  row["io_consistency"] = report["metrics"]["io_consistency"];
+  row["avg_length"] = report["metrics"]["avg_length"];
+  row["checkpoint"] = checkpoint;
+  row["data_folder"] = data;
+  return row;
+}
+
+}  // namespace
+
 nlohmann::ordered_json run_retraining(const RetrainOptions& o, const train::TrainHooks& hooks) {
   if (o.rounds < 1) throw ConfigError("--rounds must be at least 1");
-  const int rank = o.generate.comm ? o.generate.comm->rank() : 0;
-  const bool lead = rank == 0;
   dist::Communicator* comm = o.generate.comm;
-  auto say = [&](const std::string& line) {
+  const bool lead = !comm || comm->rank() == 0;
+  const Say say = [&](const std::string& line) {
     if (lead) std::cerr << "retrain: " << line << '\n';
   };
   fs::create_directories(o.run_dir);
@@ -174,67 +262,22 @@ nlohmann::ordered_json run_retraining(const RetrainOptions& o, const train::Trai
   for (int round = 0; round <= o.rounds; ++round) {
     const std::string dir = fmt::format("{}/round-{}", o.run_dir, round);
     std::string data = o.data_folder, model_dir = dir + "/model";
-    nlohmann::ordered_json row;
-    row["round"] = round;
     if (round == 0 && !o.base_model.empty()) {
       model_dir = o.base_model;
       say(fmt::format("round 0: the model {}", model_dir));
     } else {
-      if (round > 0) {
-        data = dir + "/data";
-        if (has_dataset(data)) {
-          say(fmt::format("round {}: {} exists, not decoded again", round, data));
-        } else {
-          say(fmt::format("round {}: decoding the training specifications with {}", round,
-                          previous));
-          ProgramGenOptions g = o.generate;
-          g.data_folder = o.data_folder;
-          g.checkpoint = previous;
-          g.out = data;
-          const ProgramGenResult r = generate_programs(g);
-          say(
-              fmt::format("round {}: kept {} of {} programs (avg length {:.2f}); {} shared with "
-                          "val or test left out",
-                          round, r.kept, r.specifications, r.avg_length, r.dropped_shared));
-        }
-      }
-      train::TrainOptions t = o.train;
-      t.data_folder = data;
-      t.model_dir = model_dir;
-      t.resume = true;  // a round interrupted continues where it stopped
-      if (round > 0 && o.continue_training && !fs::exists(model_dir + "/" + train::kLatestFile)) {
-        t.init_from = previous;
-      }
-      say(fmt::format("round {}: training {} on {}", round, model_dir, data));
-      if (train::train(t, o.model, hooks).preempted) {
+      if (round > 0) data = decoded_data(o, round, dir, previous, say);
+      if (train_round(o, hooks, round, data, model_dir, previous, say)) {
         table["stopped_in_round"] = round;  // the same command with the same run dir resumes
         return table;
       }
     }
-    const std::string report = dir + "/test-report.json";
-    fs::create_directories(dir);
-    nlohmann::json body = read_json(report);
     const std::string checkpoint = train::resolve_checkpoint(model_dir);
-    if (body.is_discarded() || body.value("checkpoint", "") != checkpoint) {
-      eval::EvalOptions e = o.evaluate;
-      e.data_folder = o.data_folder;
-      e.checkpoint = checkpoint;
-      e.report = report;
-      e.comm = comm;
-      say(fmt::format("round {}: evaluating {} on the test split", round, checkpoint));
-      const auto written = eval::evaluate(e);
-      body = nlohmann::json::parse(written.dump());
-    }
-    const data::Manifest m = data::read_manifest(data);
-    row["training_programs"] = m.split("train") ? m.split("train")->examples() : 0;
-    row["generalization"] = body["metrics"]["generalization"];
-    row["io_consistency"] = body["metrics"]["io_consistency"];
-    row["avg_length"] = body["metrics"]["avg_length"];
-    row["checkpoint"] = checkpoint;
-    row["data_folder"] = data;
-    table["rounds"].push_back(row);
+    const nlohmann::ordered_json row =
+        round_row(round, data, checkpoint, test_report(o, round, dir, checkpoint, say));
     say(fmt::format("round {}: {} training programs, test generalization {:.4f}", round,
                     row["training_programs"].get<int64_t>(), row["generalization"].get<double>()));
+    table["rounds"].push_back(row);
     previous = checkpoint;
   }
   if (lead) {

@@ -59,10 +59,10 @@ std::unique_ptr<torch::optim::Optimizer> make_optimizer(const TrainOptions& o,
 
 // What one optimizer step measured on this rank.
 struct StepResult {
-  double loss = 0;             // this rank's share of the global batch's mean loss
-  int64_t rank_examples = 0;   // examples this rank trained on
-  int64_t global_examples = 0; // examples of the global batch (every rank, every micro-batch)
-  int64_t epoch = 0;           // the sampler's position of the step's last micro-batch
+  double loss = 0;              // this rank's share of the global batch's mean loss
+  int64_t rank_examples = 0;    // examples this rank trained on
+  int64_t global_examples = 0;  // examples of the global batch (every rank, every micro-batch)
+  int64_t epoch = 0;            // the sampler's position of the step's last micro-batch
   int64_t epoch_step = 0;
   double lr = 0;
 };
@@ -130,7 +130,7 @@ Run::Run(const TrainOptions& o, model::ModelOptions m, const TrainHooks& hooks)
       rank_(hooks.comm ? hooks.comm->rank() : 0),
       world_(hooks.comm ? hooks.comm->size() : 1),
       lead_(rank_ == 0) {
-  model::set_domain(m_, manifest_.domain, manifest_.domain_options,
+  model::set_domain(m_, *make_domain(manifest_.domain, manifest_.domain_options),
                     static_cast<int64_t>(manifest_.vocab_tokens.size()));
   if (o.batch_size < 1 || o.log_interval < 1 || o.grad_accum < 1) {
     throw ConfigError("--batch_size, --log_interval and --grad_accum must be at least 1");
@@ -265,8 +265,8 @@ void Run::log(const StepResult& s, int stop, TrainResult* result) {
     result->checkpoint = save_checkpoint(o_.model_dir, *net_, *optimizer_, state_, o_.keep_last_n);
   }
   const double per_step = wall / static_cast<double>(state_.step - start_step_);
-  say(fmt::format("step {}/{}  epoch {}  loss {:.4f}  {:.0f} examples/s  ETA {:.0f}s",
-                  state_.step, total_steps_, s.epoch, result->last_loss, examples_per_s,
+  say(fmt::format("step {}/{}  epoch {}  loss {:.4f}  {:.0f} examples/s  ETA {:.0f}s", state_.step,
+                  total_steps_, s.epoch, result->last_loss, examples_per_s,
                   per_step * static_cast<double>(total_steps_ - state_.step)));
   if (stop > 0) {
     say(fmt::format(
@@ -369,7 +369,7 @@ LoadedModel load_model(const std::string& path) {
     throw IoError(fmt::format("{}its config is incomplete ({})", where, e.what()));
   }
   const auto domain = make_domain(loaded.domain, loaded.domain_options);
-  model::set_domain(m, loaded.domain, domain->options(), domain->vocabulary().size());
+  model::set_domain(m, *domain, domain->vocabulary().size());
   loaded.net = model::Synthesizer(m);
   restore_checkpoint(checkpoint, *loaded.net, nullptr);
   loaded.net->eval();

@@ -5,6 +5,7 @@
 
 #include <filesystem>
 
+#include "core/error.h"
 #include "data/generate.h"
 #include "lang/domains.h"
 #include "test_files.h"
@@ -161,6 +162,17 @@ TEST(Evaluate, EveryModelOnBothDomains) {
       EXPECT_EQ(report.at("examples"), 3);
       EXPECT_EQ(report.at("predictions").size(), 3u);
     }
+  }
+  EvalOptions e;
+  e.data_folder = dir.path("data-karel");
+  e.checkpoint = dir.path("c-RobustFill");
+  try {
+    evaluate(e);
+    ADD_FAILURE() << "a C model evaluated on a Karel dataset";
+  } catch (const ConfigError& error) {
+    const std::string what = error.what();
+    EXPECT_NE(what.find(e.data_folder + ": a karel dataset, but"), std::string::npos) << what;
+    EXPECT_NE(what.find("holds a c model"), std::string::npos) << what;
   }
 }
 

@@ -68,7 +68,7 @@ ModelOptions tiny(const Variant& v) {
   o.num_attention_layers = 1;
   o.conv_channels = 8;
   const auto domain = make_domain(v.domain, small_options(v.domain));
-  set_domain(o, v.domain, domain->options(), domain->vocabulary().size());
+  set_domain(o, *domain, domain->vocabulary().size());
   return o;
 }
 
@@ -268,17 +268,39 @@ INSTANTIATE_TEST_SUITE_P(
       return std::string(info.param.domain == std::string("c") ? "C" : "Karel") + info.param.name;
     });
 
+TEST(ModelOptions, TakesTheValueLayoutFromTheDomain) {
+  ModelOptions o;
+  set_domain(o, *make_domain("karel", {{"rows", "5"}, {"cols", "7"}}), 10);
+  EXPECT_EQ(o.values.kind, ValueLayout::Kind::kGrid);
+  EXPECT_EQ(o.values.rows, 5);
+  EXPECT_EQ(o.values.cols, 7);
+  EXPECT_EQ(o.vocab_size, 10);
+  set_domain(o, *make_domain("c", {{"value_range", "3"}}), 12);
+  EXPECT_EQ(o.values.kind, ValueLayout::Kind::kArray);
+  EXPECT_EQ(o.num_values(), 25);
+  EXPECT_EQ(o.value_offset(), 12);
+}
+
 TEST(ModelOptions, RefusesSwitchesThatDoNotFit) {
+  const auto karel = make_domain("karel", {{"rows", "5"}, {"cols", "5"}});
+  const auto c = make_domain("c");
   ModelOptions o;
   o.operation_predictor = true;
-  EXPECT_THROW(set_domain(o, "karel", {{"rows", "5"}, {"cols", "5"}}, 10), ConfigError);
+  try {
+    set_domain(o, *karel, 10);
+    ADD_FAILURE() << "an operation table on Karel's grids";
+  } catch (const ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find("--operation_predictor"), std::string::npos);
+    EXPECT_NE(std::string(e.what()).find("leave it off for karel"), std::string::npos);
+  }
+  EXPECT_NO_THROW(set_domain(o, *c, 10));
   ModelOptions p;
   p.no_partial_execution = true;
-  EXPECT_THROW(set_domain(p, "c", {{"value_range", "4"}, {"array_len", "5"}}, 10), ConfigError);
+  EXPECT_THROW(set_domain(p, *c, 10), ConfigError);
   ModelOptions q;
   q.use_properties = true;
   q.latent_execution = true;
-  EXPECT_THROW(set_domain(q, "c", {{"value_range", "4"}, {"array_len", "5"}}, 10), ConfigError);
+  EXPECT_THROW(set_domain(q, *c, 10), ConfigError);
 }
 
 }  // namespace

@@ -6,7 +6,6 @@
 #include <unistd.h>
 
 #include <csignal>
-
 #include <filesystem>
 #include <fstream>
 #include <iterator>
@@ -44,7 +43,7 @@ model::ModelOptions tiny() {
   o.num_layers = 1;
   o.num_attention_layers = 1;
   const auto domain = make_domain("c", {});
-  model::set_domain(o, "c", domain->options(), domain->vocabulary().size());
+  model::set_domain(o, *domain, domain->vocabulary().size());
   return o;
 }
 
@@ -55,7 +54,7 @@ struct Batch {
 // Random programs and values of the right shapes: <s> tokens </s> <pad>..., values in range.
 Batch random_batch(const model::ModelOptions& o, torch::Device device) {
   torch::manual_seed(11);
-  const int64_t b = 6, t = 14, k = 5, v = o.io_size;
+  const int64_t b = 6, t = 14, k = 5, v = o.values.length;
   torch::Tensor tokens = torch::randint(3, o.vocab_size, {b, t}, torch::kInt32);
   tokens.select(1, 0).fill_(1);  // <s>
   for (int64_t i = 0; i < b; ++i) {

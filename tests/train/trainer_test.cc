@@ -221,7 +221,7 @@ TEST_F(TrainerTest, RefusesDamagedCheckpointsAndOtherModels) {
   model::ModelOptions bigger = tiny();
   bigger.hidden_size = 24;
   const auto c = make_domain("c");
-  model::set_domain(bigger, "c", c->options(), c->vocabulary().size());
+  model::set_domain(bigger, *c, c->vocabulary().size());
   model::Synthesizer net(bigger);
   EXPECT_THROW(load_checkpoint(dir.path("other"), *net, nullptr), IoError);
   model::ModelOptions operations = tiny();

@@ -48,6 +48,15 @@ CDomain::CDomain(const DomainOptions& options) : limits_(Limits::from_options(op
 
 const Vocabulary& CDomain::vocabulary() const { return c::vocabulary(); }
 
+ValueLayout CDomain::value_layout() const {
+  ValueLayout layout;
+  layout.kind = ValueLayout::Kind::kArray;
+  layout.length = limits_.array_len;
+  layout.range = limits_.value_range;
+  layout.operation_table = true;
+  return layout;
+}
+
 std::unique_ptr<lasynth::Program> CDomain::parse(const std::vector<std::string>& tokens) const {
   return std::make_unique<CProgram>(c::parse(c::vocabulary().encode(tokens)), limits_);
 }

@@ -24,6 +24,7 @@ class CDomain : public Domain {
   const std::string& name() const override { return name_; }
   const Vocabulary& vocabulary() const override;
   std::vector<int64_t> value_shape() const override { return {limits_.array_len}; }
+  ValueLayout value_layout() const override;
   int io_pairs() const override { return limits_.io_pairs; }
   int num_spec() const override { return limits_.num_spec; }
   DomainOptions options() const override { return limits_.to_options(); }

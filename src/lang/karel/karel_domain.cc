@@ -43,6 +43,16 @@ KarelDomain::KarelDomain(const DomainOptions& options) : limits_(Limits::from_op
 
 const Vocabulary& KarelDomain::vocabulary() const { return karel::vocabulary(); }
 
+ValueLayout KarelDomain::value_layout() const {
+  ValueLayout layout;
+  layout.kind = ValueLayout::Kind::kGrid;
+  layout.channels = kChannels;
+  layout.rows = limits_.rows;
+  layout.cols = limits_.cols;
+  layout.operation_table = false;  // the paper's Karel LaSynth has no operation predictor
+  return layout;
+}
+
 World KarelDomain::world(const Value& value) const {
   return world_from_value(value, limits_.rows, limits_.cols);
 }

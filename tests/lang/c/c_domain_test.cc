@@ -18,6 +18,15 @@ TEST(CDomain, RegisteredByName) {
   EXPECT_EQ(d->vocabulary().domain(), "c");
 }
 
+TEST(CDomain, ItsValuesAreArraysWithTheOperationTable) {
+  const ValueLayout layout =
+      make_domain("c", {{"array_len", "7"}, {"value_range", "3"}})->value_layout();
+  EXPECT_EQ(layout.kind, ValueLayout::Kind::kArray);
+  EXPECT_EQ(layout.length, 7);
+  EXPECT_EQ(layout.range, 3);
+  EXPECT_TRUE(layout.operation_table);
+}
+
 TEST(CDomain, OptionsAreValidatedWithClearErrors) {
   auto error_of = [](const DomainOptions& o) {
     try {

@@ -18,6 +18,15 @@ TEST(KarelDomain, RegisteredByName) {
   EXPECT_NE(d->vocabulary().hash(), make_domain("c")->vocabulary().hash());
 }
 
+TEST(KarelDomain, ItsValuesAreGridsOfTheStandardChannels) {
+  const ValueLayout layout = make_domain("karel", {{"rows", "8"}, {"cols", "6"}})->value_layout();
+  EXPECT_EQ(layout.kind, ValueLayout::Kind::kGrid);
+  EXPECT_EQ(layout.channels, 16);  // 4 hero directions, a wall, 0..10 markers
+  EXPECT_EQ(layout.rows, 8);
+  EXPECT_EQ(layout.cols, 6);
+  EXPECT_FALSE(layout.operation_table);
+}
+
 TEST(KarelDomain, OptionsAreValidated) {
   EXPECT_THROW(make_domain("karel", {{"array_len", "5"}}), ConfigError);
   EXPECT_THROW(make_domain("karel", {{"wall_density", "0.95"}}), ConfigError);
