@@ -17,22 +17,23 @@ std::string scalar_text(const std::string& file, const std::string& key, const Y
   return node.as<std::string>();
 }
 
+// `has` says what the dataset has instead ("array_len = 5", "60 train examples").
 void check_shape_value(const std::string& flag, int64_t given, int64_t actual,
-                       const std::string& what, const std::string& dataset) {
+                       const std::string& has, const std::string& dataset) {
   if (given < 0 || given == actual) return;
   throw ConfigError(fmt::format(
-      "--{} {}: the dataset {} has {} {}; drop the flag (the dataset decides) or use a dataset "
+      "--{} {}: the dataset {} has {}; drop the flag (the dataset decides) or use a dataset "
       "made with that shape",
-      flag, given, dataset, actual, what));
+      flag, given, dataset, has));
 }
 
 }  // namespace
 
 nlohmann::ordered_json Flags::to_json() const {
   nlohmann::ordered_json j = fields_to_json(run);
-  for (const auto& part : {fields_to_json(model), fields_to_json(train), fields_to_json(eval),
-                           fields_to_json(generate), fields_to_json(retrain),
-                           fields_to_json(shape)}) {
+  for (const auto& part :
+       {fields_to_json(model), fields_to_json(train), fields_to_json(eval),
+        fields_to_json(generate), fields_to_json(retrain), fields_to_json(shape)}) {
     j.update(part);
   }
   return j;
@@ -82,7 +83,8 @@ void apply_config(CLI::App* app, Flags* f) {
     try {
       opt = app->get_option("--" + key);
     } catch (const CLI::OptionNotFound&) {
-      throw ConfigError(fmt::format("{}: unknown flag '{}' (lasynth --help lists them)", file, key));
+      throw ConfigError(
+          fmt::format("{}: unknown flag '{}' (lasynth --help lists them)", file, key));
     }
     if (opt->count() > 0) continue;  // the command line wins
     const std::string value = scalar_text(file, key, entry.second);
@@ -110,15 +112,17 @@ void check_data_shape(const DataShape& s, const data::Manifest& manifest,
       throw ConfigError(fmt::format("--{} {}: the {} dataset {} has no {}; drop the flag", flag,
                                     given, manifest.domain, dataset, key));
     }
-    check_shape_value(flag, given, std::stoll(it->second), key, dataset);
+    check_shape_value(flag, given, std::stoll(it->second), fmt::format("{} = {}", key, it->second),
+                      dataset);
   };
   option("io_size", s.io_size, "array_len");
   option("num_vars", s.num_vars, "max_locals");
   option("value_range", s.value_range, "value_range");
   auto count = [&](const std::string& flag, int64_t given, const char* split) {
     const data::SplitEntry* entry = manifest.split(split);
-    check_shape_value(flag, given, entry ? entry->examples() : 0,
-                      fmt::format("{} examples", split), dataset);
+    const int64_t examples = entry ? entry->examples() : 0;
+    check_shape_value(flag, given, examples, fmt::format("{} {} examples", examples, split),
+                      dataset);
   };
   count("train_size", s.train_size, "train");
   count("val_size", s.val_size, "val");

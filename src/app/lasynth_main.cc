@@ -24,8 +24,8 @@
 #include <thread>
 
 #include "app/flags.h"
-#include "core/exit_status.h"
 #include "core/error.h"
+#include "core/exit_status.h"
 #include "dist/communicator.h"
 #include "dist/heartbeat_client.h"
 #include "dist/mpi_communicator.h"
@@ -99,8 +99,7 @@ void Process::join(const RunOptions& run) {
   }
   // Before the communicator, whose start can hang on a broken network: the monitor then
   // already hears from this rank.
-  heartbeat_ =
-      dist::HeartbeatClient::from_environment(world, [] { train::request_stop(SIGUSR1); });
+  heartbeat_ = dist::HeartbeatClient::from_environment(world, [] { train::request_stop(SIGUSR1); });
   comm_ = dist::make_communicator(run.backend, world);
   torch::set_num_threads(threads_per_process(comm_->world()));
   const std::string layout = dist::job_layout(*comm_);
@@ -142,9 +141,9 @@ train::TrainHooks train_hooks(const Flags& f, Process& process) {
   hooks.on_step = [log_interval, &process](const dist::Heartbeat& beat) {
     if (process.heartbeat()) process.heartbeat()->update(beat);
     if (beat.step % log_interval == 0) {
-      process.log(fmt::format(
-          "step {}  epoch {}  loss {:.4f} (this rank's examples)  {:.1f} examples/s", beat.step,
-          beat.epoch, beat.loss, beat.examples_per_s));
+      process.log(
+          fmt::format("step {}  epoch {}  loss {:.4f} (this rank's examples)  {:.1f} examples/s",
+                      beat.step, beat.epoch, beat.loss, beat.examples_per_s));
     }
   };
   hooks.print = [](const std::string& line) { std::cerr << line << '\n'; };
@@ -214,9 +213,8 @@ std::function<nlohmann::ordered_json(model::Synthesizer&)> validation(const Flag
   e.limit = f.train.val_examples;
   e.predictions = false;
   e.quiet = true;
-  return [val, e](model::Synthesizer& net) {
-    return eval::evaluate_model(net, *val, e)["metrics"];
-  };
+  return
+      [val, e](model::Synthesizer& net) { return eval::evaluate_model(net, *val, e)["metrics"]; };
 }
 
 int run_train(const Flags& f, Process& process) {

@@ -20,7 +20,6 @@
 #define LASYNTH_CORE_FIELDS_H_
 
 #include <fmt/format.h>
-
 #include <fmt/ranges.h>
 
 #include <algorithm>
@@ -109,8 +108,8 @@ class JsonReader {
     try {
       value = it->template get<T>();
     } catch (const nlohmann::json::exception&) {
-      throw ConfigError(fmt::format("{}{} = {}: not a value of the right type", where_, key,
-                                    it->dump()));
+      throw ConfigError(
+          fmt::format("{}{} = {}: not a value of the right type", where_, key, it->dump()));
     }
     check_value(where_, key, value, check);
     object_->*member = value;

@@ -36,7 +36,8 @@ ProgramGenResult generate_programs(const ProgramGenOptions& options);
 // RUN/retrain.json and RUN/retrain.md. When a signal stopped training (train/preemption.h), the
 // table so far comes back with "stopped_in_round".
 // `hooks` reach every round's training (its comm is the job's).
-nlohmann::ordered_json run_retraining(const RetrainOptions& options, const train::TrainHooks& hooks);
+nlohmann::ordered_json run_retraining(const RetrainOptions& options,
+                                      const train::TrainHooks& hooks);
 
 // The table as Markdown.
 std::string retrain_markdown(const nlohmann::ordered_json& table);

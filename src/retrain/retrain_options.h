@@ -48,9 +48,9 @@ struct RetrainOptions {
   bool continue_training = false;  // round r starts from round r-1's weights, not from scratch
 
   // Set by the caller, not settings.
-  std::string data_folder;  // the original dataset: round 0's training set, every round's test
-  std::string run_dir;      // RUN/round-R/{data,model,test-report.json}, RUN/retrain.{json,md}
-  std::string base_model;   // round 0's model (empty: trained here on data_folder)
+  std::string data_folder;     // the original dataset: round 0's training set, every round's test
+  std::string run_dir;         // RUN/round-R/{data,model,test-report.json}, RUN/retrain.{json,md}
+  std::string base_model;      // round 0's model (empty: trained here on data_folder)
   ProgramGenOptions generate;  // beam, batch, device, ... (data, checkpoint, out set per round)
   train::TrainOptions train;   // data_folder and model_dir set per round
   model::ModelOptions model;

@@ -82,8 +82,8 @@ void check_format(const std::string& path, const c10::IValue& value) {
         "checkpoint older than format version 1; train the model again with this lasynth",
         path, kCheckpointFormat, kKeyFormat));
   }
-  const c10::IValue version = dict.contains(kKeyFormatVersion) ? dict.at(kKeyFormatVersion)
-                                                               : c10::IValue();
+  const c10::IValue version =
+      dict.contains(kKeyFormatVersion) ? dict.at(kKeyFormatVersion) : c10::IValue();
   if (!version.isInt() || version.toInt() != kCheckpointFormatVersion) {
     throw IoError(fmt::format(
         "{}: checkpoint format version {}, but this lasynth reads version {}; use the lasynth "
@@ -277,10 +277,10 @@ std::string resolve_checkpoint(const std::string& path) {
   std::ifstream in(path + "/" + kLatestFile);
   std::string name;
   if (!(in >> name)) {
-    throw IoError(fmt::format(
-        "{}: no `{}` file in this model directory (no checkpoint written yet); name a "
-        "ckpt-STEP.pt file instead",
-        path, kLatestFile));
+    throw IoError(
+        fmt::format("{}: no `{}` file in this model directory (no checkpoint written yet); name a "
+                    "ckpt-STEP.pt file instead",
+                    path, kLatestFile));
   }
   return path + "/" + name;
 }
@@ -293,8 +293,8 @@ Checkpoint read_checkpoint(const std::string& path_in) {
   want = want.substr(0, want.find(' '));
   if (sha256_hex(data) != want) {
     throw IoError(fmt::format(
-        "{}: checksum does not match {}{}; the checkpoint is damaged (use an earlier one)",
-        c.path, c.path, kChecksumSuffix));
+        "{}: checksum does not match {}{}; the checkpoint is damaged (use an earlier one)", c.path,
+        c.path, kChecksumSuffix));
   }
   try {
     c.dict = torch::pickle_load(std::vector<char>(data.begin(), data.end()));

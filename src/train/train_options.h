@@ -54,13 +54,12 @@ struct TrainOptions {
     v("num_epochs", &T::num_epochs, "epochs over the training split", AtLeast(1));
     v("max_steps", &T::max_steps, "stop after this many optimizer steps (-1: --num_epochs)",
       AtLeast(-1));
-    v("log_interval", &T::log_interval, "steps between metrics lines and checkpoints",
-      AtLeast(1));
+    v("log_interval", &T::log_interval, "steps between metrics lines and checkpoints", AtLeast(1));
     v("seed", &T::seed, "model initialisation and data order");
     v("batch_size", &T::batch_size, "examples per step per process", AtLeast(1));
     v("lr", &T::lr, "learning rate", AtLeast(0));
-    v("lr_decay_steps", &T::lr_decay_steps, "multiply the lr by lr_decay_rate every this many steps",
-      AtLeast(1));
+    v("lr_decay_steps", &T::lr_decay_steps,
+      "multiply the lr by lr_decay_rate every this many steps", AtLeast(1));
     v("lr_decay_rate", &T::lr_decay_rate, "learning-rate decay factor", AtLeast(0));
     v("gradient_clip", &T::gradient_clip, "global gradient-norm clip", AtLeast(0));
     v("optimizer", &T::optimizer, "adam, sgd or rmsprop", OneOf({"adam", "sgd", "rmsprop"}));
@@ -71,8 +70,7 @@ struct TrainOptions {
     v.group("Distributed (under mpirun or srun --mpi=pmix; one process per core or GPU)");
     v("grad_accum", &T::grad_accum,
       "micro-batches per optimizer step; ranks communicate on the last only", AtLeast(1));
-    v("bucket_cap_mb", &T::bucket_cap_mb, "gradient all-reduce bucket size (MiB)",
-      AtLeast(0.001));
+    v("bucket_cap_mb", &T::bucket_cap_mb, "gradient all-reduce bucket size (MiB)", AtLeast(0.001));
     v("first_bucket_mb", &T::first_bucket_mb,
       "size of the first bucket, which starts reducing earliest (MiB)", AtLeast(0.001));
   }

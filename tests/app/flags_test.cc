@@ -78,6 +78,33 @@ TEST(Flags, EveryKeyOfEveryConfigReadsIntoItsSettingAndRoundTrips) {
   }
 }
 
+// A sweep file's flags, evaluation flags and grid points are flags too.
+TEST(Flags, EveryFlagOfEverySweepFileIsAFlag) {
+  const nlohmann::ordered_json known = Flags{}.to_json();
+  auto expect_flags = [&](const std::string& file, const YAML::Node& map) {
+    for (const auto& entry : map) {
+      const std::string key = entry.first.as<std::string>();
+      EXPECT_TRUE(known.contains(key)) << file << ": " << key;
+    }
+  };
+  int files = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(LASYNTH_CONFIGS_DIR "/sweeps")) {
+    const std::string file = entry.path().string();
+    const YAML::Node sweep = YAML::LoadFile(file);
+    ++files;
+    expect_flags(file, sweep["flags"]);
+    expect_flags(file, sweep["eval"]);
+    for (const auto& axis : sweep["grid"]) {
+      if (axis.second.IsSequence()) {
+        EXPECT_TRUE(known.contains(axis.first.as<std::string>())) << file;
+      } else {
+        for (const auto& variant : axis.second) expect_flags(file, variant.second);
+      }
+    }
+  }
+  EXPECT_GE(files, 1);
+}
+
 TEST(Flags, TheCommandLineWinsOverTheConfig) {
   ScratchDir dir;
   const std::string file = dir.path("c.yaml");

@@ -27,9 +27,17 @@ TEST(LasynthCli, TrainsAndEvaluatesWithTheOriginalFlags) {
   // The original's spelling: flags only, no subcommand; a YAML config under the command line.
   testing::write_file(dir.path("c.yaml"), "max_steps: 99\nlog_interval: 2\nlr: 0.01\n");
   const auto trained = run_command(kLasynth + " --data_folder " + data + " --model_dir " + run +
-                                       " --config " + dir.path("c.yaml") + " --max_steps 4" + kTiny,
+                                       " --config " + dir.path("c.yaml") + " --max_steps 4" +
+                                       " --io_size 5 --value_range 4 --train_size 60" + kTiny,
                                    true);
   ASSERT_EQ(trained.exit_code, 0) << trained.out;
+  // The original's data-shape flags are checked against the dataset, which decides.
+  const auto shape = run_command(
+      kLasynth + " --data_folder " + data + " --model_dir " + run + " --io_size 7" + kTiny, true);
+  EXPECT_NE(shape.exit_code, 0);
+  EXPECT_NE(shape.out.find("--io_size 7: the dataset " + data + " has array_len = 5"),
+            std::string::npos)
+      << shape.out;
   EXPECT_NE(trained.out.find("trained 4 steps"), std::string::npos) << trained.out;
   EXPECT_TRUE(std::filesystem::exists(run + "/ckpt-2.pt"));  // log_interval from the file
   EXPECT_TRUE(std::filesystem::exists(run + "/ckpt-4.pt"));
