@@ -57,7 +57,7 @@ ModelOptions tiny(const Variant& v, const Domain& domain) {
   o.num_attention_layers = 2;
   o.conv_channels = 4;
   o.param_init = 0.5;
-  set_domain(o, v.domain, domain.options(), domain.vocabulary().size());
+  set_domain(o, domain, domain.vocabulary().size());
   return o;
 }
 
@@ -89,15 +89,16 @@ c10::impl::GenericDict new_dict() {
   return c10::impl::GenericDict(c10::StringType::get(), c10::AnyType::get());
 }
 
-c10::impl::GenericDict options_dict(const ModelOptions& o) {
+// The reference's options: the domain by name, its values' layout in the reference's keys.
+c10::impl::GenericDict options_dict(const std::string& domain, const ModelOptions& o) {
   c10::impl::GenericDict d = new_dict();
-  d.insert("domain", o.domain);
+  d.insert("domain", domain);
   for (const auto& [key, value] : std::vector<std::pair<std::string, int64_t>>{
            {"vocab_size", o.vocab_size},
-           {"value_range", o.value_range},
-           {"io_size", o.io_size},
-           {"grid_rows", o.grid_rows},
-           {"grid_cols", o.grid_cols},
+           {"value_range", o.values.range},
+           {"io_size", o.values.length},
+           {"grid_rows", o.values.rows},
+           {"grid_cols", o.values.cols},
            {"exec_period", o.exec_period},
            {"embedding_size", o.embedding_size},
            {"hidden_size", o.hidden_size},
@@ -151,7 +152,7 @@ TEST_P(ReferenceParityTest, LossAndGradientsMatchThePyTorchReference) {
   c10::impl::GenericDict test_case = new_dict();
   test_case.insert("format", std::string("lasynth-reference-parity"));
   test_case.insert("variant", std::string(v.domain) + " " + v.name);
-  test_case.insert("options", options_dict(o));
+  test_case.insert("options", options_dict(v.domain, o));
   test_case.insert("tokens", b.tokens);
   test_case.insert("inputs", b.inputs);
   test_case.insert("outputs", b.outputs);

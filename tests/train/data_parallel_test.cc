@@ -341,7 +341,7 @@ TEST_F(DataParallelTest, SynthesizerOnTwoRanksTrainsLikeOneRankOnTheGlobalBatch)
   o.mlp_hidden_size = 16;
   o.num_layers = 1;
   o.num_attention_layers = 1;
-  model::set_domain(o, "c", domain->options(), domain->vocabulary().size());
+  model::set_domain(o, *domain, domain->vocabulary().size());
   const auto examples = c_examples(*domain, ranks * b);
   std::vector<Tensors> parts;
   for (int r = 0; r < ranks; ++r) parts.push_back(batch_of(*domain, examples, r * b, (r + 1) * b));
