@@ -47,12 +47,12 @@ size_t line_of(const std::string& text, size_t offset) {
   return 1 + static_cast<size_t>(std::count(text.begin(), text.begin() + offset, '\n'));
 }
 
-// The code_N.c files of `dir`, by N.
+// The code_N.c files of `dir`, by N; a name whose N does not fit a long is not one of them.
 std::vector<std::pair<long, fs::path>> code_files(const std::string& dir) {
   if (!fs::is_directory(dir)) {
     throw IoError(fmt::format("{}: not a directory of code_N.c / code_N.out files", dir));
   }
-  static const std::regex kName(R"(code_(\d+)\.c)");
+  static const std::regex kName(R"(code_(\d{1,18})\.c)");
   std::vector<std::pair<long, fs::path>> files;
   for (const auto& entry : fs::directory_iterator(dir)) {
     std::smatch m;
