@@ -3,8 +3,10 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <charconv>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <regex>
 #include <sstream>
 
@@ -16,6 +18,8 @@ namespace {
 
 namespace fs = std::filesystem;
 
+constexpr const char* kSpace = " \t\r\n";
+
 std::string slurp(const fs::path& path) {
   std::ifstream in(path);
   if (!in) throw IoError(fmt::format("{}: cannot read", path.string()));
@@ -24,12 +28,31 @@ std::string slurp(const fs::path& path) {
   return s.str();
 }
 
-// The code_N.c files of `dir`, by N.
+void write_text(const fs::path& path, const std::string& text) {
+  std::ofstream out(path);
+  out << text;
+  if (!out)
+    throw IoError(
+        fmt::format("{}: cannot write; check the directory's space and rights", path.string()));
+}
+
+std::string trim(const std::string& s) {
+  const size_t begin = s.find_first_not_of(kSpace);
+  if (begin == std::string::npos) return "";
+  return s.substr(begin, s.find_last_not_of(kSpace) - begin + 1);
+}
+
+// 1-based line of byte `offset` of `text`.
+size_t line_of(const std::string& text, size_t offset) {
+  return 1 + static_cast<size_t>(std::count(text.begin(), text.begin() + offset, '\n'));
+}
+
+// The code_N.c files of `dir`, by N; a name whose N does not fit a long is not one of them.
 std::vector<std::pair<long, fs::path>> code_files(const std::string& dir) {
   if (!fs::is_directory(dir)) {
     throw IoError(fmt::format("{}: not a directory of code_N.c / code_N.out files", dir));
   }
-  static const std::regex kName(R"(code_(\d+)\.c)");
+  static const std::regex kName(R"(code_(\d{1,18})\.c)");
   std::vector<std::pair<long, fs::path>> files;
   for (const auto& entry : fs::directory_iterator(dir)) {
     std::smatch m;
@@ -41,32 +64,93 @@ std::vector<std::pair<long, fs::path>> code_files(const std::string& dir) {
   return files;
 }
 
-// The input arrays of main: position -> its value in each example.
-std::vector<std::vector<int32_t>> input_arrays(const std::string& text) {
-  static const std::regex kArray(R"(\ba(\d+)\s*\[\s*(\d+)\s*\]\s*=\s*\{([^}]*)\})");
-  std::vector<std::vector<int32_t>> arrays;
-  for (auto it = std::sregex_iterator(text.begin(), text.end(), kArray);
+// One value as the original writes it, `-3` or `(-3)`; `where` is "file:line" for the error.
+int32_t parse_value(const std::string& item, const std::string& where) {
+  std::string digits = trim(item);
+  if (digits.size() >= 2 && digits.front() == '(' && digits.back() == ')') {
+    digits = trim(digits.substr(1, digits.size() - 2));
+  }
+  int32_t value = 0;
+  const char* end = digits.data() + digits.size();
+  const auto [stop, status] = std::from_chars(digits.data(), end, value);
+  if (digits.empty() || status != std::errc() || stop != end) {
+    throw ParseError(fmt::format(
+        "{}: '{}' is not a 32-bit integer; the original writes a value as -3 or (-3): correct "
+        "the file or move it out of the directory",
+        where, trim(item)));
+  }
+  return value;
+}
+
+// The arrays a0, a1, ... that main declares, in order: aK is the input of example K. Throws
+// ParseError (file and line) for a malformed value, an array declared twice or a gap.
+std::vector<std::vector<int32_t>> input_arrays(const std::string& text, const std::string& file) {
+  static const std::regex kMain(R"(\bint\s+main\s*\()");
+  static const std::regex kArray(R"(\ba(\d{1,9})\s*\[\s*\d*\s*\]\s*=\s*\{([^}]*)\})");
+  std::smatch main;
+  if (!std::regex_search(text, main, kMain)) return {};
+  const size_t from = static_cast<size_t>(main.position(0));
+  std::map<size_t, std::vector<int32_t>> by_example;
+  for (auto it = std::sregex_iterator(text.begin() + from, text.end(), kArray);
        it != std::sregex_iterator(); ++it) {
-    const size_t pos = std::stoul((*it)[1]);
+    const size_t k = std::stoul((*it)[1]);
+    const size_t list_start = from + static_cast<size_t>(it->position(2));
+    const std::string list = (*it)[2];
     std::vector<int32_t> values;
-    std::stringstream items((*it)[3]);
-    for (std::string item; std::getline(items, item, ',');) {
-      if (item.find_first_not_of(" \t\r\n") == std::string::npos) continue;
-      values.push_back(static_cast<int32_t>(std::stol(item)));
+    for (size_t begin = 0; begin <= list.size();) {
+      const size_t comma = std::min(list.find(',', begin), list.size());
+      const std::string item = list.substr(begin, comma - begin);
+      const size_t first = item.find_first_not_of(kSpace);
+      // C allows a trailing comma, `{1, 2,}`.
+      if (first != std::string::npos || comma < list.size()) {
+        const size_t at = list_start + begin + (first == std::string::npos ? 0 : first);
+        values.push_back(parse_value(item, fmt::format("{}:{}", file, line_of(text, at))));
+      }
+      begin = comma + 1;
     }
-    if (arrays.size() <= pos) arrays.resize(pos + 1);
-    arrays[pos] = std::move(values);
+    const size_t line = line_of(text, from + static_cast<size_t>(it->position(0)));
+    if (!by_example.emplace(k, std::move(values)).second) {
+      throw ParseError(fmt::format("{}:{}: a{} is declared twice; keep one input array per example",
+                                   file, line, k));
+    }
+  }
+  std::vector<std::vector<int32_t>> arrays;
+  for (auto& [k, values] : by_example) {
+    if (k != arrays.size()) {
+      throw ParseError(fmt::format(
+          "{}: main declares a{} but no a{}; the arrays are a0, a1, ..., one per example", file, k,
+          arrays.size()));
+    }
+    arrays.push_back(std::move(values));
   }
   return arrays;
 }
 
-// The text of func_1, from its header to its matching closing brace, or "".
+// The lines of a code_N.out: example K's output array on the K-th line that is not blank.
+// Throws ParseError (file and line) for a malformed value.
+std::vector<Value> output_arrays(const fs::path& path) {
+  std::istringstream lines(slurp(path));
+  std::vector<Value> outputs;
+  size_t number = 0;
+  for (std::string line; std::getline(lines, line);) {
+    ++number;
+    std::istringstream items(line);
+    Value values;
+    for (std::string item; items >> item;) {
+      values.push_back(parse_value(item, fmt::format("{}:{}", path.string(), number)));
+    }
+    if (!values.empty()) outputs.push_back(std::move(values));
+  }
+  return outputs;
+}
+
+// The definition of func_1, from its header to its matching closing brace, or "". A prototype
+// `int * func_1(int a[]);` before it, as the original writes, is passed over.
 std::string function_text(const std::string& text) {
-  static const std::regex kHeader(R"(int\s*\*\s*func_1\s*\(\s*int\s+a\s*\[\s*\]\s*\))");
+  static const std::regex kHeader(R"(int\s*\*\s*func_1\s*\(\s*int\s+a\s*\[\s*\]\s*\)\s*\{)");
   std::smatch m;
   if (!std::regex_search(text, m, kHeader)) return "";
-  const size_t open = text.find('{', static_cast<size_t>(m.position(0)));
-  if (open == std::string::npos) return "";
+  const size_t open = static_cast<size_t>(m.position(0) + m.length(0)) - 1;
   int depth = 0;
   for (size_t i = open; i < text.size(); ++i) {
     if (text[i] == '{') ++depth;
@@ -80,16 +164,16 @@ std::string function_text(const std::string& text) {
 }  // namespace
 
 DomainOptions OriginalFormat::detect_options(const std::string& path) const {
-  const auto files = code_files(path);
-  const auto arrays = input_arrays(slurp(files.front().second));
+  const fs::path first = code_files(path).front().second;
+  const auto arrays = input_arrays(slurp(first), first.string());
   if (arrays.empty() || arrays[0].empty()) {
-    throw ParseError(
-        fmt::format("{}: no input arrays a0[K] = {{...}} in main", files.front().second.string()));
+    throw ParseError(fmt::format(
+        "{}: main declares no input array a0[N] = {{...}}; the original declares one per example",
+        first.string()));
   }
-  const size_t k = arrays[0].size();
-  return {{"array_len", std::to_string(arrays.size())},
-          {"io_pairs", std::to_string(k)},
-          {"num_spec", std::to_string(std::min<size_t>(5, k))}};
+  return {{"array_len", std::to_string(arrays[0].size())},
+          {"io_pairs", std::to_string(arrays.size())},
+          {"num_spec", std::to_string(std::min<size_t>(5, arrays.size()))}};
 }
 
 std::vector<Example> OriginalFormat::read(const Domain& domain, const std::string& path,
@@ -120,23 +204,15 @@ std::vector<Example> OriginalFormat::read(const Domain& domain, const std::strin
       report->skip("outside_grammar", fmt::format("{}: {}", where, e.what()));
       continue;
     }
-    const auto arrays = input_arrays(text);
-    bool shape_ok = arrays.size() == n;
-    for (const auto& a : arrays) shape_ok = shape_ok && a.size() == k;
-    if (!shape_ok) {
-      report->skip("shape", fmt::format("{}: main needs {} arrays a0..a{} of {} values", where, n,
-                                        n - 1, k));
+    const auto inputs = input_arrays(text, where);
+    if (inputs.size() != k ||
+        std::any_of(inputs.begin(), inputs.end(), [&](const auto& a) { return a.size() != n; })) {
+      report->skip("shape", fmt::format("{}: main needs {} arrays a0..a{}, one per example, of {} "
+                                        "values",
+                                        where, k, k - 1, n));
       continue;
     }
-    std::vector<Value> outputs;
-    std::istringstream lines(slurp(out_path));
-    for (std::string line; std::getline(lines, line);) {
-      if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
-      std::istringstream values(line);
-      Value v;
-      for (long x; values >> x;) v.push_back(static_cast<int32_t>(x));
-      outputs.push_back(std::move(v));
-    }
+    const std::vector<Value> outputs = output_arrays(out_path);
     if (outputs.size() != k || std::any_of(outputs.begin(), outputs.end(),
                                            [&](const Value& v) { return v.size() != n; })) {
       report->skip("shape",
@@ -148,15 +224,13 @@ std::vector<Example> OriginalFormat::read(const Domain& domain, const std::strin
     ex.source = program->source();
     std::string why;
     for (size_t e = 0; e < k && why.empty(); ++e) {
-      Value input(n);
-      for (size_t i = 0; i < n; ++i) input[i] = arrays[i][e];
-      const ExecResult r = program->execute(input);
+      const ExecResult r = program->execute(inputs[e]);
       if (!r.ok()) {
         why = fmt::format("example {}: the program fails here ({})", e, exec_status_name(r.status));
       } else if (r.output != outputs[e]) {
         why = fmt::format("example {}: our interpreter gives another output", e);
       }
-      ex.io.push_back({std::move(input), outputs[e]});
+      ex.io.push_back({inputs[e], outputs[e]});
     }
     if (!why.empty()) {
       report->skip("output_differs", fmt::format("{}: {}", where, why));
@@ -168,34 +242,39 @@ std::vector<Example> OriginalFormat::read(const Domain& domain, const std::strin
   return out;
 }
 
-void OriginalFormat::write(const Domain& domain, const std::vector<Example>& examples,
+void OriginalFormat::write(const Domain& /*domain*/, const std::vector<Example>& examples,
                            const std::string& path) const {
   fs::create_directories(path);
   for (size_t i = 0; i < examples.size(); ++i) {
     const Example& ex = examples[i];
-    const size_t n = ex.io.empty() ? 0 : ex.io[0].input.size();
-    std::string c = "#include <stdio.h>\n\n" + ex.source + "\nint main() {\n";
-    for (size_t pos = 0; pos < n; ++pos) {
+    const size_t k = ex.io.size();
+    const size_t n = k == 0 ? 0 : ex.io[0].input.size();
+    // The original's loader cuts the program from its second header up to `int main(void)`, so
+    // nothing else may stand between them.
+    std::string c =
+        "#include <stdio.h>\n\nint * func_1(int a[]);\n\n" + ex.source + "\nint main(void)\n{\n";
+    std::string arrays;
+    for (size_t e = 0; e < k; ++e) {
       std::string values;
-      for (const IoPair& p : ex.io)
-        values += fmt::format("{}{}", values.empty() ? "" : ", ", p.input[pos]);
-      c += fmt::format("  int a{}[{}] = {{{}}};\n", pos, ex.io.size(), values);
+      for (const int32_t v : ex.io[e].input) {
+        values += fmt::format("{}{}", values.empty() ? "" : ", ", v);
+      }
+      c += fmt::format("    int a{}[{}] = {{{}}};\n", e, n, values);
+      arrays += fmt::format("{}a{}", e ? ", " : "", e);
     }
-    c += fmt::format("  for (int e = 0; e < {}; ++e) {{\n    int a[{}];\n", ex.io.size(), n);
-    for (size_t pos = 0; pos < n; ++pos) c += fmt::format("    a[{}] = a{}[e];\n", pos, pos);
-    c += "    func_1(a);\n";
-    c += fmt::format("    for (int i = 0; i < {}; ++i) printf(i ? \" %d\" : \"%d\", a[i]);\n", n);
-    c += "    printf(\"\\n\");\n  }\n  return 0;\n}\n";
+    c += fmt::format("    int *inputs[{}] = {{{}}};\n", k, arrays);
+    c += fmt::format("    for (int e = 0; e < {}; ++e) {{\n", k);
+    c += "        func_1(inputs[e]);\n";
+    c += fmt::format("        for (int i = 0; i < {}; ++i) printf(\"%d \", inputs[e][i]);\n", n);
+    c += "        printf(\"\\n\");\n    }\n    return 0;\n}\n";
     std::string outs;
     for (const IoPair& p : ex.io) {
-      for (size_t j = 0; j < p.output.size(); ++j)
-        outs += fmt::format("{}{}", j ? " " : "", p.output[j]);
+      for (const int32_t v : p.output) outs += fmt::format("{} ", v);
       outs += "\n";
     }
-    std::ofstream(fs::path(path) / fmt::format("code_{}.c", i)) << c;
-    std::ofstream(fs::path(path) / fmt::format("code_{}.out", i)) << outs;
+    write_text(fs::path(path) / fmt::format("code_{}.c", i), c);
+    write_text(fs::path(path) / fmt::format("code_{}.out", i), outs);
   }
-  (void)domain;
 }
 
 }  // namespace c
