@@ -139,9 +139,10 @@ std::vector<data::StoredExample> shortest_train_split(
 
 // The original rule's train split: every specification, with its kept prediction or else its
 // reference program, so the set keeps its size. A kept prediction stores its own outputs for the
-// held-out pairs (the original has none; training reads only the specification pairs, which stay
-// the reference's) so that every example reproduces its pairs; a prediction that fails on a
-// held-out input, or that is also one of val or test, gives way to the reference.
+// held-out pairs (the original's data has none; the specification pairs stay the reference's):
+// an example is a program with its own outputs, which training relies on and lasynth-data verify
+// checks. A prediction that fails on a held-out input, or that is also one of val or test, gives
+// way to the reference.
 std::vector<data::StoredExample> original_train_split(
     data::Dataset& ds, const Domain& domain,
     const std::vector<std::optional<KeptProgram>>& programs, ProgramGenResult& result) {

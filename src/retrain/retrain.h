@@ -34,7 +34,7 @@ struct ProgramGenResult {
   // limit) on a held-out input; their reference is kept, as the example must reproduce its pairs.
   int64_t held_out_fails = 0;
   // "original": kept predictions whose held-out outputs differ from the reference's; the example
-  // stores the prediction's (training reads only the specification pairs, which stay).
+  // stores the prediction's, so that it stays a program with its own outputs.
   int64_t held_out_recomputed = 0;
   double avg_length = 0;  // of the new train split's programs, in tokens
 };
