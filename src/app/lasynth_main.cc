@@ -170,10 +170,7 @@ int run_program_gen(const Flags& f, Process& process) {
   if (g.out.empty()) g.out = f.run.model_dir + "/retrain-data";
   const retrain::ProgramGenResult r = retrain::generate_programs(g);
   if (process.lead()) {
-    std::cout << fmt::format(
-        "{}: {} of {} training specifications have a program consistent with every pair (avg "
-        "length {:.2f}); {} shared with val or test left out\n",
-        g.out, r.kept, r.specifications, r.avg_length, r.dropped_shared);
+    std::cout << g.out << ": " << retrain::summary(g.rule, r) << '\n';
   }
   return 0;
 }

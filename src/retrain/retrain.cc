@@ -6,6 +6,7 @@
 #include <fstream>
 #include <functional>
 #include <iostream>
+#include <memory>
 #include <optional>
 #include <set>
 
@@ -43,6 +44,16 @@ const std::vector<int32_t>* shortest_consistent(
   return best;
 }
 
+// The original's test: the greedy prediction when it matches the specification pairs (the
+// paper's io_consistency), or null.
+const std::vector<int32_t>* consistent_prediction(
+    const Domain& domain, const data::StoredExample& example,
+    const std::vector<std::vector<int32_t>>& candidates) {
+  const std::vector<int32_t>& prediction = candidates.front();
+  return eval::score(domain, prediction, example.tokens, example.io).consistent ? &prediction
+                                                                                : nullptr;
+}
+
 // Decodes the first `n` specifications of the train split; every rank returns every rank's kept
 // programs, by specification. All ranks, same order; blocks.
 std::vector<std::optional<KeptProgram>> decode_programs(const ProgramGenOptions& o,
@@ -50,49 +61,120 @@ std::vector<std::optional<KeptProgram>> decode_programs(const ProgramGenOptions&
                                                         data::Dataset& ds, const Domain& domain,
                                                         int64_t n) {
   const int rank = o.comm ? o.comm->rank() : 0;
+  const bool original = o.rule == "original";
   std::vector<KeptProgram> kept;  // this rank's
   const auto each = [&](int64_t index, const data::StoredExample& example,
                         const std::vector<std::vector<int32_t>>& candidates) {
-    const std::vector<int32_t>* best = shortest_consistent(domain, example, candidates);
-    if (best) kept.push_back({index, *best});
+    const std::vector<int32_t>* program = original
+                                              ? consistent_prediction(domain, example, candidates)
+                                              : shortest_consistent(domain, example, candidates);
+    if (program) kept.push_back({index, *program});
   };
   const auto progress = [&](int64_t done, int64_t mine) {
     if (!o.quiet && rank == 0 && (done == mine || done % (o.batch_size * 20) == 0)) {
-      std::cerr << fmt::format("decoded {}/{} specifications of this rank; {} programs kept\n",
+      std::cerr << fmt::format("decoded {}/{} specifications of this rank; {} predictions kept\n",
                                done, mine, kept.size());
     }
   };
-  eval::decode_split(model.net, ds, domain.num_spec(), eval::decode_options_for(o, "train", n),
-                     each, progress);
+  eval::DecodeOptions decode = eval::decode_options_for(o, "train", n);
+  if (original) decode.beam = 1;
+  eval::decode_split(model.net, ds, domain.num_spec(), decode, each, progress);
   return eval::gather_by_index(kept, n, o.comm);
 }
 
-// The new train split: each specification with the program kept for it in place of its
-// reference. Splits never share a program (lasynth-data verify checks it): a program the model
-// found that is also one of val or test stays out. Fills result's kept, dropped_shared and
-// avg_length.
-std::vector<data::StoredExample> new_train_split(
-    data::Dataset& ds, const std::vector<std::optional<KeptProgram>>& programs,
-    ProgramGenResult& result) {
+// The programs of val and test, which the train split must not hold (lasynth-data verify checks
+// that splits share no program).
+std::set<std::vector<int32_t>> held_out_programs(data::Dataset& ds) {
   std::set<std::vector<int32_t>> held_out;
   for (const char* split : {"val", "test"}) {
     for (int64_t i = 0; i < ds.size(split); ++i) held_out.insert(ds.get(split, i).tokens);
   }
-  std::vector<data::StoredExample> train;
+  return held_out;
+}
+
+// `program`'s pairs on the inputs of `io` (its own outputs), or null when it fails on one.
+// REQUIRES: `program` parses (it matched the specification pairs).
+std::optional<std::vector<IoPair>> run_on_inputs(const Domain& domain,
+                                                 const std::vector<int32_t>& program,
+                                                 const std::vector<IoPair>& io) {
+  const std::unique_ptr<Program> parsed = domain.parse(domain.vocabulary().decode(program));
+  std::vector<IoPair> pairs;
+  for (const IoPair& pair : io) {
+    ExecResult r = parsed->execute(pair.input);
+    if (!r.ok()) return std::nullopt;
+    pairs.push_back({pair.input, std::move(r.output)});
+  }
+  return pairs;
+}
+
+void add_length(const std::vector<data::StoredExample>& train, ProgramGenResult& result) {
   int64_t length = 0;
+  for (const data::StoredExample& ex : train) length += static_cast<int64_t>(ex.tokens.size());
+  result.kept = static_cast<int64_t>(train.size());
+  result.avg_length = result.kept ? static_cast<double>(length) / result.kept : 0.0;
+}
+
+// The "shortest" rule's train split: each specification with a kept program, that program in
+// place of its reference; the others dropped, and a program that is also one of val or test too.
+std::vector<data::StoredExample> shortest_train_split(
+    data::Dataset& ds, const std::vector<std::optional<KeptProgram>>& programs,
+    ProgramGenResult& result) {
+  const std::set<std::vector<int32_t>> held_out = held_out_programs(ds);
+  std::vector<data::StoredExample> train;
   for (const std::optional<KeptProgram>& program : programs) {
     if (!program) continue;
     if (held_out.count(program->tokens)) {
-      ++result.dropped_shared;
+      ++result.shared;
       continue;
     }
     data::StoredExample ex = ds.get("train", program->index);
+    if (ex.tokens != program->tokens) ++result.replaced;
     ex.tokens = program->tokens;
-    length += static_cast<int64_t>(ex.tokens.size());
     train.push_back(std::move(ex));
   }
-  result.kept = static_cast<int64_t>(train.size());
-  result.avg_length = result.kept ? static_cast<double>(length) / result.kept : 0.0;
+  result.predictions_kept = static_cast<int64_t>(train.size());
+  add_length(train, result);
+  return train;
+}
+
+// The original rule's train split: every specification, with its kept prediction or else its
+// reference program, so the set keeps its size. A kept prediction stores its own outputs for the
+// held-out pairs (the original's data has none; the specification pairs stay the reference's):
+// an example is a program with its own outputs, which training relies on and lasynth-data verify
+// checks. A prediction that fails on a held-out input, or that is also one of val or test, gives
+// way to the reference.
+std::vector<data::StoredExample> original_train_split(
+    data::Dataset& ds, const Domain& domain,
+    const std::vector<std::optional<KeptProgram>>& programs, ProgramGenResult& result) {
+  const std::set<std::vector<int32_t>> held_out = held_out_programs(ds);
+  std::vector<data::StoredExample> train;
+  for (int64_t i = 0; i < static_cast<int64_t>(programs.size()); ++i) {
+    data::StoredExample ex = ds.get("train", i);
+    const std::optional<KeptProgram>& program = programs[i];
+    std::optional<std::vector<IoPair>> pairs;
+    if (program && held_out.count(program->tokens)) {
+      ++result.shared;
+    } else if (program) {
+      pairs = run_on_inputs(domain, program->tokens, ex.io);
+      if (!pairs) ++result.held_out_fails;
+    }
+    if (pairs) {
+      ++result.predictions_kept;
+      if (ex.tokens != program->tokens) ++result.replaced;
+      for (size_t p = 0; p < pairs->size(); ++p) {
+        if ((*pairs)[p].output != ex.io[p].output) {
+          ++result.held_out_recomputed;
+          break;
+        }
+      }
+      ex.tokens = program->tokens;
+      ex.io = std::move(*pairs);
+    } else {
+      ++result.references_kept;
+    }
+    train.push_back(std::move(ex));
+  }
+  add_length(train, result);
   return train;
 }
 
@@ -101,16 +183,34 @@ std::vector<data::StoredExample> new_train_split(
 void write_dataset(const ProgramGenOptions& o, data::Dataset& ds, const Domain& domain,
                    const train::LoadedModel& model, const std::vector<data::StoredExample>& train,
                    const ProgramGenResult& result) {
+  const bool original = o.rule == "original";
   nlohmann::ordered_json provenance;
   provenance["kind"] = "iterative_retraining";
   provenance["specifications_from"] = o.data_folder;
   provenance["checkpoint"] = model.path;
   provenance["step"] = model.step;
-  provenance["beam"] = o.beam;
+  provenance["rule"] = o.rule;
+  provenance["rule_description"] =
+      original ? "the original's: the greedy prediction if it matches the specification pairs, "
+                 "else the reference program"
+               : "the shortest beam candidate consistent with every pair (specification and "
+                 "held-out); specifications without one dropped";
+  provenance["beam"] = original ? 1 : o.beam;
   provenance["specifications"] = result.specifications;
   provenance["kept"] = result.kept;
-  provenance["dropped_shared_with_val_or_test"] = result.dropped_shared;
-  provenance["rule"] = "shortest candidate consistent with every pair (specification and held-out)";
+  provenance["predictions_kept"] = result.predictions_kept;
+  provenance["replaced"] = result.replaced;
+  if (original) {
+    provenance["references_kept"] = result.references_kept;
+    provenance["references_kept_because"] = {
+        {"prediction_misses_a_specification_pair",
+         result.references_kept - result.shared - result.held_out_fails},
+        {"prediction_is_a_val_or_test_program", result.shared},
+        {"prediction_fails_on_a_held_out_input", result.held_out_fails}};
+    provenance["held_out_outputs_recomputed"] = result.held_out_recomputed;
+  } else {
+    provenance["dropped_shared_with_val_or_test"] = result.shared;
+  }
   const int shards = static_cast<int>(std::min<int64_t>(o.shards, result.kept));
   data::write_split(o.out, domain, "train", train, shards, provenance, true);
   for (const char* split : {"val", "test"}) {
@@ -129,7 +229,24 @@ void write_dataset(const ProgramGenOptions& o, data::Dataset& ds, const Domain& 
 
 }  // namespace
 
+std::string summary(const std::string& rule, const ProgramGenResult& r) {
+  if (rule == "original") {
+    return fmt::format(
+        "{} training programs (avg length {:.2f}): {} predictions matching their specification "
+        "({} differing from the reference), {} reference programs kept",
+        r.kept, r.avg_length, r.predictions_kept, r.replaced, r.references_kept);
+  }
+  return fmt::format(
+      "{} of {} specifications have a program consistent with every pair (avg length {:.2f}); "
+      "{} shared with val or test left out",
+      r.kept, r.specifications, r.avg_length, r.shared);
+}
+
 ProgramGenResult generate_programs(const ProgramGenOptions& o) {
+  if (o.rule != "original" && o.rule != "shortest") {
+    throw ConfigError(
+        fmt::format("--retrain_rule {}: not a rule; use original or shortest", o.rule));
+  }
   data::Dataset ds(o.data_folder);
   train::LoadedModel model = train::load_model(o.checkpoint);
   eval::check_compatible(ds, model);
@@ -138,13 +255,16 @@ ProgramGenResult generate_programs(const ProgramGenOptions& o) {
   model.net->eval();
   ProgramGenResult result;
   result.specifications = eval::examples_to_decode(ds, "train", o.limit);
+  const std::vector<std::optional<KeptProgram>> programs =
+      decode_programs(o, model, ds, *domain, result.specifications);
   const std::vector<data::StoredExample> train =
-      new_train_split(ds, decode_programs(o, model, ds, *domain, result.specifications), result);
+      o.rule == "original" ? original_train_split(ds, *domain, programs, result)
+                           : shortest_train_split(ds, programs, result);
   if (!o.comm || o.comm->rank() == 0) {
     if (train.empty()) {
       throw ConfigError(fmt::format(
           "{} found no program consistent with every pair of the {} specifications decoded; "
-          "train it longer or decode with a larger --retrain_beam",
+          "train it longer, decode with a larger --retrain_beam, or use --retrain_rule original",
           model.path, result.specifications));
     }
     write_dataset(o, ds, *domain, model, train, result);
@@ -192,9 +312,7 @@ std::string decoded_data(const RetrainOptions& o, int round, const std::string& 
   g.checkpoint = previous;
   g.out = data;
   const ProgramGenResult r = generate_programs(g);
-  say(fmt::format(
-      "round {}: kept {} of {} programs (avg length {:.2f}); {} shared with val or test left out",
-      round, r.kept, r.specifications, r.avg_length, r.dropped_shared));
+  say(fmt::format("round {}: {}", round, summary(g.rule, r)));
   return data;
 }
 

@@ -18,8 +18,14 @@ namespace retrain {
 // Decoding the training specifications into a new dataset (one retraining round's data, or the
 // original's --iterative_retraining_prog_gen on its own).
 struct ProgramGenOptions {
-  int64_t beam = 32;
-  std::string out;  // the new dataset (train: kept programs; val, test: copied)
+  // "original": the original's rule, each specification decoded greedily and its prediction kept
+  // when it matches the specification pairs, else the reference program (the training set keeps
+  // its size). "shortest": beam search, the shortest candidate consistent with every pair
+  // (held-out too) kept, and a specification without one dropped: fewer, shorter, stricter
+  // programs, at `beam` times the decoding cost.
+  std::string rule = "original";
+  int64_t beam = 32;  // "shortest" only: "original" decodes greedily
+  std::string out;    // the new dataset (train: kept programs; val, test: copied)
 
   // Set by the caller, not settings.
   std::string data_folder;  // whose train split's specifications are decoded
@@ -36,8 +42,16 @@ struct ProgramGenOptions {
   static void fields(Visitor& v) {
     using P = ProgramGenOptions;
     v.group("Iterative retraining (lasynth retrain)");
+    v("retrain_rule", &P::rule,
+      "which program a training specification keeps: original (greedy prediction if it matches "
+      "the specification pairs, else the reference program; the set keeps its size) or shortest "
+      "(shortest beam candidate matching every pair, held-out too; unsolved specifications "
+      "dropped)",
+      OneOf({"original", "shortest"}));
     v("retrain_beam", &P::beam,
-      "beam when decoding the training specifications (every candidate executed)", AtLeast(1));
+      "--retrain_rule shortest: beam when decoding the training specifications (every candidate "
+      "executed); the original rule decodes greedily",
+      AtLeast(1));
     v("retrain_out", &P::out,
       "--iterative_retraining_prog_gen: the new dataset (default MODEL_DIR/retrain-data)");
   }

@@ -5,7 +5,9 @@
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <sstream>
 #include <string>
+#include <vector>
 
 #include "run_tool.h"
 
@@ -59,31 +61,57 @@ class Retrain : public ::testing::Test {
 };
 Result Retrain::first_;
 
-TEST_F(Retrain, WritesAVerifiedDatasetWithProvenanceAndATable) {
+// The lines of `lasynth-data export DIR --split train`, parsed.
+std::vector<nlohmann::json> exported_train(const std::string& dir) {
+  std::istringstream lines(run_command(kData + " export " + dir + " --split train").out);
+  std::vector<nlohmann::json> examples;
+  for (std::string line; std::getline(lines, line);)
+    examples.push_back(nlohmann::json::parse(line));
+  return examples;
+}
+
+// The specification pairs of an exported example (the C domain's first 5 of 10).
+nlohmann::json specification(const nlohmann::json& example) {
+  return nlohmann::json(
+      std::vector<nlohmann::json>(example["io"].begin(), example["io"].begin() + 5));
+}
+
+TEST_F(Retrain, TheOriginalRuleKeepsTheTrainingSetsSizeWithProvenanceAndATable) {
   ASSERT_EQ(first_.exit_code, 0) << first_.out;
   const std::string round1 = dir() + "/run/round-1/data";
   const Result verify = run_command(kData + " verify " + round1, true);
-  EXPECT_EQ(verify.exit_code, 0) << verify.out;  // every kept program reproduces every pair
+  EXPECT_EQ(verify.exit_code, 0) << verify.out;  // every example reproduces its pairs
   const auto manifest = read_json(round1 + "/manifest.json");
   const auto& source = manifest["generator"]["sources"]["train"];
   EXPECT_EQ(source["kind"], "iterative_retraining");
-  EXPECT_EQ(source["beam"], 8);
+  EXPECT_EQ(source["rule"], "original");
+  EXPECT_EQ(source["beam"], 1);  // greedy, whatever --retrain_beam says
   EXPECT_EQ(source["step"], 300);
   EXPECT_EQ(source["specifications"], 400);
-  EXPECT_NE(source["checkpoint"].get<std::string>().find("round-0/model/ckpt-300.pt"),
-            std::string::npos);
-  const int64_t kept = source["kept"];
-  EXPECT_GT(kept, 0);
-  EXPECT_LE(kept + source["dropped_shared_with_val_or_test"].get<int64_t>(), 400);
-  EXPECT_EQ(manifest["splits"]["train"]["examples"], kept);
-  // The same specifications: each kept example's pairs are one of the original's.
-  const Result original = run_command(kData + " export " + dir() + "/data --split train");
-  const Result retrained = run_command(kData + " export " + round1 + " --split train");
-  std::istringstream lines(retrained.out);
-  for (std::string line; std::getline(lines, line);) {
-    const auto io = nlohmann::json::parse(line)["io"].dump();
-    EXPECT_NE(original.out.find(io), std::string::npos) << line;
+  EXPECT_EQ(source["kept"], 400);
+  EXPECT_EQ(manifest["splits"]["train"]["examples"], 400);
+  const int64_t predictions = source["predictions_kept"], references = source["references_kept"];
+  EXPECT_GT(predictions, 0);
+  EXPECT_GT(references, 0);
+  EXPECT_EQ(predictions + references, 400);
+  int64_t because = 0;
+  for (const auto& [why, count] : source["references_kept_because"].items())
+    because += count.get<int64_t>();
+  EXPECT_EQ(because, references);
+  EXPECT_LE(source["held_out_outputs_recomputed"].get<int64_t>(), predictions);
+  // Example by example: the same specification pairs; the program the reference's, or one of the
+  // "replaced" predictions.
+  const std::vector<nlohmann::json> original = exported_train(dir() + "/data");
+  const std::vector<nlohmann::json> retrained = exported_train(round1);
+  ASSERT_EQ(retrained.size(), 400u);
+  ASSERT_EQ(original.size(), 400u);
+  int64_t replaced = 0;
+  for (size_t i = 0; i < retrained.size(); ++i) {
+    EXPECT_EQ(specification(retrained[i]), specification(original[i])) << i;
+    replaced += retrained[i]["tokens"] != original[i]["tokens"];
   }
+  EXPECT_EQ(replaced, source["replaced"].get<int64_t>());
+  EXPECT_LE(replaced, predictions);
   // val and test are the original's.
   EXPECT_EQ(run_command(kData + " export " + round1 + " --split test").out,
             run_command(kData + " export " + dir() + "/data --split test").out);
@@ -91,7 +119,7 @@ TEST_F(Retrain, WritesAVerifiedDatasetWithProvenanceAndATable) {
   const auto table = read_json(dir() + "/run/retrain.json");
   ASSERT_EQ(table["rounds"].size(), 2u);
   EXPECT_EQ(table["rounds"][0]["training_programs"], 400);
-  EXPECT_EQ(table["rounds"][1]["training_programs"], kept);
+  EXPECT_EQ(table["rounds"][1]["training_programs"], 400);
   for (const auto& row : table["rounds"]) {
     EXPECT_GE(row["generalization"].get<double>(), 0.0);
     EXPECT_TRUE(fs::exists(dir() + "/run/round-" + std::to_string(row["round"].get<int>()) +
@@ -100,6 +128,39 @@ TEST_F(Retrain, WritesAVerifiedDatasetWithProvenanceAndATable) {
   EXPECT_NE(first_.out.find("| round | training programs | test generalization"), std::string::npos)
       << first_.out;
   EXPECT_TRUE(fs::exists(dir() + "/run/retrain.md"));
+}
+
+TEST_F(Retrain, TheShortestRuleKeepsOnlyProgramsConsistentWithEveryPair) {
+  ASSERT_EQ(first_.exit_code, 0) << first_.out;
+  const std::string out = dir() + "/shortest";
+  const Result gen = run_command(kLasynth + " --iterative_retraining_prog_gen --data_folder " +
+                                     dir() + "/data --load_model " + dir() + "/run/round-0/model" +
+                                     kModel + " --retrain_rule shortest --retrain_out " + out,
+                                 true);
+  ASSERT_EQ(gen.exit_code, 0) << gen.out;
+  const Result verify = run_command(kData + " verify " + out, true);
+  EXPECT_EQ(verify.exit_code, 0) << verify.out;  // every kept program reproduces every pair
+  const auto manifest = read_json(out + "/manifest.json");
+  const auto& source = manifest["generator"]["sources"]["train"];
+  EXPECT_EQ(source["kind"], "iterative_retraining");
+  EXPECT_EQ(source["rule"], "shortest");
+  EXPECT_EQ(source["beam"], 8);
+  EXPECT_EQ(source["step"], 300);
+  EXPECT_EQ(source["specifications"], 400);
+  EXPECT_NE(source["checkpoint"].get<std::string>().find("round-0/model/ckpt-300.pt"),
+            std::string::npos);
+  const int64_t kept = source["kept"];
+  EXPECT_GT(kept, 0);
+  EXPECT_LE(kept + source["dropped_shared_with_val_or_test"].get<int64_t>(), 400);
+  EXPECT_EQ(source["predictions_kept"], kept);
+  EXPECT_EQ(manifest["splits"]["train"]["examples"], kept);
+  // The same specifications: each kept example's pairs are one of the original's.
+  const Result original = run_command(kData + " export " + dir() + "/data --split train");
+  for (const nlohmann::json& example : exported_train(out)) {
+    EXPECT_NE(original.out.find(example["io"].dump()), std::string::npos) << example.dump();
+  }
+  EXPECT_EQ(run_command(kData + " export " + out + " --split test").out,
+            run_command(kData + " export " + dir() + "/data --split test").out);
 }
 
 TEST_F(Retrain, ARerunRedoesNothingFinished) {
