@@ -372,6 +372,10 @@ struct CommandLine {
 
 CommandLine::CommandLine() {
   app.option_defaults()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
+  // One line, as every other error: the flag, the value, and where the flags are listed.
+  app.failure_message([](const CLI::App*, const CLI::Error& e) {
+    return fmt::format("lasynth: error: {} (lasynth --help lists the flags)\n", e.what());
+  });
   app.footer(fmt::format(
       "Several processes: `mpirun -np N lasynth train|eval ...` or `srun --mpi=pmix ...`; "
       "--batch_size is per process.\nExit status: 0 done; 2 synthesize found no consistent "
@@ -440,6 +444,11 @@ int main(int argc, char** argv) {
     return command.run(process);
   } catch (const CLI::ParseError& e) {
     return command.app.exit(e);
+  } catch (const c10::Error& e) {
+    // LibTorch's message ends in a stack of C++ frames: for developers (LASYNTH_DEBUG=1) only.
+    const char* debug = std::getenv("LASYNTH_DEBUG");
+    return process.fail(debug && std::string(debug) == "1" ? e.what()
+                                                           : e.what_without_backtrace());
   } catch (const std::exception& e) {
     return process.fail(e.what());
   }

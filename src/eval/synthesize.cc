@@ -10,6 +10,29 @@
 
 namespace lasynth {
 namespace eval {
+namespace {
+
+// Arrays: the model embeds values in [-4R, 4R] (it was trained on inputs in [-R, R]); a value
+// outside that is refused here rather than decoded into no program.
+void check_value_range(const model::ModelOptions& o, const std::vector<IoPair>& io) {
+  if (o.values.kind != ValueLayout::Kind::kArray) return;
+  auto check = [](const std::vector<int32_t>& values, int64_t bound, size_t pair,
+                  const char* side) {
+    for (int32_t v : values) {
+      if (v < -bound || v > bound) {
+        throw ParseError(fmt::format(
+            "examples: io[{}]: {} value {} is outside [{}, {}], the values this model embeds",
+            pair, side, v, -bound, bound));
+      }
+    }
+  };
+  for (size_t i = 0; i < io.size(); ++i) {
+    check(io[i].input, o.value_offset(), i, "an input");
+    check(io[i].output, o.value_offset(), i, "an output");
+  }
+}
+
+}  // namespace
 
 SynthesisResult synthesize(const std::string& checkpoint, const nlohmann::json& examples,
                            int64_t beam, int64_t max_len, std::string* domain_name) {
@@ -38,6 +61,7 @@ SynthesisResult synthesize(const std::string& checkpoint, const nlohmann::json& 
       throw ParseError(fmt::format("examples: io[{}]: its values differ in size from io[0]'s", i));
     }
   }
+  check_value_range(model.net->options(), io);
   model::Synthesizer& net = model.net;
   const int64_t k = static_cast<int64_t>(io.size()), v = static_cast<int64_t>(io[0].input.size());
   std::vector<int32_t> in, out;

@@ -289,6 +289,12 @@ Checkpoint read_checkpoint(const std::string& path_in) {
   Checkpoint c;
   c.path = resolve_checkpoint(path_in);
   const std::string data = read_all(c.path);
+  if (!fs::exists(c.path + kChecksumSuffix)) {
+    throw IoError(fmt::format(
+        "{}: no {}{} beside it: not a checkpoint lasynth wrote, or copied without its checksum "
+        "file (copy both)",
+        c.path, c.path, kChecksumSuffix));
+  }
   std::string want = read_all(c.path + kChecksumSuffix);
   want = want.substr(0, want.find(' '));
   if (sha256_hex(data) != want) {

@@ -72,6 +72,24 @@ TEST(LasynthCli, TrainsAndEvaluatesWithTheOriginalFlags) {
       true);
   EXPECT_EQ(bad.exit_code, 1) << bad.out;
   EXPECT_NE(bad.out.find("io[0]"), std::string::npos) << bad.out;
+  // Values the model cannot know are refused, naming the range, instead of decoded into nothing.
+  for (const std::string& io : {R"([1, 2, 100, 4, 5], "output": [1, 2, 3, 4, 5])",
+                                R"([1, 2, 3, 4, 5], "output": [1, 2, 3, 4, 5000])"}) {
+    const auto outside = run_command("echo '{\"io\": [{\"input\": " + io + "}]}' | " +
+                                         kLasynth + " synthesize --load_model " + run,
+                                     true);
+    EXPECT_EQ(outside.exit_code, 1) << outside.out;
+    EXPECT_EQ(testing::lines_of(outside.out).size(), 1u) << outside.out;
+    EXPECT_NE(outside.out.find("is outside [-"), std::string::npos) << outside.out;
+  }
+  // A file that is no checkpoint: one line naming it, no LibTorch stack.
+  testing::write_file(dir.path("GARBAGE.pt"), "not a checkpoint");
+  const auto garbage = run_command(kLasynth + " eval --data_folder " + data + " --load_model " +
+                                       dir.path("GARBAGE.pt"),
+                                   true);
+  EXPECT_NE(garbage.exit_code, 0);
+  EXPECT_EQ(testing::lines_of(garbage.out).size(), 1u) << garbage.out;
+  EXPECT_NE(garbage.out.find(dir.path("GARBAGE.pt")), std::string::npos) << garbage.out;
 }
 
 // Every shipped config names only real flags with valid values, and its switches fit together:
@@ -109,6 +127,14 @@ TEST(LasynthCli, ClearErrors) {
   EXPECT_NE(adagrad.out.find("--optimizer: adagrad not in {adam,sgd,rmsprop}"), std::string::npos)
       << adagrad.out;
   EXPECT_NE(run_command(kLasynth + " train --no_such_flag", true).exit_code, 0);
+  // Numeric flags are checked where they are parsed, in one line naming the flag.
+  for (const std::string& bad : {" train --max_steps -5", " train --lr -1", " eval --beam 0",
+                                 " train --batch_size 0", " eval --eval_batch_size -2"}) {
+    const std::string flag = bad.substr(bad.find("--"), bad.rfind(' ') - bad.find("--"));
+    EXPECT_NE(one_line_error(run_command(kLasynth + " --data_folder x" + bad, true)).find(flag),
+              std::string::npos)
+        << bad;
+  }
   // This machine's LibTorch has no GPU.
   EXPECT_NE(one_line_error(run_command(kLasynth + " train --data_folder x --device cuda", true))
                 .find("--device cuda: LibTorch sees no GPU"),
