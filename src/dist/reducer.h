@@ -59,6 +59,8 @@ class GradientReducer {
   // Gradient i's values are in its slot: launches every complete bucket that is next in order.
   // Throws DistError if it was already marked this step or the all-reduce fails.
   void mark_ready(size_t i);
+  // Whether gradient i was marked ready this step.
+  bool ready(size_t i) const { return slots_[i].ready; }
   // Zero-fills and launches what is left, waits for every bucket (blocks), and starts the next
   // step. Throws DistError if a collective failed.
   void finish();

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <sstream>
 
 #include "core/error.h"
@@ -84,6 +85,19 @@ void DataParallel::on_gradient(size_t index, const torch::Tensor& grad) {
 }
 
 void DataParallel::finish() {
+  // A parameter whose hook did not run in this backward (an empty last micro-batch, or a
+  // parameter the last micro-batch did not use) may still hold the earlier micro-steps'
+  // gradients: they join the sum instead of the reducer's zeros.
+  for (size_t i = 0; i < params_.size(); ++i) {
+    if (reducer_->ready(i)) continue;
+    const torch::Tensor& p = params_[i];
+    if (p.grad().defined()) {
+      torch::from_blob(reducer_->slot(i), p.sizes(), torch::kFloat).copy_(p.grad());
+    } else {
+      std::fill_n(reducer_->slot(i), p.numel(), 0.0f);
+    }
+    reducer_->mark_ready(i);
+  }
   reducer_->finish();
   torch::NoGradGuard no_grad;
   for (size_t i = 0; i < params_.size(); ++i) {

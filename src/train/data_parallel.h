@@ -32,7 +32,8 @@ class DataParallel {
   // K, whose gradients only accumulate locally.
   void set_sync(bool sync) { sync_ = sync; }
   // All ranks, same order; blocks. After the last micro-step's backward (or instead of it, on a
-  // rank without examples): every parameter's .grad is the sum over ranks.
+  // rank without examples): every parameter's .grad is the sum over ranks of its .grad there,
+  // every micro-step included.
   void finish();
 
   const dist::ReducerStats& stats() const { return reducer_->stats(); }

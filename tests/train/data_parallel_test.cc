@@ -297,6 +297,39 @@ TEST_F(DataParallelTest, MicroStepsWithoutSyncAccumulateLocally) {
   for (int r = 0; r < ranks; ++r) expect_close(*nets[r], *alone, "rank " + std::to_string(r));
 }
 
+// --grad_accum across an epoch's end: rank 1's last micro-batch is empty (a short last window),
+// so its backward never runs in the step that communicates. Its first micro-batch's gradients
+// must still join the sum: the step equals one process on all the examples at once.
+TEST_F(DataParallelTest, AnEmptyLastMicroBatchKeepsTheEarlierMicroStepsGradients) {
+  const int ranks = 2, steps = 2;
+  const int64_t b = 2;
+  const double lr = 0.5;
+  const int64_t examples = 3 * b;  // rank 0: two micro-batches; rank 1: one, then none
+  const Data d = make_data(steps, examples);
+  auto nets = replicas<TinyNet>(ranks, [] { return TinyNet(); });
+  torch::manual_seed(1000);
+  TinyNet alone;
+  const auto errors = dist::fake::run_ranks(ranks, [&](FakeCommunicator& comm) {
+    const int rank = comm.rank();
+    TinyNet& net = nets[static_cast<size_t>(rank)];
+    DataParallel data_parallel(comm, *net, "signature");
+    torch::optim::SGD sgd(net->parameters(), torch::optim::SGDOptions(lr));
+    for (int s = 0; s < steps; ++s) {
+      sgd.zero_grad();
+      data_parallel.set_sync(false);
+      tiny_loss(net, d, s, rank * b, rank * b + b).backward();
+      data_parallel.set_sync(true);
+      if (rank == 0) tiny_loss(net, d, s, 2 * b, 3 * b).backward();
+      data_parallel.finish();
+      sgd.step();
+    }
+  });
+  ASSERT_EQ(errors, std::vector<std::string>(ranks));
+  train_alone(alone, steps, lr,
+              [&](TinyNet& net, int s) { return tiny_loss(net, d, s, 0, examples); });
+  for (int r = 0; r < ranks; ++r) expect_close(*nets[r], *alone, "rank " + std::to_string(r));
+}
+
 // The real model at tiny sizes: full LaSynth (latent executor, operation predictor,
 // self-attention) on restricted C, each rank's batch padded to its own longest program.
 struct Tensors {
