@@ -79,7 +79,9 @@ class ExampleSampler {
 // the rest, so that the models work with any domain of either layout.
 struct ValueLayout {
   enum class Kind : uint8_t {
-    // `length` ints; inputs in [-range, range], outputs within [-4 range, 4 range].
+    // `length` ints; inputs in [-range, range], outputs in [-output_range, output_range], which
+    // is at most 4 range (the reach of the value embedding): the original's latent executor
+    // scores the 2 output_range + 1 output values.
     kArray,
     // A world of rows x cols cells: [hero_row, hero_col, hero_dir (0..3), then the cells
     // row-major, -1 a wall, else a marker count]. A model sees it as `channels` feature planes:
@@ -87,8 +89,8 @@ struct ValueLayout {
     kGrid,
   };
   Kind kind = Kind::kArray;
-  int64_t length = 0, range = 0;             // kArray
-  int64_t channels = 0, rows = 0, cols = 0;  // kGrid
+  int64_t length = 0, range = 0, output_range = 0;  // kArray
+  int64_t channels = 0, rows = 0, cols = 0;         // kGrid
   // Whether the operation predictor's table of +c/-c operations on each array position (c in
   // [-range, range]) describes how these values change.
   bool operation_table = false;

@@ -53,6 +53,7 @@ ValueLayout CDomain::value_layout() const {
   layout.kind = ValueLayout::Kind::kArray;
   layout.length = limits_.array_len;
   layout.range = limits_.value_range;
+  layout.output_range = limits_.output_range;
   layout.operation_table = true;
   return layout;
 }
