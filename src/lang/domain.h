@@ -136,6 +136,11 @@ class Domain {
   // A sampler whose stream depends only on `seed`.
   virtual std::unique_ptr<ExampleSampler> make_sampler(uint64_t seed) const = 0;
 
+  // The fixed inputs on which a program's behaviour is read (behaviour_signature), drawn once
+  // from a fixed seed for these limits. Part of the dataset format: splits are chosen by
+  // behaviour, so changing the probes needs a new data::kFormatVersion.
+  virtual const std::vector<Value>& probe_inputs() const = 0;
+
   // JSON keeps key order as written (the layouts are read by people too).
   virtual nlohmann::ordered_json value_to_json(const Value& value) const = 0;
   // Throws ParseError when `json` is not a value of this domain.
@@ -143,6 +148,11 @@ class Domain {
   // A readable rendering, possibly several lines (a Karel grid is a picture).
   virtual std::string value_to_text(const Value& value) const = 0;
 };
+
+// What `program` does on the domain's probe inputs, hashed: each probe's output, or how it
+// failed. Two programs with equal signatures almost always compute the same function, whatever
+// their text (the probe counts say why), which is what keeps a test function out of training.
+uint64_t behaviour_signature(const Domain& domain, const Program& program);
 
 // The JSON-lines layout of DESIGN.md: {"source", "tokens", "io": [{"input", "output"}, ...]}.
 nlohmann::ordered_json example_to_json(const Domain& domain, const Example& example);
