@@ -50,8 +50,10 @@ class CProgram : public lasynth::Program {
 // comparisons of cells and locals with small constants; a branch taken on a fraction p of uniform
 // inputs is missed by every random probe with probability (1 - p)^123: 5e-7 for a one-cell test
 // such as `a[2] == 3` (p = 1/9), 0.2 for a two-cell one (p = 1/81), which the generator rarely
-// writes. The edge cases are arrays that random draws almost never give. 128 runs of a program
-// of tens of tokens take tens of microseconds, small next to drawing it.
+// writes. The edge cases are arrays that random draws almost never give. Measured on 20,000
+// programs of the default limits: 12,758 agree on every probe with an earlier one, and 7 of those
+// differ from it on 4,096 other random inputs. 128 runs of a program of tens of tokens take tens
+// of microseconds, small next to drawing it.
 constexpr int kRandomProbes = 123;
 constexpr uint64_t kProbeSeed = 0x1a5e7b0b5e7ULL;
 
