@@ -1,4 +1,5 @@
-// inspect: what a dataset holds. stats: histograms of its programs.
+// inspect: what a dataset holds. stats: histograms of its programs, and how many functions
+// they compute.
 #include <fmt/format.h>
 
 #include <filesystem>
@@ -6,6 +7,7 @@
 #include <map>
 #include <memory>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "commands.h"
 #include "core/hash.h"
@@ -65,12 +67,15 @@ void run_stats(const DirArgs& args) {
     std::map<int64_t, int64_t> lengths, depths;
     std::unordered_map<int32_t, int64_t> tokens;
     std::unordered_map<uint64_t, int64_t> seen;
+    std::unordered_set<uint64_t> functions;
     int64_t n = 0, repeats = 0, total_tokens = 0;
     for (size_t k = 0; k < split.shards.size(); ++k) {
       for (const data::StoredExample& ex : ds.shard(split.name, k).read_all()) {
         ++n;
         ++lengths[static_cast<int64_t>(ex.tokens.size()) / 10 * 10];
-        ++depths[domain->parse(domain->vocabulary().decode(ex.tokens))->depth()];
+        const auto program = domain->parse(domain->vocabulary().decode(ex.tokens));
+        ++depths[program->depth()];
+        functions.insert(behaviour_signature(*domain, *program));
         for (int32_t t : ex.tokens) ++tokens[t];
         total_tokens += static_cast<int64_t>(ex.tokens.size());
         const uint64_t key = hash_ids(ex.tokens);
@@ -78,9 +83,9 @@ void run_stats(const DirArgs& args) {
       }
     }
     std::cout << fmt::format(
-        "== {}: {} examples, {:.1f} tokens per program, {} repeated "
-        "programs\n",
-        split.name, n, n ? static_cast<double>(total_tokens) / n : 0.0, repeats);
+        "== {}: {} examples, {:.1f} tokens per program, {} repeated programs, {} distinct "
+        "functions (behaviours on the probe inputs)\n",
+        split.name, n, n ? static_cast<double>(total_tokens) / n : 0.0, repeats, functions.size());
     print_histogram("program length (tokens, bins of 10)", lengths, n);
     print_histogram("nesting depth", depths, n);
     std::vector<std::pair<int64_t, int32_t>> top;
@@ -109,7 +114,8 @@ void add_inspect_commands(CLI::App& app) {
   auto stats = std::make_shared<DirArgs>();
   CLI::App* s = app.add_subcommand("stats",
                                    "histograms of program length, nesting depth and "
-                                   "tokens, and repeated programs, per split");
+                                   "tokens, repeated programs and distinct functions, per "
+                                   "split");
   s->add_option("DIR", stats->dir, "dataset directory")->required();
   s->add_option("--split", stats->split, "only this split");
   s->callback([stats] { run_stats(*stats); });

@@ -1,10 +1,12 @@
 // verify: every check a dataset can take. Checksums, attributes and shapes of every shard, and
-// every program re-executed to reproduce its stored outputs; splits must not share a program.
+// every program re-executed to reproduce its stored outputs; splits must share no program and no
+// function (behaviour on the domain's probe inputs).
 #include <fmt/format.h>
 
 #include <iostream>
 #include <memory>
 #include <set>
+#include <unordered_map>
 
 #include "commands.h"
 #include "core/error.h"
@@ -35,6 +37,8 @@ void run_verify(const VerifyArgs& args) {
   for (const auto& s : m.splits) total += s.examples();
   Progress progress("verifying", total, args.quiet);
   std::map<std::string, std::set<std::vector<int32_t>>> programs;
+  // Per split, each behaviour (behaviour_signature) and the first example that has it.
+  std::map<std::string, std::unordered_map<uint64_t, std::string>> behaviours;
   int64_t checked = 0;
   for (const auto& split : m.splits) {
     for (size_t k = 0; k < split.shards.size(); ++k) {
@@ -68,6 +72,7 @@ void run_verify(const VerifyArgs& args) {
             problem(fmt::format("{}: the program does not parse: {}", where, e.what()));
             continue;
           }
+          behaviours[split.name].emplace(behaviour_signature(*domain, *program), where);
           for (size_t p = 0; p < ex.io.size(); ++p) {
             const ExecResult r = program->execute(ex.io[p].input);
             if (!r.ok() || r.output != ex.io[p].output) {
@@ -90,6 +95,15 @@ void run_verify(const VerifyArgs& args) {
       for (const auto& p : programs[names[a]]) shared += programs[names[b]].count(p);
       if (shared)
         problem(fmt::format("splits {} and {} share {} program(s)", names[a], names[b], shared));
+      for (const auto& [signature, where] : behaviours[names[a]]) {
+        const auto other = behaviours[names[b]].find(signature);
+        if (other != behaviours[names[b]].end()) {
+          problem(
+              fmt::format("splits {} and {} share a function: {} and {} behave the same on "
+                          "every probe input",
+                          names[a], names[b], where, other->second));
+        }
+      }
     }
   }
   if (!problems.empty()) {
@@ -99,7 +113,8 @@ void run_verify(const VerifyArgs& args) {
   }
   std::cout << fmt::format(
       "verify: OK: {} examples in {} split(s); checksums, attributes and "
-      "shapes match; every program reproduces its outputs; splits disjoint\n",
+      "shapes match; every program reproduces its outputs; splits share no program and no "
+      "function\n",
       checked, m.splits.size());
 }
 
@@ -110,7 +125,8 @@ void add_verify_command(CLI::App& app) {
   CLI::App* cmd = app.add_subcommand(
       "verify",
       "check checksums, attributes and shapes of every shard, re-execute every program "
-      "against its stored outputs, and check that splits share no program");
+      "against its stored outputs, and check that splits share no program and no function "
+      "(behaviour on the probe inputs)");
   cmd->add_option("DIR", args->dir, "dataset directory")->required();
   cmd->add_flag("--quiet", args->quiet, "no progress output");
   cmd->callback([args] { run_verify(*args); });

@@ -1,4 +1,4 @@
-// The lasynth dataset format, version 1: the one place that states it; the writer and the reader
+// The lasynth dataset format, version 2: the one place that states it; the writer and the reader
 // both include this header. A contract (DESIGN.md): the generator, trainer, evaluator, retrainer
 // and users' own scripts read it.
 //
@@ -27,8 +27,14 @@
 //   shard_index     int32, num_shards int32
 //   num_examples    int64                N
 //   io_pairs        int32 K, num_spec int32, value_size int32 V
+//   domain_options  string               the domain's limits as a JSON object of strings
+//                                        (e.g. "output_range": "4")
 //   vocab_hash      string               the domain vocabulary's hash (hex)
 //   settings_hash   string               identifies the generation settings (see manifest.h)
+//
+// Version history: 1 chose a program's split by its text; 2 by its behaviour on the domain's
+// probe inputs (generate.h), so that no test function is in training under another text, and
+// added the domain_options attribute. A dataset of another version is refused (version_refusal).
 #ifndef LASYNTH_DATA_FORMAT_H_
 #define LASYNTH_DATA_FORMAT_H_
 
@@ -39,7 +45,7 @@ namespace lasynth {
 namespace data {
 
 constexpr const char* kFormatMagic = "lasynth-shard";
-constexpr int kFormatVersion = 1;
+constexpr int kFormatVersion = 2;
 constexpr const char* kManifestName = "manifest.json";
 constexpr const char* kManifestMagic = "lasynth-dataset";
 
@@ -53,6 +59,11 @@ constexpr const char* kSplits[] = {"train", "val", "test"};
 
 // "train/shard-00003-of-00064.h5"
 std::string shard_file_name(const std::string& split, int index, int num_shards);
+
+// Why a dataset of format `version` (not kFormatVersion) cannot be read, and what to do: an older
+// one is made again (`remedy` says how when the caller knows, e.g. the exact lasynth-datagen
+// command; else the message points at the manifest's settings); a newer one needs a newer lasynth.
+std::string version_refusal(int64_t version, const std::string& remedy = "");
 
 }  // namespace data
 }  // namespace lasynth

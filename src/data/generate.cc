@@ -23,6 +23,12 @@ namespace {
 
 constexpr int kClasses = 64;
 
+// How splits are chosen, as the manifest records it (generator.split_rule).
+constexpr const char* kSplitRule =
+    "behaviour class = fnv1a64(outputs or failures on the domain's probe inputs, probe set 1: "
+    "c 128 arrays, karel 16 worlds) % 64: test 0, val 1, train 2..63; program texts unique "
+    "within a shard";
+
 uint64_t split_id(const std::string& split) {
   for (uint64_t i = 0; i < 3; ++i) {
     if (split == kSplits[i]) return i;
@@ -42,6 +48,7 @@ ShardInfo info_for(const Domain& domain, const GenerateOptions& options, const W
   int64_t v = 1;
   for (int64_t d : domain.value_shape()) v *= d;
   info.value_size = static_cast<int>(v);
+  info.domain_options = nlohmann::json(domain.options()).dump();
   info.vocab_hash = domain.vocabulary().hash_hex();
   info.settings_hash = settings_hash(options, domain);
   return info;
@@ -56,9 +63,10 @@ std::vector<WorkUnit> plan_units(const GenerateOptions& o) {
     throw ConfigError("example counts must not be negative");
   }
   if (o.shards < 1 || o.eval_shards < 0 || o.shards > 99999 || o.eval_shards > 99999) {
-    throw ConfigError(fmt::format("--shards ({}) must be in [1, 99999] and --eval-shards ({}) in "
-                                  "[0, 99999]",
-                                  o.shards, o.eval_shards));
+    throw ConfigError(
+        fmt::format("--shards ({}) must be in [1, 99999] and --eval-shards ({}) in "
+                    "[0, 99999]",
+                    o.shards, o.eval_shards));
   }
   std::vector<WorkUnit> units;
   auto add = [&](const char* split, int64_t total, int shards) {
@@ -84,13 +92,16 @@ std::string settings_hash(const GenerateOptions& o, const Domain& domain) {
   return hex64(fnv1a64(text));
 }
 
-int program_class(const std::vector<std::string>& tokens) {
-  uint64_t h = fnv1a64("lasynth-program-class");
-  for (const std::string& t : tokens) {
-    h = fnv1a64(t, h);
-    h = fnv1a64(std::string_view("\x1f", 1), h);
-  }
-  return static_cast<int>(h % kClasses);
+int behaviour_class(uint64_t signature) {
+  // FNV-1a's low bits depend only on the low bits of the bytes hashed: fold the high ones in.
+  signature ^= signature >> 33;
+  signature *= 0xff51afd7ed558ccdULL;
+  signature ^= signature >> 33;
+  return static_cast<int>(signature % kClasses);
+}
+
+int program_class(const Domain& domain, const std::vector<std::string>& tokens) {
+  return behaviour_class(behaviour_signature(domain, *domain.parse(tokens)));
 }
 
 bool class_fits_split(int c, const std::string& split) {
@@ -110,7 +121,7 @@ ShardEntry generate_unit(const Domain& domain, const GenerateOptions& options, c
   examples.reserve(static_cast<size_t>(unit.examples));
   while (static_cast<int64_t>(examples.size()) < unit.examples) {
     Example ex = sampler->next();
-    if (!class_fits_split(program_class(ex.tokens), unit.split)) continue;
+    if (!class_fits_split(program_class(domain, ex.tokens), unit.split)) continue;
     examples.push_back({vocab.encode(ex.tokens), std::move(ex.io)});
     if (progress) ++*progress;
   }
@@ -144,7 +155,7 @@ nlohmann::ordered_json options_to_json(const GenerateOptions& o) {
   j["test"] = o.test;
   j["shards"] = o.shards;
   j["eval_shards"] = o.eval_shards;
-  j["split_rule"] = "program class = fnv1a64(tokens) % 64: test 0, val 1, train 2..63";
+  j["split_rule"] = kSplitRule;
   return j;
 }
 

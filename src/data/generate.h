@@ -2,9 +2,11 @@
 // SLURM array tasks can share the work and still produce byte-identical shards: a unit's examples
 // depend only on (seed, split, shard index), never on who generates it.
 //
-// Splits never share a program: a program's canonical form hashes into one of 64 classes; test
-// takes class 0, val class 1, train the rest. Within a shard programs are unique; across shards of
-// one split a repeat is possible (counted by `lasynth-data stats`).
+// Splits never share a function: a program's behaviour (its outputs, or failures, on the
+// domain's fixed probe inputs: behaviour_signature) hashes into one of 64 classes; test takes
+// class 0, val class 1, train the rest, so a test program occurs in training under no other text
+// either. Within a shard program texts are unique; across shards of one split a repeat is
+// possible (counted by `lasynth-data stats`).
 #ifndef LASYNTH_DATA_GENERATE_H_
 #define LASYNTH_DATA_GENERATE_H_
 
@@ -49,8 +51,11 @@ std::vector<WorkUnit> plan_units(const GenerateOptions& options);
 // shards, seed, formats); written into every shard and the manifest.
 std::string settings_hash(const GenerateOptions& options, const Domain& domain);
 
-// The class (0..63) of a program given by its tokens: 0 test, 1 val, 2..63 train.
-int program_class(const std::vector<std::string>& tokens);
+// The class (0..63) of a program of behaviour `signature` (behaviour_signature): 0 test, 1 val,
+// 2..63 train.
+int behaviour_class(uint64_t signature);
+// The class of a program given by its tokens. Throws ParseError when they are not a program.
+int program_class(const Domain& domain, const std::vector<std::string>& tokens);
 bool class_fits_split(int program_class, const std::string& split);
 
 // Generates `unit` and writes DIR/unit.file() atomically. `progress` (may be null) is increased

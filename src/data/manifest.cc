@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -54,6 +55,35 @@ nlohmann::ordered_json Manifest::to_json() const {
   return j;
 }
 
+namespace {
+
+// How to make the dataset at `where` (its manifest.json) again with this lasynth, from what its
+// manifest records; "" when it does not record enough.
+std::string remake_remedy(const nlohmann::json& j, const std::string& where) {
+  const std::string dir = std::filesystem::path(where).parent_path().string();
+  try {
+    const nlohmann::json& g = j.at("generator");
+    if (g.value("tool", "") != "lasynth-datagen") {
+      return "import it again with this lasynth (lasynth-data import-lasynth or import-karel)";
+    }
+    std::string cmd = fmt::format("lasynth-datagen --domain {}", j.at("domain").get<std::string>());
+    for (const auto& [key, value] : j.at("domain_options").items()) {
+      std::string flag = key;
+      std::replace(flag.begin(), flag.end(), '_', '-');
+      cmd += fmt::format(" --{} {}", flag, value.get<std::string>());
+    }
+    cmd += fmt::format(" --train {} --val {} --test {} --shards {} --eval-shards {} --seed {}",
+                       g.at("train").get<int64_t>(), g.at("val").get<int64_t>(),
+                       g.at("test").get<int64_t>(), g.at("shards").get<int>(),
+                       g.at("eval_shards").get<int>(), g.at("seed").get<uint64_t>());
+    return fmt::format("regenerate it with `{} --out {} --force`", cmd, dir);
+  } catch (const nlohmann::json::exception&) {
+    return "";
+  }
+}
+
+}  // namespace
+
 Manifest Manifest::from_json(const nlohmann::json& j, const std::string& where) {
   auto fail = [&](const std::string& why) -> IoError {
     return IoError(fmt::format("{}: {}", where, why));
@@ -63,10 +93,7 @@ Manifest Manifest::from_json(const nlohmann::json& j, const std::string& where) 
       throw fail("not a lasynth dataset manifest");
     }
     const int version = j.at("format_version").get<int>();
-    if (version != kFormatVersion) {
-      throw fail(fmt::format("dataset format version {}; this lasynth reads version {}", version,
-                             kFormatVersion));
-    }
+    if (version != kFormatVersion) throw fail(version_refusal(version, remake_remedy(j, where)));
     Manifest m;
     m.domain = j.at("domain").get<std::string>();
     m.domain_options = j.at("domain_options").get<DomainOptions>();

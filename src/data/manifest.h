@@ -1,7 +1,7 @@
 // manifest.json: what a dataset directory holds. Written last (atomically), so a directory with a
 // manifest is a complete dataset:
 //
-//   {"lasynth_format": "lasynth-dataset", "format_version": 1,
+//   {"lasynth_format": "lasynth-dataset", "format_version": 2,
 //    "domain": "c", "domain_options": {"array_len": "5", ...},
 //    "vocabulary": {"version": 1, "hash": "…", "tokens": [...]},
 //    "settings_hash": "…",          the shards' settings_hash attribute

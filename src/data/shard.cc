@@ -181,6 +181,22 @@ std::string shard_file_name(const std::string& split, int index, int num_shards)
   return fmt::format("{}/shard-{:05d}-of-{:05d}.h5", split, index, num_shards);
 }
 
+std::string version_refusal(int64_t version, const std::string& remedy) {
+  if (version > kFormatVersion) {
+    return fmt::format(
+        "dataset format version {}; this lasynth reads version {}: use a newer "
+        "lasynth",
+        version, kFormatVersion);
+  }
+  return fmt::format(
+      "dataset format version {}; this lasynth reads version {} (splits disjoint by behaviour, "
+      "not by text): {}",
+      version, kFormatVersion,
+      remedy.empty() ? "regenerate it with lasynth-datagen and the settings its manifest.json "
+                       "records (domain_options, generator), adding --force"
+                     : remedy);
+}
+
 void write_shard(const std::string& path, ShardInfo info,
                  const std::vector<StoredExample>& examples) {
   info.num_examples = static_cast<int64_t>(examples.size());
@@ -243,6 +259,7 @@ void write_shard(const std::string& path, ShardInfo info,
     write_attr_int(root, "io_pairs", info.io_pairs, tmp);
     write_attr_int(root, "num_spec", info.num_spec, tmp);
     write_attr_int(root, "value_size", info.value_size, tmp);
+    write_attr_str(root, "domain_options", info.domain_options, tmp);
     write_attr_str(root, "vocab_hash", info.vocab_hash, tmp);
     write_attr_str(root, "settings_hash", info.settings_hash, tmp);
     check(H5Fflush(file.get(), H5F_SCOPE_GLOBAL), tmp, "flush the file");
@@ -276,8 +293,7 @@ ShardReader::ShardReader(const std::string& path) : path_(path) {
     }
     const int64_t version = read_attr_int(f, "format_version", path);
     if (version != kFormatVersion) {
-      throw IoError(fmt::format("{}: shard format version {}; this lasynth reads version {}", path,
-                                version, kFormatVersion));
+      throw IoError(fmt::format("{}: {}", path, version_refusal(version)));
     }
     info_.domain = read_attr_str(f, "domain", path);
     info_.split = read_attr_str(f, "split", path);
@@ -287,6 +303,7 @@ ShardReader::ShardReader(const std::string& path) : path_(path) {
     info_.io_pairs = static_cast<int>(read_attr_int(f, "io_pairs", path));
     info_.num_spec = static_cast<int>(read_attr_int(f, "num_spec", path));
     info_.value_size = static_cast<int>(read_attr_int(f, "value_size", path));
+    info_.domain_options = read_attr_str(f, "domain_options", path);
     info_.vocab_hash = read_attr_str(f, "vocab_hash", path);
     info_.settings_hash = read_attr_str(f, "settings_hash", path);
     const auto n = static_cast<hsize_t>(info_.num_examples);

@@ -27,6 +27,7 @@ struct ShardInfo {
   int io_pairs = 0;
   int num_spec = 0;
   int value_size = 0;
+  std::string domain_options;  // JSON text, e.g. {"array_len":"5",...}
   std::string vocab_hash;
   std::string settings_hash;
 };

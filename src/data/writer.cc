@@ -70,6 +70,7 @@ Manifest write_split(const std::string& dir, const Domain& domain, const std::st
   int64_t v = 1;
   for (int64_t d : domain.value_shape()) v *= d;
   info.value_size = static_cast<int>(v);
+  info.domain_options = nlohmann::json(domain.options()).dump();
   info.vocab_hash = m.vocab_hash;
   info.settings_hash = m.settings_hash;
   SplitEntry entry{split, {}};

@@ -1,5 +1,9 @@
 #include "lang/domain.h"
 
+#include <string>
+
+#include "core/hash.h"
+
 namespace lasynth {
 
 const char* exec_status_name(ExecStatus status) {
@@ -18,6 +22,21 @@ const char* exec_status_name(ExecStatus status) {
       return "crash";
   }
   return "unknown";
+}
+
+uint64_t behaviour_signature(const Domain& domain, const Program& program) {
+  uint64_t h = fnv1a64("lasynth-behaviour");
+  for (const Value& input : domain.probe_inputs()) {
+    const ExecResult r = program.execute(input);
+    // Little-endian bytes whatever the host, so that a dataset's splits are the same everywhere.
+    std::string bytes(1, static_cast<char>(r.status));
+    for (int32_t x : r.output) {
+      const auto u = static_cast<uint32_t>(x);
+      for (int shift = 0; shift < 32; shift += 8) bytes += static_cast<char>((u >> shift) & 0xff);
+    }
+    h = fnv1a64(bytes, h);
+  }
+  return h;
 }
 
 nlohmann::ordered_json example_to_json(const Domain& domain, const Example& example) {

@@ -79,7 +79,9 @@ class ExampleSampler {
 // the rest, so that the models work with any domain of either layout.
 struct ValueLayout {
   enum class Kind : uint8_t {
-    // `length` ints; inputs in [-range, range], outputs within [-4 range, 4 range].
+    // `length` ints; inputs in [-range, range], outputs in [-output_range, output_range], which
+    // is at most 4 range (the reach of the value embedding): the original's latent executor
+    // scores the 2 output_range + 1 output values.
     kArray,
     // A world of rows x cols cells: [hero_row, hero_col, hero_dir (0..3), then the cells
     // row-major, -1 a wall, else a marker count]. A model sees it as `channels` feature planes:
@@ -87,8 +89,8 @@ struct ValueLayout {
     kGrid,
   };
   Kind kind = Kind::kArray;
-  int64_t length = 0, range = 0;             // kArray
-  int64_t channels = 0, rows = 0, cols = 0;  // kGrid
+  int64_t length = 0, range = 0, output_range = 0;  // kArray
+  int64_t channels = 0, rows = 0, cols = 0;         // kGrid
   // Whether the operation predictor's table of +c/-c operations on each array position (c in
   // [-range, range]) describes how these values change.
   bool operation_table = false;
@@ -134,6 +136,11 @@ class Domain {
   // A sampler whose stream depends only on `seed`.
   virtual std::unique_ptr<ExampleSampler> make_sampler(uint64_t seed) const = 0;
 
+  // The fixed inputs on which a program's behaviour is read (behaviour_signature), drawn once
+  // from a fixed seed for these limits. Part of the dataset format: splits are chosen by
+  // behaviour, so changing the probes needs a new data::kFormatVersion.
+  virtual const std::vector<Value>& probe_inputs() const = 0;
+
   // JSON keeps key order as written (the layouts are read by people too).
   virtual nlohmann::ordered_json value_to_json(const Value& value) const = 0;
   // Throws ParseError when `json` is not a value of this domain.
@@ -141,6 +148,11 @@ class Domain {
   // A readable rendering, possibly several lines (a Karel grid is a picture).
   virtual std::string value_to_text(const Value& value) const = 0;
 };
+
+// What `program` does on the domain's probe inputs, hashed: each probe's output, or how it
+// failed. Two programs with equal signatures almost always compute the same function, whatever
+// their text (the probe counts say why), which is what keeps a test function out of training.
+uint64_t behaviour_signature(const Domain& domain, const Program& program);
 
 // The JSON-lines layout of DESIGN.md: {"source", "tokens", "io": [{"input", "output"}, ...]}.
 nlohmann::ordered_json example_to_json(const Domain& domain, const Example& example);

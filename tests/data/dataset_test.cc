@@ -2,6 +2,11 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdlib>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <set>
+
 #include "core/error.h"
 #include "data/generate.h"
 #include "data/loader.h"
@@ -50,22 +55,107 @@ TEST(Dataset, RandomAccessAcrossShards) {
   EXPECT_THROW(ds.get("unknown", 0), ConfigError);
 }
 
-TEST(Dataset, SplitsShareNoProgramAndFollowTheClassRule) {
+TEST(Dataset, SplitsShareNoFunctionAndFollowTheClassRule) {
   ScratchDir dir;
   Dataset ds(make_dataset(dir));
   const auto domain = make_domain("c");
+  std::map<std::string, std::set<uint64_t>> functions;
   std::set<std::vector<int32_t>> train;
-  for (int64_t i = 0; i < ds.size("train"); ++i) {
-    const auto ex = ds.get("train", i);
-    train.insert(ex.tokens);
-    ASSERT_TRUE(class_fits_split(program_class(domain->vocabulary().decode(ex.tokens)), "train"));
-  }
-  for (const char* split : {"val", "test"}) {
+  for (const char* split : {"train", "val", "test"}) {
     for (int64_t i = 0; i < ds.size(split); ++i) {
       const auto ex = ds.get(split, i);
-      EXPECT_EQ(train.count(ex.tokens), 0u);
-      EXPECT_TRUE(class_fits_split(program_class(domain->vocabulary().decode(ex.tokens)), split));
+      const auto tokens = domain->vocabulary().decode(ex.tokens);
+      if (std::string(split) == "train") {
+        train.insert(ex.tokens);
+      } else {
+        EXPECT_EQ(train.count(ex.tokens), 0u);
+      }
+      functions[split].insert(behaviour_signature(*domain, *domain->parse(tokens)));
+      ASSERT_TRUE(class_fits_split(program_class(*domain, tokens), split)) << split << " " << i;
     }
+  }
+  for (uint64_t f : functions["train"]) {
+    EXPECT_EQ(functions["val"].count(f) + functions["test"].count(f), 0u);
+  }
+  for (uint64_t f : functions["val"]) EXPECT_EQ(functions["test"].count(f), 0u);
+  // Test programs compute many functions, not a few under many texts (41 in 100 here: a common
+  // function has many texts, and they all fall in its class).
+  EXPECT_GT(functions["test"].size(), 30u);
+}
+
+TEST(BehaviourClass, TextsComputingTheSameFunctionShareAClass) {
+  const auto c = make_domain("c");
+  auto signature = [&](const std::string& body) {
+    return behaviour_signature(
+        *c, *c->parse_source("int * func_1(int a[]) { " + body + " return a; }"));
+  };
+  const uint64_t plus_one = signature("a[0] = a[0] + 1;");
+  EXPECT_EQ(signature("a[0] += 1;"), plus_one);
+  EXPECT_EQ(signature("a[0]++;"), plus_one);
+  EXPECT_EQ(signature("int l_0 = 1; a[0] = l_0 + a[0];"), plus_one);
+  EXPECT_NE(signature("a[0] += 2;"), plus_one);
+  EXPECT_NE(signature("a[1] += 1;"), plus_one);
+  // A branch only one cell's value takes is seen by the probes.
+  EXPECT_NE(signature("if (a[2] == 3) { a[2] = 0; } a[0] += 1;"), plus_one);
+  // So is a failure on some inputs: division by a cell that is sometimes 0.
+  EXPECT_NE(signature("a[0] = a[0] + 1 + 0 / a[3];"), plus_one);
+  const auto tokens = [&](const std::string& body) {
+    return c->parse_source("int * func_1(int a[]) { " + body + " return a; }")->tokens();
+  };
+  EXPECT_EQ(program_class(*c, tokens("a[0] = a[0] + 1;")), program_class(*c, tokens("a[0] += 1;")));
+
+  const auto karel = make_domain("karel");
+  auto karel_signature = [&](const std::string& text) {
+    return behaviour_signature(*karel, *karel->parse_source(text));
+  };
+  EXPECT_EQ(karel_signature("DEF run m( move move m)"),
+            karel_signature("DEF run m( REPEAT R=2 r( move r) m)"));
+  EXPECT_NE(karel_signature("DEF run m( move m)"), karel_signature("DEF run m( turnLeft m)"));
+}
+
+TEST(BehaviourClass, ProbesAreFixedAndCoverTheInputRange) {
+  const auto c = make_domain("c");
+  const std::vector<Value>& probes = c->probe_inputs();
+  ASSERT_EQ(probes.size(), 128u);
+  EXPECT_EQ(probes, make_domain("c")->probe_inputs());
+  EXPECT_EQ(probes[0], (Value{0, 0, 0, 0, 0}));
+  EXPECT_EQ(probes[1], (Value{4, 4, 4, 4, 4}));
+  EXPECT_EQ(probes[2], (Value{-4, -4, -4, -4, -4}));
+  std::set<int32_t> seen;
+  for (const Value& v : probes) {
+    ASSERT_EQ(v.size(), 5u);
+    for (int32_t x : v) {
+      ASSERT_LE(std::abs(x), 4);
+      seen.insert(x);
+    }
+  }
+  EXPECT_EQ(seen.size(), 9u);
+  EXPECT_EQ(make_domain("karel")->probe_inputs().size(), 16u);
+}
+
+TEST(Dataset, AnOlderFormatIsRefusedWithTheCommandThatRemakesIt) {
+  ScratchDir dir;
+  const std::string d = make_dataset(dir);
+  nlohmann::json manifest = nlohmann::json::parse(testing::read_file(d + "/manifest.json"));
+  manifest["format_version"] = 1;
+  testing::write_file(d + "/manifest.json", manifest.dump());
+  try {
+    Dataset ds(d);
+    FAIL() << "no error";
+  } catch (const IoError& e) {
+    const std::string what = e.what();
+    EXPECT_NE(what.find("manifest.json: dataset format version 1; this lasynth reads version 2"),
+              std::string::npos)
+        << what;
+    EXPECT_NE(what.find("regenerate it with `lasynth-datagen --domain c --array-len 5"),
+              std::string::npos)
+        << what;
+    EXPECT_NE(what.find("--output-range 4"), std::string::npos) << what;
+    EXPECT_NE(what.find("--train 2999 --val 100 --test 100 --shards 3 --eval-shards 1 --seed 3 "
+                        "--out " +
+                        d + " --force`"),
+              std::string::npos)
+        << what;
   }
 }
 

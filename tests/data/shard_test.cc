@@ -22,6 +22,7 @@ ShardInfo info(int io_pairs = 2, int value_size = 3) {
   i.io_pairs = io_pairs;
   i.num_spec = 1;
   i.value_size = value_size;
+  i.domain_options = R"({"output_range":"4"})";
   i.vocab_hash = "0123456789abcdef";
   i.settings_hash = "fedcba9876543210";
   return i;
@@ -79,6 +80,7 @@ TEST(Shard, RoundTrip) {
   EXPECT_EQ(reader.info().split, "train");
   EXPECT_EQ(reader.info().shard_index, 1);
   EXPECT_EQ(reader.info().settings_hash, "fedcba9876543210");
+  EXPECT_EQ(reader.info().domain_options, R"({"output_range":"4"})");
   const auto all = reader.read_all();
   ASSERT_EQ(all.size(), data.size());
   for (size_t i = 0; i < data.size(); ++i) {
@@ -139,18 +141,25 @@ TEST(Shard, RefusesMissingTruncatedCorruptedAndForeignFiles) {
   H5Fclose(f);
   EXPECT_NE(error_of(dir.path("foreign.h5")).find("not a lasynth shard"), std::string::npos);
 
-  // Ours, from a future format version.
-  testing::write_file(dir.path("future.h5"), good);
-  {
-    const hid_t g = H5Fopen(dir.path("future.h5").c_str(), H5F_ACC_RDWR, H5P_DEFAULT);
+  // Ours, from a future format version and from an older one.
+  auto with_version = [&](const std::string& name, int64_t version) {
+    testing::write_file(dir.path(name), good);
+    const hid_t g = H5Fopen(dir.path(name).c_str(), H5F_ACC_RDWR, H5P_DEFAULT);
     const hid_t attr = H5Aopen(g, "format_version", H5P_DEFAULT);
-    const int64_t two = 2;
-    H5Awrite(attr, H5T_NATIVE_INT64, &two);
+    H5Awrite(attr, H5T_NATIVE_INT64, &version);
     H5Aclose(attr);
     H5Fclose(g);
-  }
-  EXPECT_NE(error_of(dir.path("future.h5")).find("format version 2; this lasynth reads version 1"),
-            std::string::npos);
+    return error_of(dir.path(name));
+  };
+  const std::string future = with_version("future.h5", kFormatVersion + 1);
+  EXPECT_NE(future.find("format version 3; this lasynth reads version 2: use a newer lasynth"),
+            std::string::npos)
+      << future;
+  const std::string old = with_version("old.h5", 1);
+  EXPECT_NE(old.find("format version 1; this lasynth reads version 2 (splits disjoint by "
+                     "behaviour, not by text): regenerate it with lasynth-datagen"),
+            std::string::npos)
+      << old;
 
   // Damage inside a chunk of the stored inputs: reading fails on the chunk's checksum.
   haddr_t addr = 0;

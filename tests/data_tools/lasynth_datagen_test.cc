@@ -1,10 +1,13 @@
 // lasynth-datagen and the lasynth-data dataset commands, run as a user runs them.
 #include <gtest/gtest.h>
 
+#include <cstdlib>
 #include <filesystem>
 #include <map>
 #include <nlohmann/json.hpp>
 
+#include "data/writer.h"
+#include "lang/domains.h"
 #include "run_tool.h"
 #include "test_files.h"
 #include "tree_files.h"
@@ -129,9 +132,15 @@ TEST(Datagen, DatasetCommandsAndVerify) {
   const auto rows = testing::lines_of(exported.out);
   ASSERT_EQ(rows.size(), 120u);
   EXPECT_EQ(nlohmann::json::parse(rows[0]).at("io").size(), 10u);
+  EXPECT_NE(stats.out.find("distinct functions"), std::string::npos) << stats.out;
   const Result ok = data("verify " + out + " --quiet");
   ASSERT_EQ(ok.exit_code, 0) << ok.out;
   EXPECT_NE(ok.out.find("verify: OK: 3240 examples"), std::string::npos) << ok.out;
+  EXPECT_NE(ok.out.find("no function"), std::string::npos) << ok.out;
+  const auto manifest = nlohmann::json::parse(testing::read_file(out + "/manifest.json"));
+  EXPECT_EQ(manifest.at("domain_options").at("output_range"), "4");
+  EXPECT_NE(manifest.at("generator").at("split_rule").get<std::string>().find("behaviour"),
+            std::string::npos);
 
   // One byte changed anywhere in a shard: the checksum names it.
   const std::string shard = out + "/train/shard-00001-of-00003.h5";
@@ -154,6 +163,62 @@ TEST(Datagen, DatasetCommandsAndVerify) {
   const Result none = data("inspect " + out);
   EXPECT_NE(none.exit_code, 0);
   EXPECT_NE(none.out.find("lasynth-data finalize"), std::string::npos) << none.out;
+}
+
+TEST(Datagen, OutputRangeIsAFlagRecordedInTheManifest) {
+  ScratchDir dir;
+  const std::string out = dir.path("d");
+  ASSERT_EQ(gen("--out " + out +
+                " --train 200 --val 20 --test 20 --shards 1 --output-range 9 "
+                "--quiet")
+                .exit_code,
+            0);
+  const auto manifest = nlohmann::json::parse(testing::read_file(out + "/manifest.json"));
+  EXPECT_EQ(manifest.at("domain_options").at("output_range"), "9");
+  const std::string exported = run_command(kData + " export " + out + " --split train").out;
+  int beyond_default = 0;
+  for (const std::string& row : testing::lines_of(exported)) {
+    const nlohmann::json example = nlohmann::json::parse(row);
+    for (const auto& pair : example.at("io")) {
+      for (int x : pair.at("output")) {
+        ASSERT_LE(std::abs(x), 9);
+        beyond_default += std::abs(x) > 4;
+      }
+    }
+  }
+  EXPECT_GT(beyond_default, 0);
+  const Result bad = gen("--out " + dir.path("e") + " --train 10 --output-range 17 --quiet");
+  EXPECT_NE(bad.exit_code, 0);
+  EXPECT_NE(bad.out.find("output_range (17) is above 4 * value_range (16)"), std::string::npos)
+      << bad.out;
+}
+
+// A test function must not be in training under another text: verify names the two examples.
+TEST(Verify, SplitsSharingAFunctionFailNamingBothExamples) {
+  ScratchDir dir;
+  const std::string out = dir.path("d");
+  const auto domain = make_domain("c");
+  auto example = [&](const std::string& body) {
+    const auto program = domain->parse_source("int * func_1(int a[]) { " + body + " return a; }");
+    data::StoredExample ex;
+    ex.tokens = domain->vocabulary().encode(program->tokens());
+    for (int k = 0; k < domain->io_pairs(); ++k) {
+      const Value input = {k % 9 - 4, 1, 2, 3, 4};
+      ex.io.push_back({input, program->execute(input).output});
+    }
+    return ex;
+  };
+  data::write_split(out, *domain, "train", {example("a[1] = 2;"), example("a[0] = a[0] + 1;")}, 1,
+                    {}, false);
+  data::write_split(out, *domain, "test", {example("a[0] += 1;")}, 1, {}, false);
+  const Result r = data("verify " + out + " --quiet");
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_NE(r.out.find("splits train and test share a function: " + out +
+                       "/train/shard-00000-of-00001.h5 example 1 and " + out +
+                       "/test/shard-00000-of-00001.h5 example 0"),
+            std::string::npos)
+      << r.out;
+  EXPECT_EQ(r.out.find("share 1 program"), std::string::npos) << "different texts";
 }
 
 TEST(Datagen, KarelThroughTheSameTools) {

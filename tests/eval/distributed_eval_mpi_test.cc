@@ -41,7 +41,7 @@ class DistributedEval : public ::testing::Test {
   void SetUp() override {
     ASSERT_EQ(run_command(kDatagen + " --out " + data +
                           " --train 64 --val 8 --test 11 --shards 1 --eval-shards 1 --seed 5"
-                          " --max-statements 1 --max-depth 0 --max-locals 0 --max-tokens 23")
+                          " --max-statements 1 --max-depth 0 --max-locals 0 --max-tokens 30")
                   .exit_code,
               0);
     const Result t = train(" --max_steps 30");

@@ -19,9 +19,10 @@ struct Tensors {
 };
 
 DomainOptions small_options(const std::string& domain) {
-  // Short programs keep these tests fast; the models do not depend on the length.
+  // Short programs keep these tests fast; the models do not depend on the length. C outputs span
+  // the value embedding's whole reach [-4R, 4R], not only the generator's default [-R, R].
   if (domain == "karel") return {{"rows", "5"}, {"cols", "6"}, {"max_statements", "4"}};
-  return {{"max_statements", "3"}};
+  return {{"max_statements", "3"}, {"output_range", "16"}};
 }
 
 // `n` examples of `domain` from its generator, batched and padded.

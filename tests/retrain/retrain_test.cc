@@ -41,12 +41,13 @@ class Retrain : public ::testing::Test {
     fs::remove_all(dir());
     fs::create_directories(dir());
     // One-statement programs with small constants: a small model learns enough of them in a
-    // few hundred steps.
+    // few hundred steps. Up to 30 tokens: shorter ones compute too few functions to fill val and
+    // test splits disjoint from train by behaviour.
     const Result gen = run_command(kDatagen + " --out " + dir() +
                                        "/data --train 400 --val 16 "
                                        "--test 16 --shards 2 --eval-shards 1 --seed 2 "
                                        "--max-statements 1 --max-depth 0 --max-locals 0 "
-                                       "--max-tokens 23 --const-min 0 --const-max 3 --quiet",
+                                       "--max-tokens 30 --const-min 0 --const-max 3 --quiet",
                                    true);
     ASSERT_EQ(gen.exit_code, 0) << gen.out;
     first_ = run_command(kLasynth + " retrain --data_folder " + dir() + "/data --model_dir " +

@@ -185,10 +185,11 @@ TEST_F(SlurmScripts, ARequeuedTrainingJobResumesFromItsCheckpoint) {
 }
 
 TEST_F(SlurmScripts, PipelineChainsGenerationTrainingEvaluationAndRetraining) {
-  // Data and a model that learn enough in 300 steps for retraining to keep programs.
+  // Data and a model that learn enough in 300 steps for retraining to keep programs (up to 30
+  // tokens: shorter programs compute too few functions for behaviour-disjoint splits).
   const std::string data =
       "--train 400 --val 16 --test 16 --shards 2 --eval-shards 1 --seed 2 --max-statements 1 "
-      "--max-depth 0 --max-locals 0 --max-tokens 23 --const-min 0 --const-max 3 --quiet";
+      "--max-depth 0 --max-locals 0 --max-tokens 30 --const-min 0 --const-max 3 --quiet";
   const std::string model =
       "--config configs/quickstart.yaml --latent_execution=false --operation_predictor=false "
       "--decoder_self_attention=false --val_examples 0 --log_interval 100 --max_steps 300 "

@@ -34,6 +34,7 @@ class CDomain : public Domain {
   ExecResult execute_prefix(const std::vector<std::string>& tokens, size_t n,
                             const Value& input) const override;
   std::unique_ptr<ExampleSampler> make_sampler(uint64_t seed) const override;
+  const std::vector<Value>& probe_inputs() const override { return probes_; }
   nlohmann::ordered_json value_to_json(const Value& value) const override;
   std::string value_to_text(const Value& value) const override;
   Value value_from_json(const nlohmann::json& json) const override;
@@ -41,6 +42,7 @@ class CDomain : public Domain {
  private:
   std::string name_ = "c";
   Limits limits_;
+  std::vector<Value> probes_;
 };
 
 }  // namespace c

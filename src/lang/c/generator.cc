@@ -250,7 +250,7 @@ Sampler::Sampler(const Limits& limits, uint64_t seed)
 const char* Sampler::check(const Program& program, const std::vector<Value>& inputs,
                            std::vector<Value>* outputs) const {
   const Executable exe(program, limits_.array_len);
-  const int bound = limits_.output_bound();
+  const int bound = limits_.output_range;
   outputs->assign(inputs.size(), Value(limits_.array_len));
   bool changes_some = false, depends = false;
   for (size_t i = 0; i < inputs.size(); ++i) {

@@ -34,7 +34,7 @@ class Generator {
 
 // Draws programs and inputs until one passes every check, and returns it as an Example. Rejected:
 // a program longer than max_tokens, one seen before (same tokens), one that fails on any input,
-// writes a value outside [-output_bound, output_bound], gives the same output for every input
+// writes a value outside [-output_range, output_range], gives the same output for every input
 // (ignores it) or leaves every input unchanged. Not thread-safe.
 class Sampler : public ExampleSampler {
  public:

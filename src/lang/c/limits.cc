@@ -14,8 +14,9 @@ namespace {
 const std::vector<OptionField<Limits>>& fields() {
   static const std::vector<OptionField<Limits>> kFields = {
       {"array_len", &Limits::array_len, 1, kMaxLiteral + 1, "length of the input array a[]"},
-      {"value_range", &Limits::value_range, 1, kMaxLiteral,
-       "inputs in [-R, R]; outputs must stay in [-4R, 4R]"},
+      {"value_range", &Limits::value_range, 1, kMaxLiteral, "inputs are drawn from [-R, R]"},
+      {"output_range", &Limits::output_range, 1, 4 * kMaxLiteral,
+       "programs writing an output outside [-R, R] are rejected; at most 4 * value_range"},
       {"const_min", &Limits::const_min, -kMaxLiteral, kMaxLiteral,
        "smallest constant the generator writes"},
       {"const_max", &Limits::const_max, -kMaxLiteral, kMaxLiteral,
@@ -42,6 +43,12 @@ Limits Limits::from_options(const DomainOptions& options) {
   if (limits.const_min > limits.const_max) {
     throw ConfigError(fmt::format("domain c: const_min ({}) is above const_max ({})",
                                   limits.const_min, limits.const_max));
+  }
+  if (limits.output_range > 4 * limits.value_range) {
+    throw ConfigError(fmt::format(
+        "domain c: output_range ({}) is above 4 * value_range ({}), the values the models embed; "
+        "lower --output-range or raise --value-range",
+        limits.output_range, 4 * limits.value_range));
   }
   if (limits.num_spec > limits.io_pairs) {
     throw ConfigError(fmt::format("domain c: num_spec ({}) is above io_pairs ({})", limits.num_spec,

@@ -12,9 +12,12 @@ namespace c {
 struct Limits {
   // Length of the input array `a` (and so of every output).
   int array_len = 5;
-  // Inputs are drawn from [-value_range, value_range]; outputs must stay within
-  // [-4 * value_range, 4 * value_range] ([-16, 16] by default: the 33 values the models embed).
+  // Inputs are drawn from [-value_range, value_range].
   int value_range = 4;
+  // Outputs must stay within [-output_range, output_range]: the original's latent executor scores
+  // 2R+1 values, so no output of its data lies outside [-4, 4]. At most 4 * value_range, the
+  // reach of the models' value embedding.
+  int output_range = 4;
   // Constants the generator writes in expressions and initialisers.
   int const_min = -4;
   int const_max = 8;
@@ -31,8 +34,6 @@ struct Limits {
   // out to test generalization).
   int io_pairs = 10;
   int num_spec = 5;
-
-  int output_bound() const { return 4 * value_range; }
 
   // Throws ConfigError naming the first option that is unknown or out of range.
   static Limits from_options(const DomainOptions& options);

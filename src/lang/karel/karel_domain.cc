@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "core/error.h"
+#include "core/rng.h"
 #include "lang/karel/generator.h"
 #include "lang/karel/interpreter.h"
 #include "lang/karel/parser.h"
@@ -37,9 +38,27 @@ class KarelProgram : public lasynth::Program {
   const KarelDomain& domain_;
 };
 
+// Probe set 1 (a new set needs a new dataset format version): 16 worlds drawn from a fixed seed
+// as the generator draws them. Fewer than C's 128 arrays suffice because one world tests a
+// program's conditions (frontIsClear, markersPresent, ...) at every cell the hero visits, with
+// walls and markers in many places, so a handful of worlds already takes each branch both ways;
+// and a world is 327 values and a run up to 1,000 steps, so each probe costs far more.
+constexpr int kProbeWorlds = 16;
+constexpr uint64_t kProbeSeed = 0x1a5e7b0b5e7ULL;
+
+std::vector<Value> make_probes(const Limits& limits) {
+  const Generator generator(limits);
+  Rng rng(kProbeSeed);
+  std::vector<Value> probes;
+  for (int k = 0; k < kProbeWorlds; ++k)
+    probes.push_back(world_to_value(generator.sample_world(rng)));
+  return probes;
+}
+
 }  // namespace
 
-KarelDomain::KarelDomain(const DomainOptions& options) : limits_(Limits::from_options(options)) {}
+KarelDomain::KarelDomain(const DomainOptions& options)
+    : limits_(Limits::from_options(options)), probes_(make_probes(limits_)) {}
 
 const Vocabulary& KarelDomain::vocabulary() const { return karel::vocabulary(); }
 

@@ -35,6 +35,7 @@ class KarelDomain : public Domain {
   ExecResult execute_prefix(const std::vector<std::string>& tokens, size_t n,
                             const Value& input) const override;
   std::unique_ptr<ExampleSampler> make_sampler(uint64_t seed) const override;
+  const std::vector<Value>& probe_inputs() const override { return probes_; }
   nlohmann::ordered_json value_to_json(const Value& value) const override;
   std::string value_to_text(const Value& value) const override;
   Value value_from_json(const nlohmann::json& json) const override;
@@ -45,6 +46,7 @@ class KarelDomain : public Domain {
  private:
   std::string name_ = "karel";
   Limits limits_;
+  std::vector<Value> probes_;
 };
 
 }  // namespace karel

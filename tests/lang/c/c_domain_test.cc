@@ -24,7 +24,9 @@ TEST(CDomain, ItsValuesAreArraysWithTheOperationTable) {
   EXPECT_EQ(layout.kind, ValueLayout::Kind::kArray);
   EXPECT_EQ(layout.length, 7);
   EXPECT_EQ(layout.range, 3);
+  EXPECT_EQ(layout.output_range, 4);  // the original's [-4, 4] by default
   EXPECT_TRUE(layout.operation_table);
+  EXPECT_EQ(make_domain("c", {{"output_range", "9"}})->value_layout().output_range, 9);
 }
 
 TEST(CDomain, OptionsAreValidatedWithClearErrors) {
@@ -43,6 +45,9 @@ TEST(CDomain, OptionsAreValidatedWithClearErrors) {
   EXPECT_NE(error_of({{"io_pairs", "4"}}).find("num_spec (5) is above io_pairs (4)"),
             std::string::npos);
   EXPECT_NE(error_of({{"const_min", "3"}, {"const_max", "2"}}).find("const_min"),
+            std::string::npos);
+  EXPECT_NE(error_of({{"value_range", "2"}, {"output_range", "9"}})
+                .find("output_range (9) is above 4 * value_range (8)"),
             std::string::npos);
   EXPECT_THROW(make_domain("cobol"), ConfigError);
   const auto d = make_domain("c", {{"array_len", "7"}, {"io_pairs", "6"}, {"num_spec", "3"}});

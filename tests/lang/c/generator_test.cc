@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdlib>
 #include <set>
 
 #include "lang/c/interpreter.h"
@@ -80,8 +81,8 @@ TEST(CSampler, AcceptedExamplesPassEveryCheck) {
       ASSERT_EQ(exe.run(pair.input.data(), out.data(), limits.step_limit), ExecStatus::kOk);
       ASSERT_EQ(out, pair.output);
       for (int32_t x : out) {
-        ASSERT_GE(x, -16);
-        ASSERT_LE(x, 16);
+        ASSERT_GE(x, -limits.output_range);
+        ASSERT_LE(x, limits.output_range);
       }
       changes = changes || pair.output != pair.input;
       depends = depends || pair.output != ex.io[0].output;
@@ -96,6 +97,23 @@ TEST(CSampler, AcceptedExamplesPassEveryCheck) {
        {"division_by_zero", "index_out_of_range", "out_of_range", "no_effect", "ignores_input"}) {
     EXPECT_GT(counters.count(reason) ? counters.at(reason) : 0, 0) << reason;
   }
+}
+
+TEST(CSampler, OutputRangeBoundsEveryOutput) {
+  Limits wide;
+  wide.output_range = 16;
+  Sampler sampler(wide, 17);
+  int beyond_default = 0;
+  for (int i = 0; i < 300; ++i) {
+    for (const IoPair& pair : sampler.next().io) {
+      for (int32_t x : pair.output) {
+        ASSERT_LE(std::abs(x), 16);
+        beyond_default += std::abs(x) > Limits{}.output_range;
+      }
+    }
+  }
+  // The wider range really admits what the default rejects.
+  EXPECT_GT(beyond_default, 0);
 }
 
 TEST(CSampler, SameSeedSameExamples) {
