@@ -20,7 +20,7 @@ if [[ $(id -u) == 0 ]]; then export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_R
 mpi=(mpirun --oversubscribe --mca pml ob1 --mca btl self,vader --mca oob_tcp_if_include lo)
 
 "$build/data_tools/lasynth-datagen" --train 8000 --val 100 --test 100 --shards 2 --seed 1 \
-  --max-statements 1 --max-depth 0 --max-locals 0 --max-tokens 23 --out "$tmp/data" --quiet
+  --max-statements 1 --max-depth 0 --max-locals 0 --max-tokens 30 --out "$tmp/data" --quiet
 train() {  # ranks
   "${mpi[@]}" -np "$1" "$lasynth" train --config "$root/configs/quickstart.yaml" \
     --data_folder "$tmp/data" --model_dir "$tmp/run$1" --max_steps "$steps" \

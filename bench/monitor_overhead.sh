@@ -20,7 +20,7 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 if [[ $(id -u) == 0 ]]; then export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1; fi
 "$build/data_tools/lasynth-datagen" --train 8000 --val 100 --test 100 --shards 2 --seed 1 \
-  --max-statements 1 --max-depth 0 --max-locals 0 --max-tokens 23 --out "$tmp/data" --quiet
+  --max-statements 1 --max-depth 0 --max-locals 0 --max-tokens 30 --out "$tmp/data" --quiet
 train=(train --config "$root/configs/quickstart.yaml" --data_folder "$tmp/data" --max_steps "$steps"
   --log_interval "$steps" --val_examples 0)
 rate() { /usr/bin/python3 -c "import json,sys; print(json.loads(open(sys.argv[1]).readlines()[-1])['examples_per_s'])" "$1/metrics.jsonl"; }

@@ -31,7 +31,7 @@ lasynth="$build_dir/src/app/lasynth"
 # never occur in training (the splits are disjoint by program), so a correct answer generalizes.
 echo "== generating a restricted-C dataset: 12,000 train, 200 val, 200 test (programs + 10 IO pairs)"
 "$tools/lasynth-datagen" --domain c --train 12000 --val 200 --test 200 --shards 4 --seed 1 \
-  --max-statements 1 --max-depth 0 --max-locals 0 --max-tokens 23 \
+  --max-statements 1 --max-depth 0 --max-locals 0 --max-tokens 30 \
   --threads "$(nproc)" --out "$out/data" --quiet
 
 echo "== what it holds"
