@@ -107,12 +107,10 @@ int end_job(Subprocess& job, double grace_s) {
 
 enum class Outcome { kDone, kStopped, kFailed };
 
-}  // namespace
-
-int run_job(const JobOptions& o) {
+// The monitor's options for this job; `remote`: some ranks run on other hosts, which reach the
+// monitor at the address advertised to them.
+MonitorOptions monitor_options(const JobOptions& o, bool remote) {
   const LaunchOptions& launch = o.launch;
-  const bool remote = !plan_launch(launch).all_local;
-
   MonitorOptions mo;
   mo.world_size = launch.ranks;
   mo.token = random_token();
@@ -121,35 +119,109 @@ int run_job(const JobOptions& o) {
   mo.http_port = o.http_port;
   mo.http_address = o.http_public ? "0.0.0.0" : "127.0.0.1";
   mo.job = shell_line(launch.command);
-  std::string advertised = "127.0.0.1";
-  if (remote) {
-    mo.beat_address = "0.0.0.0";  // ranks must present the token
-    advertised = o.monitor_address;
-    for (const HostSlots& h : launch.hosts) {
-      if (advertised.empty() && !is_local_host(h.host, launch.hostname)) {
-        advertised = address_towards(h.host);
-      }
-    }
-    if (advertised.empty()) advertised = address_of_hostname(launch.hostname);
-    if (advertised.empty()) {
-      throw ConfigError(fmt::format(
-          "cannot tell which address of {} the other hosts reach: pass --monitor-address",
-          launch.hostname));
+  mo.advertised = "127.0.0.1";
+  if (!remote) return mo;
+  mo.beat_address = "0.0.0.0";  // ranks must present the token
+  mo.advertised = o.monitor_address;
+  for (const HostSlots& h : launch.hosts) {
+    if (mo.advertised.empty() && !is_local_host(h.host, launch.hostname)) {
+      mo.advertised = address_towards(h.host);
     }
   }
-  if (o.dry_run) {
-    LaunchOptions shown = launch;
-    shown.export_names.insert(shown.export_names.end(),
-                              {dist::kMonitorAddressEnv, dist::kMonitorTokenEnv});
-    std::sort(shown.export_names.begin(), shown.export_names.end());
-    shown.export_names.erase(std::unique(shown.export_names.begin(), shown.export_names.end()),
-                             shown.export_names.end());
-    std::cout << shell_line(plan_launch(shown).argv) << '\n';
-    return 0;
+  if (mo.advertised.empty()) mo.advertised = address_of_hostname(launch.hostname);
+  if (mo.advertised.empty()) {
+    throw ConfigError(
+        fmt::format("cannot tell which address of {} the other hosts reach: pass --monitor-address",
+                    launch.hostname));
   }
-  mo.advertised = advertised;
+  return mo;
+}
+
+// --dry-run: the launch line, with the monitor's variables among those exported.
+int print_dry_run(const LaunchOptions& launch) {
+  LaunchOptions shown = launch;
+  shown.export_names.insert(shown.export_names.end(),
+                            {dist::kMonitorAddressEnv, dist::kMonitorTokenEnv});
+  std::sort(shown.export_names.begin(), shown.export_names.end());
+  shown.export_names.erase(std::unique(shown.export_names.begin(), shown.export_names.end()),
+                           shown.export_names.end());
+  std::cout << shell_line(plan_launch(shown).argv) << '\n';
+  return 0;
+}
+
+// How one launch of the job ended.
+struct Attempt {
+  Outcome outcome = Outcome::kDone;
+  int status = 0;         // mpirun's or srun's
+  bool stopping = false;  // a signal asked the ranks to stop
+  std::string cause;      // why it failed
+};
+
+// Watches a launch until it ends or fails: signals become "stop" (the first) or the job's end
+// (the second); a failure the monitor sees ends the job.
+Attempt watch(Subprocess& job, Monitor& monitor, const JobOptions& o) {
+  Attempt a;
+  while (true) {
+    if (const auto ended = job.poll()) {
+      a.status = ended->shell_status();
+      return a;
+    }
+    if (g_signals > 0 && !a.stopping) {
+      a.stopping = true;
+      say(fmt::format("signal {} ({}): every rank checkpoints at its next step and stops",
+                      g_signal.load(), sigabbrev_np(g_signal.load())));
+      monitor.request_stop();
+      kill(job.pid(), SIGUSR1);  // mpirun and srun pass SIGUSR1 on to the ranks
+    } else if (g_signals > 1) {
+      say("second signal: ending the job now");
+      monitor.end_ranks();
+      a.status = end_job(job, 0);
+      a.outcome = Outcome::kFailed;
+      a.cause = "interrupted twice";
+      return a;
+    }
+    if (const auto failure = monitor.failure()) {
+      say(fmt::format("{}: ending the job", failure->message));
+      monitor.end_ranks();
+      a.status = end_job(job, o.kill_grace_s);
+      a.outcome = Outcome::kFailed;
+      a.cause = failure->message;
+      return a;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+}
+
+// The outcome of a launch that ended by itself, from its status and what the agents reported.
+void classify(Attempt& a, Monitor& monitor, const std::string& program) {
+  // A rank's end the agent reported right before mpirun returned.
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  const auto failure = monitor.failure();
+  const auto exits = monitor.exits();
+  const bool all_stopped =
+      !exits.empty() && std::all_of(exits.begin(), exits.end(),
+                                    [](const auto& e) { return e.second == kExitPreempted; });
+  if (failure) {
+    a.outcome = Outcome::kFailed;
+    a.cause = failure->message;
+  } else if (a.status == 0) {
+    a.outcome = Outcome::kDone;
+  } else if (a.status == kExitPreempted || (a.stopping && all_stopped)) {
+    a.outcome = Outcome::kStopped;
+  } else {
+    a.outcome = Outcome::kFailed;
+    a.cause = fmt::format("{} exited with status {}", program, a.status);
+  }
+}
+
+}  // namespace
+
+int run_job(const JobOptions& o) {
+  const LaunchOptions& launch = o.launch;
+  const MonitorOptions mo = monitor_options(o, !plan_launch(launch).all_local);
+  if (o.dry_run) return print_dry_run(launch);
   Monitor monitor(mo);
-  setenv(dist::kMonitorAddressEnv, fmt::format("{}:{}", advertised, monitor.beat_port()).c_str(),
+  setenv(dist::kMonitorAddressEnv, fmt::format("{}:{}", mo.advertised, monitor.beat_port()).c_str(),
          1);
   setenv(dist::kMonitorTokenEnv, mo.token.c_str(), 1);
   LaunchOptions current = launch;
@@ -169,77 +241,26 @@ int run_job(const JobOptions& o) {
     const std::vector<std::string> argv = plan_launch(current).argv;
     say(shell_line(argv));
     Subprocess job = spawn_job(argv);
-    int status = 0;
-    bool stopping = false;
-    Outcome outcome = Outcome::kDone;
-    std::string cause;
-    while (true) {
-      if (const auto ended = job.poll()) {
-        status = ended->shell_status();
-        break;
-      }
-      if (g_signals > 0 && !stopping) {
-        stopping = true;
-        say(fmt::format("signal {} ({}): every rank checkpoints at its next step and stops",
-                        g_signal.load(), sigabbrev_np(g_signal.load())));
-        monitor.request_stop();
-        kill(job.pid(), SIGUSR1);  // mpirun and srun pass SIGUSR1 on to the ranks
-      } else if (g_signals > 1) {
-        say("second signal: ending the job now");
-        monitor.end_ranks();
-        status = end_job(job, 0);
-        outcome = Outcome::kFailed;
-        cause = "interrupted twice";
-        break;
-      }
-      if (const auto failure = monitor.failure()) {
-        say(fmt::format("{}: ending the job", failure->message));
-        monitor.end_ranks();
-        status = end_job(job, o.kill_grace_s);
-        outcome = Outcome::kFailed;
-        cause = failure->message;
-        break;
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
-    if (outcome != Outcome::kFailed) {
-      // A rank's end the agent reported right before mpirun returned.
-      std::this_thread::sleep_for(std::chrono::milliseconds(100));
-      const auto failure = monitor.failure();
-      const auto exits = monitor.exits();
-      const bool all_stopped =
-          !exits.empty() && std::all_of(exits.begin(), exits.end(),
-                                        [](const auto& e) { return e.second == kExitPreempted; });
-      if (failure) {
-        outcome = Outcome::kFailed;
-        cause = failure->message;
-      } else if (status == 0) {
-        outcome = Outcome::kDone;
-      } else if (status == kExitPreempted || (stopping && all_stopped)) {
-        outcome = Outcome::kStopped;
-      } else {
-        outcome = Outcome::kFailed;
-        cause = fmt::format("{} exited with status {}", argv[0], status);
-      }
-    }
-    if (outcome == Outcome::kDone) {
+    Attempt a = watch(job, monitor, o);
+    if (a.outcome != Outcome::kFailed) classify(a, monitor, argv[0]);
+    if (a.outcome == Outcome::kDone) {
       monitor.set_state(JobState::kFinished);
       say("done");
       return 0;
     }
-    if (outcome == Outcome::kStopped) {
+    if (a.outcome == Outcome::kStopped) {
       monitor.set_state(JobState::kStopped);
       say(fmt::format("stopped with checkpoints (exit {}): continue with --resume",
                       kExitPreempted));
       return kExitPreempted;
     }
     monitor.set_state(JobState::kFailed);
-    if (stopping || attempt >= o.max_restarts) {
-      say(fmt::format("the job failed: {}", cause));
+    if (a.stopping || attempt >= o.max_restarts) {
+      say(fmt::format("the job failed: {}", a.cause));
       return kJobFailedExitCode;
     }
     say(fmt::format("restart {} of {} from the latest checkpoint, after: {}", attempt + 1,
-                    o.max_restarts, cause));
+                    o.max_restarts, a.cause));
     if (std::find(current.command.begin(), current.command.end(), "--resume") ==
         current.command.end()) {
       current.command.push_back("--resume");
