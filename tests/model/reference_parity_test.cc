@@ -18,6 +18,7 @@
 #include "lang/domains.h"
 #include "model/synthesizer.h"
 #include "run_tool.h"
+#include "sampled_batch.h"
 #include "test_files.h"
 
 namespace lasynth {
@@ -63,28 +64,11 @@ ModelOptions tiny(const Variant& v, const Domain& domain) {
   return o;
 }
 
-struct Tensors {
-  torch::Tensor tokens, inputs, outputs;  // [B, T], [B, K, V], [B, K, V]
-};
+using Tensors = lasynth::testing::SampledBatch;
 
 // `n` examples from the domain's generator, padded to the longest program.
 Tensors batch(const Domain& domain, int n, uint64_t seed) {
-  const auto sampler = domain.make_sampler(seed);
-  std::vector<data::StoredExample> examples;
-  std::vector<int64_t> indices;
-  for (int i = 0; i < n; ++i) {
-    const Example ex = sampler->next();
-    std::vector<IoPair> spec(ex.io.begin(), ex.io.begin() + domain.num_spec());
-    examples.push_back({domain.vocabulary().encode(ex.tokens), spec});
-    indices.push_back(i);
-  }
-  int64_t v = 1;
-  for (int64_t d : domain.value_shape()) v *= d;
-  data::Batch b = data::make_batch(examples, indices, domain.num_spec(), static_cast<int>(v));
-  const int64_t k = b.io_pairs;
-  return {torch::from_blob(b.tokens.data(), {b.size, b.max_len}, torch::kInt32).clone(),
-          torch::from_blob(b.inputs.data(), {b.size, k, v}, torch::kInt32).clone(),
-          torch::from_blob(b.outputs.data(), {b.size, k, v}, torch::kInt32).clone()};
+  return lasynth::testing::sampled_batch(domain, n, seed);
 }
 
 c10::impl::GenericDict new_dict() {

@@ -8,15 +8,13 @@
 #include "data/batch.h"
 #include "lang/domains.h"
 #include "lang/vocabulary.h"
+#include "sampled_batch.h"
 
 namespace lasynth {
 namespace model {
 namespace {
 
-struct Tensors {
-  torch::Tensor tokens, inputs, outputs;
-  int64_t size;
-};
+using Tensors = lasynth::testing::SampledBatch;
 
 DomainOptions small_options(const std::string& domain) {
   // Short programs keep these tests fast; the models do not depend on the length. C outputs span
@@ -27,23 +25,7 @@ DomainOptions small_options(const std::string& domain) {
 
 // `n` examples of `domain` from its generator, batched and padded.
 Tensors batch(const std::string& name, int n, uint64_t seed) {
-  const auto domain = make_domain(name, small_options(name));
-  const auto sampler = domain->make_sampler(seed);
-  std::vector<data::StoredExample> examples;
-  std::vector<int64_t> indices;
-  for (int i = 0; i < n; ++i) {
-    const Example ex = sampler->next();
-    std::vector<IoPair> spec(ex.io.begin(), ex.io.begin() + domain->num_spec());
-    examples.push_back({domain->vocabulary().encode(ex.tokens), spec});
-    indices.push_back(i);
-  }
-  int64_t v = 1;
-  for (int64_t d : domain->value_shape()) v *= d;
-  data::Batch b = data::make_batch(examples, indices, domain->num_spec(), static_cast<int>(v));
-  const int64_t k = b.io_pairs;
-  return {torch::from_blob(b.tokens.data(), {b.size, b.max_len}, torch::kInt32).clone(),
-          torch::from_blob(b.inputs.data(), {b.size, k, v}, torch::kInt32).clone(),
-          torch::from_blob(b.outputs.data(), {b.size, k, v}, torch::kInt32).clone(), b.size};
+  return lasynth::testing::sampled_batch(*make_domain(name, small_options(name)), n, seed);
 }
 
 struct Variant {
