@@ -184,21 +184,44 @@ GenerateOptions options_from_json(const nlohmann::json& j) {
 
 }  // namespace
 
+namespace {
+
+// Array tasks of one SLURM job start at once, each calling start_generation: an entry another
+// starter is writing (its partial plan) or has written (the plan, then shards) is not a stranger.
+bool holds_strangers(const std::filesystem::path& dir) {
+  namespace fs = std::filesystem;
+  if (!fs::exists(dir)) return false;
+  const std::string partial = std::string(kPlanName) + ".partial-";
+  for (const fs::directory_entry& e : fs::directory_iterator(dir)) {
+    const std::string name = e.path().filename().string();
+    if (name != kPlanName && name.rfind(partial, 0) != 0) return true;
+  }
+  return false;
+}
+
+std::string read_text(const std::filesystem::path& path) {
+  std::ifstream in(path);
+  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+}
+
+}  // namespace
+
 void start_generation(const std::string& dir, const GenerateOptions& options, bool force) {
   namespace fs = std::filesystem;
   const fs::path plan = fs::path(dir) / kPlanName;
   const std::string text = plan_json(options).dump(2) + "\n";
+  // Listed before the plan is looked for: a starter writes its plan before any shard, so shards
+  // seen here mean the plan exists below.
+  const bool strangers = holds_strangers(dir);
   if (fs::exists(plan)) {
-    std::ifstream in(plan);
-    const std::string old((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    if (old == text) return;
+    if (read_text(plan) == text) return;
     if (!force) {
       throw ConfigError(
           fmt::format("{} was generated with other settings (see {}); pass --force "
                       "to replace it, or choose another --out",
                       dir, plan.string()));
     }
-  } else if (fs::exists(dir) && !fs::is_empty(dir) && !force) {
+  } else if (strangers && !force) {
     throw ConfigError(
         fmt::format("{} exists and is not a lasynth dataset being generated; pass "
                     "--force to replace its contents, or choose another --out",
@@ -214,6 +237,12 @@ void start_generation(const std::string& dir, const GenerateOptions& options, bo
   std::ofstream(tmp) << text;
   if (std::rename(tmp.c_str(), plan.c_str()) != 0) {
     throw IoError(fmt::format("{}: cannot write the generation settings", plan.string()));
+  }
+  if (read_text(plan) != text) {
+    throw ConfigError(fmt::format(
+        "{}: another lasynth-datagen started generating {} with other settings at the same time; "
+        "start the tasks again with the same flags",
+        plan.string(), dir));
   }
 }
 

@@ -6,6 +6,10 @@
 #include <map>
 #include <nlohmann/json.hpp>
 #include <set>
+#include <vector>
+
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "core/error.h"
 #include "data/generate.h"
@@ -17,7 +21,9 @@ namespace lasynth {
 namespace data {
 namespace {
 
+using testing::read_file;
 using testing::ScratchDir;
+using testing::write_file;
 
 // A small generated dataset: 3 train shards of 1000 + 1000 + 999, val 100, test 100.
 std::string make_dataset(const ScratchDir& dir) {
@@ -174,6 +180,64 @@ TEST(Dataset, ChecksumsCatchAChangedShard) {
     EXPECT_NE(std::string(e.what()).find("shard-00000-of-00001.h5: checksum"), std::string::npos)
         << e.what();
   }
+}
+
+GenerateOptions small_generation() {
+  GenerateOptions o;
+  o.train = 40;
+  o.val = 10;
+  o.test = 10;
+  o.shards = 2;
+  o.eval_shards = 1;
+  return o;
+}
+
+TEST(StartGeneration, AnotherStartersPlanAndShardsAreNotStrangersButOtherFilesAre) {
+  ScratchDir dir;
+  const GenerateOptions o = small_generation();
+  const std::string d = dir.path("d");
+  std::filesystem::create_directories(d);
+  // A task of the same array that has begun writing its plan but not yet renamed it.
+  write_file(d + "/generation.json.partial-999999", "{");
+  EXPECT_NO_THROW(start_generation(d, o, false));
+  std::filesystem::create_directories(d + "/train");
+  EXPECT_NO_THROW(start_generation(d, o, false));
+
+  GenerateOptions other = o;
+  other.seed = o.seed + 1;
+  EXPECT_THROW(start_generation(d, other, false), ConfigError);
+
+  const std::string e = dir.path("e");
+  std::filesystem::create_directories(e);
+  write_file(e + "/notes.txt", "mine");
+  EXPECT_THROW(start_generation(e, o, false), ConfigError);
+  EXPECT_EQ(read_file(e + "/notes.txt"), "mine");
+}
+
+TEST(StartGeneration, TasksStartingTogetherAllAgree) {
+  ScratchDir dir;
+  const GenerateOptions o = small_generation();
+  const std::string d = dir.path("d");
+  std::vector<pid_t> children;
+  for (int k = 0; k < 8; ++k) {
+    const pid_t pid = fork();
+    ASSERT_GE(pid, 0);
+    if (pid == 0) {
+      try {
+        start_generation(d, o, false);
+        _exit(0);
+      } catch (...) {
+        _exit(1);
+      }
+    }
+    children.push_back(pid);
+  }
+  for (pid_t pid : children) {
+    int status = 0;
+    ASSERT_EQ(waitpid(pid, &status, 0), pid);
+    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "a starter failed";
+  }
+  EXPECT_EQ(read_generation(d).seed, o.seed);
 }
 
 TEST(BatchLoader, YieldsTheSamplersBatchesPadded) {
