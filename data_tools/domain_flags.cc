@@ -1,16 +1,27 @@
 #include "domain_flags.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 
+#include "core/error.h"
 #include "lang/domains.h"
+#include "lang/presets.h"
 
 namespace lasynth {
 
 void DomainFlags::add_to(CLI::App* app, bool with_domain) {
   if (with_domain) {
-    app->add_option("--domain", domain_, "program domain")
-        ->check(CLI::IsMember(domain_names()))
-        ->capture_default_str();
+    domain_flag_ = app->add_option("--domain", domain_, "program domain")
+                       ->check(CLI::IsMember(domain_names()))
+                       ->capture_default_str();
+    std::vector<std::string> names;
+    for (const Preset& p : presets()) names.push_back(p.name);
+    app->add_option("--preset", preset_,
+                    "a named task: its domain and limits; flags given beside it override its "
+                    "limits. The presets:\n" +
+                        describe_presets())
+        ->check(CLI::IsMember(names));
   }
   // A limit several domains share gets one flag; its help names each domain's default.
   struct Entry {
@@ -45,8 +56,19 @@ void DomainFlags::add_to(CLI::App* app, bool with_domain) {
   }
 }
 
+std::string DomainFlags::domain() const {
+  if (preset_.empty()) return domain_;
+  const Preset& p = find_preset(preset_);
+  if (domain_flag_ && domain_flag_->count() > 0 && domain_ != p.domain) {
+    throw ConfigError(fmt::format("--domain {} and --preset {} disagree: the preset is a {} task; "
+                                  "drop --domain",
+                                  domain_, preset_, p.domain));
+  }
+  return p.domain;
+}
+
 DomainOptions DomainFlags::options() const {
-  DomainOptions out;
+  DomainOptions out = preset_.empty() ? DomainOptions{} : find_preset(preset_).options;
   for (const auto& [key, flag] : flags_) {
     if (flag->count() > 0) out[key] = values_.at(key);
   }

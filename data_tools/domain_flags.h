@@ -13,17 +13,24 @@ namespace lasynth {
 
 class DomainFlags {
  public:
-  // Adds --domain (unless the command fixes the domain) and one flag per limit of any domain.
+  // Adds --domain and --preset (unless the command fixes the domain) and one flag per limit of
+  // any domain.
   void add_to(CLI::App* app, bool with_domain = true);
 
-  const std::string& domain() const { return domain_; }
+  // --domain, else the preset's domain, else c. Throws ConfigError when --domain names another
+  // domain than --preset's.
+  std::string domain() const;
+  // The preset's name, or "" without --preset.
+  const std::string& preset() const { return preset_; }
 
-  // The limits given on the command line (only those), ready for make_domain. A limit that the
-  // chosen domain does not have is reported by make_domain.
+  // The preset's limits overridden by those given on the command line, ready for make_domain. A
+  // limit that the chosen domain does not have is reported by make_domain.
   DomainOptions options() const;
 
  private:
   std::string domain_ = "c";
+  std::string preset_;
+  CLI::Option* domain_flag_ = nullptr;
   std::map<std::string, std::string> values_;
   std::map<std::string, CLI::Option*> flags_;
 };

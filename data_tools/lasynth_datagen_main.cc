@@ -1,8 +1,8 @@
 // lasynth-datagen: generate a sharded HDF5 dataset (format in src/data/format.h).
 //
-//   lasynth-datagen --domain c --train 100000 --val 1000 --test 1000 --shards 8 --seed 1 \
-//       --out data/c --threads 2
+//   lasynth-datagen --preset small --train 100000 --val 1000 --test 1000 --shards 8 --out data/c
 //
+// A preset names a whole task (lang/presets.h); limit flags beside it override its limits.
 // The same seed gives byte-identical shards whether the work runs on threads of one process,
 // on the ranks of `mpirun -np P lasynth-datagen ...` (each rank writes its own shards, rank 0 the
 // manifest), or as SLURM array tasks (`--shard-range A:B`, or SLURM_ARRAY_TASK_ID/COUNT), which
@@ -105,6 +105,7 @@ int run(Args& args, dist::Communicator& comm) {
   const int ranks = comm.size();
   args.gen.domain = args.domain.domain();
   args.gen.domain_options = args.domain.options();
+  args.gen.preset = args.domain.preset();
   const auto domain = make_domain(args.gen.domain, args.gen.domain_options);
   const std::vector<data::WorkUnit> units = data::plan_units(args.gen);
   const Share share = my_share(args, units.size(), rank, ranks);

@@ -149,6 +149,7 @@ bool unit_done(const Domain& domain, const GenerateOptions& options, const WorkU
 nlohmann::ordered_json options_to_json(const GenerateOptions& o) {
   nlohmann::ordered_json j;
   j["tool"] = "lasynth-datagen";
+  if (!o.preset.empty()) j["preset"] = o.preset;
   j["seed"] = o.seed;
   j["train"] = o.train;
   j["val"] = o.val;
@@ -173,6 +174,7 @@ nlohmann::ordered_json plan_json(const GenerateOptions& o) {
 
 GenerateOptions options_from_json(const nlohmann::json& j) {
   GenerateOptions o;
+  o.preset = j.value("preset", "");
   o.seed = j.at("seed").get<uint64_t>();
   o.train = j.at("train").get<int64_t>();
   o.val = j.at("val").get<int64_t>();

@@ -25,6 +25,9 @@ namespace data {
 struct GenerateOptions {
   std::string domain = "c";
   DomainOptions domain_options;  // only the limits given; defaults fill the rest
+  // The named task (lang/presets.h) the limits came from, "" for none. Recorded for people and
+  // for stats; the limits themselves decide the shards.
+  std::string preset;
   int64_t train = 1000;
   int64_t val = 100;
   int64_t test = 100;

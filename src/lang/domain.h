@@ -53,6 +53,13 @@ struct Example {
   std::vector<IoPair> io;           // io.size() == Domain::io_pairs()
 };
 
+// A program's size and control structure (`lasynth-data stats`): statements and the loops and
+// branches among them, nested ones included; depth: how deeply loops and branches nest, 0 for
+// straight-line code.
+struct ProgramShape {
+  int statements = 0, depth = 0, loops = 0, branches = 0;
+};
+
 // A parsed program. Immutable; safe to execute from several threads at once.
 class Program {
  public:
@@ -61,8 +68,7 @@ class Program {
   virtual std::string source() const = 0;
   // Runs the program on `input`. REQUIRES: input.size() == the domain's value size.
   virtual ExecResult execute(const Value& input) const = 0;
-  // How deeply control statements (branches, loops) nest: 0 for straight-line code.
-  virtual int depth() const = 0;
+  virtual ProgramShape shape() const = 0;
 };
 
 // Draws accepted examples one after another. Not thread-safe: one sampler per worker. Programs it

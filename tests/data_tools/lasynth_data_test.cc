@@ -109,6 +109,33 @@ TEST(LasynthDataSample, DomainLimitsAreFlags) {
   EXPECT_NE(help.out.find("--step-limit"), std::string::npos);
 }
 
+TEST(LasynthDataSample, APresetIsATaskAndFlagsBesideItOverrideIt) {
+  const Result karel = run("sample --count 3 --seed 1 --preset karel-small");
+  ASSERT_EQ(karel.exit_code, 0) << karel.out;
+  for (const std::string& row : lines(karel.out)) {
+    const auto input = nlohmann::json::parse(row).at("io")[0].at("input");
+    EXPECT_EQ(input.at("rows"), 8);
+    EXPECT_EQ(input.at("cols"), 8);
+  }
+  const Result shorter = run("sample --count 3 --seed 1 --preset small --array-len 4");
+  ASSERT_EQ(shorter.exit_code, 0) << shorter.out;
+  for (const std::string& row : lines(shorter.out)) {
+    EXPECT_EQ(nlohmann::json::parse(row).at("io")[0].at("input").size(), 4u);
+  }
+  const Result help = run("sample --help");
+  for (const char* name : {"paper", "small", "karel", "karel-small"}) {
+    EXPECT_NE(help.out.find(std::string("  ") + name + " (domain "), std::string::npos) << name;
+  }
+  const Result clash = run("sample --preset small --domain karel", true);
+  EXPECT_NE(clash.exit_code, 0);
+  EXPECT_EQ(lines(clash.out).size(), 1u) << clash.out;
+  EXPECT_NE(clash.out.find("--domain karel and --preset small disagree"), std::string::npos)
+      << clash.out;
+  const Result unknown = run("sample --preset huge", true);
+  EXPECT_NE(unknown.exit_code, 0);
+  EXPECT_NE(unknown.out.find("huge"), std::string::npos) << unknown.out;
+}
+
 TEST(LasynthDataSample, BadInputGivesOneClearLineAndNonZeroExit) {
   const Result bad_limit = run("sample --array-len 0", true);
   EXPECT_NE(bad_limit.exit_code, 0);

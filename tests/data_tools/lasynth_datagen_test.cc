@@ -5,6 +5,8 @@
 #include <filesystem>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
 
 #include "data/writer.h"
 #include "lang/domains.h"
@@ -191,6 +193,60 @@ TEST(Datagen, OutputRangeIsAFlagRecordedInTheManifest) {
   EXPECT_NE(bad.exit_code, 0);
   EXPECT_NE(bad.out.find("output_range (17) is above 4 * value_range (16)"), std::string::npos)
       << bad.out;
+}
+
+// The row of `split` in the summary table of `lasynth-data stats`, by column name.
+std::map<std::string, double> stats_row(const std::string& stats, const std::string& split) {
+  std::vector<std::string> header, row;
+  for (const std::string& line : testing::lines_of(stats)) {
+    std::vector<std::string> cells;
+    size_t at = 1;
+    while (line.size() > 1 && line[0] == '|' && at < line.size()) {
+      const size_t bar = line.find('|', at);
+      if (bar == std::string::npos) break;
+      std::string cell = line.substr(at, bar - at);
+      cell.erase(0, cell.find_first_not_of(' '));
+      cell.erase(cell.find_last_not_of(' ') + 1);
+      cells.push_back(cell);
+      at = bar + 1;
+    }
+    if (!cells.empty() && cells[0] == "split" && header.empty()) header = cells;
+    if (!cells.empty() && cells[0] == split && row.empty()) row = cells;
+  }
+  std::map<std::string, double> out;
+  for (size_t i = 1; i < header.size() && i < row.size(); ++i) out[header[i]] = std::stod(row[i]);
+  return out;
+}
+
+TEST(Datagen, ThePresetSmallHasThePapersCharacterAndIsRecorded) {
+  ScratchDir dir;
+  const std::string out = dir.path("d");
+  ASSERT_EQ(gen("--preset small --train 1500 --val 50 --test 50 --shards 1 --quiet --out " + out)
+                .exit_code,
+            0);
+  const auto manifest = nlohmann::json::parse(testing::read_file(out + "/manifest.json"));
+  EXPECT_EQ(manifest.at("generator").at("preset"), "small");
+  EXPECT_EQ(manifest.at("domain_options").at("max_tokens"), "96");
+  EXPECT_EQ(manifest.at("domain_options").at("output_range"), "4");
+  const Result stats = data("stats " + out);
+  ASSERT_EQ(stats.exit_code, 0) << stats.out;
+  EXPECT_NE(stats.out.find("preset small"), std::string::npos) << stats.out;
+  const auto train = stats_row(stats.out, "train");
+  ASSERT_EQ(train.at("examples"), 1500) << stats.out;
+  EXPECT_GE(train.at("% loop"), 30) << stats.out;
+  EXPECT_GE(train.at("% branch"), 20) << stats.out;
+  EXPECT_GE(train.at("tokens"), 30) << stats.out;
+  EXPECT_LE(train.at("tokens"), 60) << stats.out;
+  EXPECT_GT(train.at("functions"), 0) << stats.out;
+  // An explicit limit beside the preset wins, and the dataset says so.
+  ASSERT_EQ(gen("--preset small --max-tokens 80 --train 100 --val 10 --test 10 --shards 1 "
+                "--quiet --out " +
+                dir.path("e"))
+                .exit_code,
+            0);
+  const auto other = nlohmann::json::parse(testing::read_file(dir.path("e") + "/manifest.json"));
+  EXPECT_EQ(other.at("domain_options").at("max_tokens"), "80");
+  EXPECT_EQ(other.at("domain_options").at("max_locals"), "3");
 }
 
 // A test function must not be in training under another text: verify names the two examples.

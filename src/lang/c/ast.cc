@@ -65,6 +65,14 @@ int count_of(const std::vector<Stmt>& stmts) {
   return n;
 }
 
+int kind_count(const std::vector<Stmt>& stmts, Stmt::Kind a, Stmt::Kind b) {
+  int n = 0;
+  for (const Stmt& s : stmts) {
+    n += (s.kind == a || s.kind == b) + kind_count(s.body, a, b) + kind_count(s.else_body, a, b);
+  }
+  return n;
+}
+
 }  // namespace
 
 bool operator==(const Expr& a, const Expr& b) {
@@ -110,6 +118,10 @@ bool operator==(const Program& a, const Program& b) {
 
 int nesting_depth(const Program& p) { return depth_of(p.body); }
 int statement_count(const Program& p) { return count_of(p.body); }
+int loop_count(const Program& p) {
+  return kind_count(p.body, Stmt::Kind::kFor, Stmt::Kind::kWhile);
+}
+int branch_count(const Program& p) { return kind_count(p.body, Stmt::Kind::kIf, Stmt::Kind::kIf); }
 
 }  // namespace c
 }  // namespace lasynth

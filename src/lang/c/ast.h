@@ -86,9 +86,12 @@ bool operator==(const Program& a, const Program& b);
 inline bool operator!=(const Program& a, const Program& b) { return !(a == b); }
 
 // Nesting depth of if/for/while (0 for straight-line code) and number of statements, nested
-// ones included (a for loop's init and step are part of the loop).
+// ones included (a for loop's init and step are part of the loop); loops are for and while
+// statements, branches if statements (with or without else), nested ones included.
 int nesting_depth(const Program& p);
 int statement_count(const Program& p);
+int loop_count(const Program& p);
+int branch_count(const Program& p);
 
 }  // namespace c
 }  // namespace lasynth

@@ -23,7 +23,9 @@ class CProgram : public lasynth::Program {
 
   std::vector<std::string> tokens() const override { return vocabulary().decode(to_tokens(ast_)); }
   std::string source() const override { return to_source(ast_); }
-  int depth() const override { return nesting_depth(ast_); }
+  ProgramShape shape() const override {
+    return {statement_count(ast_), nesting_depth(ast_), loop_count(ast_), branch_count(ast_)};
+  }
 
   ExecResult execute(const Value& input) const override {
     if (static_cast<int>(input.size()) != limits_.array_len) {

@@ -20,5 +20,24 @@ int statement_count(const std::vector<Stmt>& body) {
   return n;
 }
 
+namespace {
+
+int kind_count(const std::vector<Stmt>& body, Stmt::Kind a, Stmt::Kind b) {
+  int n = 0;
+  for (const Stmt& s : body) {
+    n += (s.kind == a || s.kind == b) + kind_count(s.body, a, b) + kind_count(s.else_body, a, b);
+  }
+  return n;
+}
+
+}  // namespace
+
+int loop_count(const std::vector<Stmt>& body) {
+  return kind_count(body, Stmt::Kind::kWhile, Stmt::Kind::kRepeat);
+}
+int branch_count(const std::vector<Stmt>& body) {
+  return kind_count(body, Stmt::Kind::kIf, Stmt::Kind::kIfElse);
+}
+
 }  // namespace karel
 }  // namespace lasynth

@@ -52,9 +52,11 @@ struct Program {
 };
 
 // Nesting depth of control statements (0 for a straight line of actions) and number of
-// statements, nested ones included.
+// statements, nested ones included; loops are while and repeat, branches if and ifelse.
 int nesting_depth(const std::vector<Stmt>& body);
 int statement_count(const std::vector<Stmt>& body);
+int loop_count(const std::vector<Stmt>& body);
+int branch_count(const std::vector<Stmt>& body);
 
 }  // namespace karel
 }  // namespace lasynth

@@ -24,7 +24,10 @@ class KarelProgram : public lasynth::Program {
     for (const std::string& t : tokens()) out += (out.empty() ? "" : " ") + t;
     return out;
   }
-  int depth() const override { return nesting_depth(ast_.body); }
+  ProgramShape shape() const override {
+    const auto& b = ast_.body;
+    return {statement_count(b), nesting_depth(b), loop_count(b), branch_count(b)};
+  }
   ExecResult execute(const Value& input) const override {
     World w = domain_.world(input);
     ExecResult result;

@@ -44,6 +44,8 @@ TEST(CParser, ParsesEveryConstruct) {
   EXPECT_EQ(p.body[10].kind, Stmt::Kind::kWhile);
   EXPECT_EQ(nesting_depth(p), 1);
   EXPECT_EQ(statement_count(p), 17);
+  EXPECT_EQ(loop_count(p), 3);
+  EXPECT_EQ(branch_count(p), 2);
 }
 
 TEST(CParser, FollowsCPrecedenceAndAssociativity) {

@@ -54,6 +54,8 @@ TEST(KarelParser, ParsesEveryConstruct) {
   EXPECT_TRUE(p.body[9].body.empty());
   EXPECT_EQ(nesting_depth(p.body), 2);
   EXPECT_EQ(statement_count(p.body), 16);
+  EXPECT_EQ(loop_count(p.body), 2);
+  EXPECT_EQ(branch_count(p.body), 4);
 }
 
 TEST(KarelParser, RoundTripsGeneratedPrograms) {
