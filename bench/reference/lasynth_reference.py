@@ -44,6 +44,7 @@ class ModelOptions:
     domain: str = "c"
     vocab_size: int = 0
     value_range: int = 4  # C: inputs in [-R, R]; values embedded in [-4R, 4R]
+    output_range: int = 0  # C: outputs in [-R', R'], the executor's classes; 0: [-4R, 4R]
     io_size: int = 5  # C: array length
     grid_rows: int = 0  # Karel
     grid_cols: int = 0
@@ -71,6 +72,11 @@ class ModelOptions:
     @property
     def value_offset(self) -> int:
         return 4 * self.value_range
+
+    @property
+    def result_range(self) -> int:
+        reach = self.value_offset
+        return self.output_range if 0 < self.output_range < reach else reach
 
     @property
     def decoder_size(self) -> int:
@@ -107,7 +113,8 @@ class Attention(nn.Module):
 class ArrayNet(nn.Module):
     """Restricted C's values: arrays of P ints, each one of S = 8R + 1 classes, read as class
     distributions [N, P, S] by BiLSTM encoders; the latent executor is an LSTM over the current
-    values started from the decoder's state, scored against the value embeddings."""
+    values started from the decoder's state, scored against the embeddings of the 2R' + 1 values
+    an output may take (R' = output_range)."""
 
     def __init__(self, o: ModelOptions):
         super().__init__()
@@ -133,11 +140,25 @@ class ArrayNet(nn.Module):
         seq, (h, c) = (self.output_lstm if output else self.input_lstm)(dist @ self.values.weight)
         return seq, join_directions(h, self.o.num_layers), join_directions(c, self.o.num_layers)
 
+    @property
+    def num_result_classes(self) -> int:
+        return 2 * self.o.result_range + 1
+
+    def result_classes(self, values):
+        r = self.o.result_range
+        return (values.long() + r).clamp(0, 2 * r)
+
+    def widen(self, result_dist):
+        side = self.o.value_offset - self.o.result_range
+        return F.pad(result_dist, (side, side))
+
     def execute(self, dist, state):
-        """Logits [N, P, S] of the values after the decoded prefix, from state [N, D]."""
+        """Logits [N, P, 2R' + 1] of the values after the decoded prefix, from state [N, D]."""
         h0 = state.unsqueeze(0).expand(self.o.num_layers, -1, -1).contiguous()
         out, _ = self.executor(dist @ self.values.weight, (h0, torch.zeros_like(h0)))
-        return self.project(out) @ self.values.weight.t()
+        r = self.o.result_range
+        results = self.values.weight[self.o.value_offset - r:self.o.value_offset + r + 1]
+        return self.project(out) @ results.t()
 
 
 class GridNet(nn.Module):
@@ -188,6 +209,15 @@ class GridNet(nn.Module):
 
     def one_hot(self, values):
         return F.one_hot(self.classes(values), self.num_classes).float()
+
+    # The executor predicts every cell among all its classes.
+    num_result_classes = num_classes
+
+    def result_classes(self, values):
+        return self.classes(values)
+
+    def widen(self, result_dist):
+        return result_dist
 
     def features(self, dist, cnn):
         """[N, P, S] -> [N, F, R, C]"""
@@ -471,7 +501,7 @@ class Synthesizer(nn.Module):
 
     def execute(self, ctx: Context, state):
         """The executor runs from the decoder's state [N, D]: new latent inputs, re-encoded."""
-        ctx.dist = torch.softmax(self.values.execute(ctx.dist, state), -1)
+        ctx.dist = self.values.widen(torch.softmax(self.values.execute(ctx.dist, state), -1))
         self.encoder.reencode_inputs(ctx.io, ctx.dist)
         if self.o.operation_predictor:
             ctx.ops = self.operations(ctx.dist, ctx.target)[1]
@@ -512,7 +542,8 @@ class Synthesizer(nn.Module):
         if latent:
             b, v = inputs.size(0), inputs.size(2)
             p.exec_logits = torch.cat(exec_logits, 0)
-            p.exec_targets = self.values.classes(outputs.reshape(b * k, v))[torch.cat(exec_rows)]
+            p.exec_targets = self.values.result_classes(outputs.reshape(b * k, v))[
+                torch.cat(exec_rows)]
         return p
 
     def forward_stepwise(self, tokens, inputs, outputs) -> Prediction:
@@ -538,7 +569,8 @@ class Synthesizer(nn.Module):
         if o.latent_execution:
             b, v = inputs.size(0), inputs.size(2)
             p.exec_logits = torch.cat(exec_logits, 0)
-            p.exec_targets = self.values.classes(outputs.reshape(b * k, v))[torch.cat(exec_rows)]
+            p.exec_targets = self.values.result_classes(outputs.reshape(b * k, v))[
+                torch.cat(exec_rows)]
         return p
 
     def loss(self, p: Prediction, tokens, normalizer: float):

@@ -37,7 +37,25 @@ torch::Tensor ArrayNet::execute(const torch::Tensor& dist, const torch::Tensor& 
   const torch::Tensor embedded = torch::matmul(dist, values_->weight);  // [N, L, E]
   const torch::Tensor h0 = state.unsqueeze(0).expand({options_.num_layers, -1, -1}).contiguous();
   auto [out, last] = executor_->forward(embedded, std::make_tuple(h0, torch::zeros_like(h0)));
-  return torch::matmul(project_(out), values_->weight.t());  // [N, L, S]
+  const int64_t r = result_range();
+  const torch::Tensor results = values_->weight.narrow(0, options_.value_offset() - r, 2 * r + 1);
+  return torch::matmul(project_(out), results.t());  // [N, L, 2r + 1]
+}
+
+int64_t ArrayNet::result_range() const {
+  const int64_t reach = options_.value_offset();
+  const int64_t r = options_.values.output_range;
+  return r > 0 && r < reach ? r : reach;
+}
+
+torch::Tensor ArrayNet::result_classes(const torch::Tensor& values) const {
+  const int64_t r = result_range();
+  return (values.to(torch::kLong) + r).clamp(0, 2 * r);
+}
+
+torch::Tensor ArrayNet::widen(const torch::Tensor& result_dist) const {
+  const int64_t side = options_.value_offset() - result_range();
+  return torch::constant_pad_nd(result_dist, {side, side});
 }
 
 }  // namespace model

@@ -1,7 +1,8 @@
 // Restricted C's values: arrays of L ints, each embedded as one of the 8R + 1 values [-4R, 4R]
 // and encoded by a bidirectional LSTM over the positions (PAPER.md). Its latent executor is an
 // LSTM over the current values, started from the decoder's state, whose outputs are scored
-// against the value embeddings.
+// against the embeddings of the 2 output_range + 1 values an output may take, like the
+// original's (its softmax over [-4, 4] is the new latent input).
 #ifndef LASYNTH_MODEL_ARRAY_NET_H_
 #define LASYNTH_MODEL_ARRAY_NET_H_
 
@@ -17,8 +18,15 @@ class ArrayNet : public ValueNet {
   torch::Tensor classes(const torch::Tensor& values) const override;
   ValueEncoding encode(const torch::Tensor& dist, bool output) override;
   torch::Tensor execute(const torch::Tensor& dist, const torch::Tensor& state) override;
+  int64_t num_result_classes() const override { return 2 * result_range() + 1; }
+  torch::Tensor result_classes(const torch::Tensor& values) const override;
+  torch::Tensor widen(const torch::Tensor& result_dist) const override;
 
  private:
+  // Outputs lie in [-result_range(), result_range()]: the domain's output_range, within the
+  // embedding's reach.
+  int64_t result_range() const;
+
   ModelOptions options_;
   torch::nn::Embedding values_{nullptr};
   torch::nn::LSTM input_lstm_{nullptr}, output_lstm_{nullptr}, executor_{nullptr};

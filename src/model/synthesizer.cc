@@ -106,7 +106,7 @@ torch::Tensor SynthesizerImpl::head(const Context& c, const torch::Tensor& decod
 
 void SynthesizerImpl::execute(Context& c, const torch::Tensor& state) {
   c.executed = true;
-  c.dist = torch::softmax(values_->execute(c.dist, state), -1);
+  c.dist = values_->widen(torch::softmax(values_->execute(c.dist, state), -1));
   encoder_->reencode_inputs(c.io, c.dist);
   if (options_.operation_predictor) c.ops = operations_(c.dist, c.target).seq;
 }
@@ -154,8 +154,8 @@ Prediction SynthesizerImpl::forward(const torch::Tensor& tokens, const torch::Te
   if (latent) {
     const int64_t b = inputs.size(0), v = inputs.size(2);
     p.exec_logits = torch::cat(exec_logits, 0);
-    p.exec_targets =
-        values_->classes(outputs.reshape({b * k, v})).index_select(0, torch::cat(exec_rows, 0));
+    p.exec_targets = values_->result_classes(outputs.reshape({b * k, v}))
+                         .index_select(0, torch::cat(exec_rows, 0));
   }
   return p;
 }

@@ -34,8 +34,9 @@ namespace model {
 // What teacher forcing predicts: the tokens, and the auxiliary predictions LaSynth trains.
 struct Prediction {
   torch::Tensor logits;        // [B, T - 1, vocab]: predicts tokens[:, 1:]
-  torch::Tensor exec_logits;   // [R, P, S]: the executor at each program's end (latent only)
-  torch::Tensor exec_targets;  // [R, P]: the true outputs' classes
+  torch::Tensor exec_logits;   // [R, P, C]: the executor at each program's end over its result
+                               // classes (latent only)
+  torch::Tensor exec_targets;  // [R, P]: the true outputs' result classes
   torch::Tensor op_logits;     // [B*K, L, O] (operation predictor only)
   torch::Tensor op_targets;    // [B*K, L]
 };

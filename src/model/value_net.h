@@ -31,8 +31,19 @@ class ValueNet : public torch::nn::Module {
   // dist [N, P, S] -> encoding, by the input encoder or the output encoder.
   virtual ValueEncoding encode(const torch::Tensor& dist, bool output) = 0;
   // The latent executor: from the current (latent) inputs `dist` and the decoder's state
-  // `state` [N, D], the logits [N, P, S] of the values after the decoded program prefix.
+  // `state` [N, D], the logits [N, P, R] of the values after the decoded program prefix, over
+  // the R result classes: the values an output may take (C: the 2 output_range + 1 values of
+  // [-output_range, output_range], as the original's executor predicts), which may be fewer
+  // than the S classes an input may take.
   virtual torch::Tensor execute(const torch::Tensor& dist, const torch::Tensor& state) = 0;
+  virtual int64_t num_result_classes() const { return num_classes(); }
+  // values [N, V] -> result classes [N, P]: the executor's targets.
+  virtual torch::Tensor result_classes(const torch::Tensor& values) const {
+    return classes(values);
+  }
+  // A distribution over result classes [N, P, R] as one over classes [N, P, S], for the
+  // encoders to read.
+  virtual torch::Tensor widen(const torch::Tensor& result_dist) const { return result_dist; }
 };
 
 // The value network of options.values.kind.

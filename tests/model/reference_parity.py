@@ -10,7 +10,8 @@ reference model gets the same parameters and runs forward, loss and backward twi
 decoder LSTM over whole chunks, the C++ algorithm) and "stepwise" (one decoding step per token,
 as the original LaSynth trains). Prints a table of the worst differences and exits 1 if any
 value differs by more than ATOL + RTOL * |reference| (torch.allclose's rule), 2 if the case's
-parameters do not fit the reference's model.
+parameters do not fit the reference's model, 3 if the batch has a near-tie in the head's max-pool
+over the pairs (see TIE): the caller then tries another batch.
 """
 
 import math
@@ -36,6 +37,13 @@ import lasynth_reference as ref  # noqa: E402
 # the attention scale stays within: float32 gradients cannot tell it from rounding.
 RTOL, ATOL = 1e-4, 1e-5
 
+# The head max-pools over an example's pairs. Where the two largest values lie within rounding of
+# each other, the last bit decides which pair gets the gradient, and the fused and stepwise
+# forwards (or C++) may decide differently: the loss agrees, but the gradients of everything
+# below the head differ by far. Measured on a C NoPartialExecutor batch: margins of 6e-8 put 39
+# comparisons at up to 47 times the tolerance. Such a batch cannot test gradients.
+TIE = 1e-6
+
 
 def load_case(path):
     case = torch.load(path)
@@ -53,16 +61,31 @@ def options(case):
     return ref.ModelOptions(**o)
 
 
+def pool_margin(hidden, rows):
+    """The smallest gap between the largest and second largest pair of the max-pool."""
+    if rows < 2:
+        return math.inf
+    h = torch.tanh(hidden.detach())
+    top = h.view(h.size(0) // rows, rows, *h.shape[1:]).topk(2, dim=1).values
+    return (top[:, 0] - top[:, 1]).min().item()
+
+
 def run_reference(model, case, stepwise):
+    """Loss, gradients, and the smallest max-pool margin of the forward."""
     model.zero_grad(set_to_none=True)
     tokens, inputs, outputs = case["tokens"], case["inputs"], case["outputs"]
+    rows = 1 if model.o.use_properties else inputs.size(1)
+    margins = []
+    hook = model.hidden.register_forward_hook(
+        lambda module, args, out: margins.append(pool_margin(out, rows)))
     forward = model.forward_stepwise if stepwise else model
     loss = model.loss(forward(tokens, inputs, outputs), tokens, case["normalizer"])
+    hook.remove()
     loss.backward()
     grads = {}
     for name, p in model.named_parameters():
         grads[name] = p.grad.clone() if p.grad is not None else torch.zeros_like(p)
-    return loss.item(), grads
+    return loss.item(), grads, min(margins)
 
 
 def compare(name, cpp, reference):
@@ -101,7 +124,11 @@ def main():
 
     rows = []
     for mode in ("fused", "stepwise"):
-        loss, grads = run_reference(model, case, mode == "stepwise")
+        loss, grads, margin = run_reference(model, case, mode == "stepwise")
+        if margin < TIE:
+            print(f"{case['variant']}: the {mode} forward's max-pool over the pairs has a "
+                  f"near-tie (margin {margin:.1e} < {TIE:g}): this batch cannot compare gradients")
+            return 3
         rows.append((mode,) + compare("loss", case["loss"], loss))
         rows.extend((mode,) + compare(name, case["grads"][name], grads[name]) for name in grads)
     failed = [r for r in rows if not r[3] <= 1.0]

@@ -33,11 +33,9 @@ struct Variant {
 
 void PrintTo(const Variant& v, std::ostream* os) { *os << v.domain << " " << v.name; }
 
-// C outputs span the value embedding's whole reach [-4R, 4R], the batch the tolerance was
-// measured on (the generator's default since format 2 is [-R, R]).
 DomainOptions small_options(const std::string& domain) {
   if (domain == "karel") return {{"rows", "5"}, {"cols", "6"}, {"max_statements", "4"}};
-  return {{"max_statements", "4"}, {"output_range", "16"}};
+  return {{"max_statements", "4"}};
 }
 
 // Sizes small enough for a fast test yet with every structure present: two layers in every LSTM
@@ -82,6 +80,7 @@ c10::impl::GenericDict options_dict(const std::string& domain, const ModelOption
   for (const auto& [key, value] : std::vector<std::pair<std::string, int64_t>>{
            {"vocab_size", o.vocab_size},
            {"value_range", o.values.range},
+           {"output_range", o.values.output_range},
            {"io_size", o.values.length},
            {"grid_rows", o.values.rows},
            {"grid_cols", o.values.cols},
@@ -117,11 +116,12 @@ class ReferenceParityTest : public ::testing::TestWithParam<Variant> {
   void SetUp() override { torch::set_num_threads(1); }
 };
 
-TEST_P(ReferenceParityTest, LossAndGradientsMatchThePyTorchReference) {
-  const Variant v = GetParam();
+// The C++ loss and gradients on a batch drawn from `batch_seed`, compared by
+// reference_parity.py; returns its exit code and output.
+lasynth::testing::Result compare_with_reference(const Variant& v, uint64_t batch_seed) {
   const auto domain = make_domain(v.domain, small_options(v.domain));
   const ModelOptions o = tiny(v, *domain);
-  const Tensors b = batch(*domain, 5, 3);
+  const Tensors b = batch(*domain, 5, batch_seed);
   torch::manual_seed(21);
   Synthesizer net(o);
   // Every example's normaliser: the loss is a sum over the batch divided by it.
@@ -131,7 +131,9 @@ TEST_P(ReferenceParityTest, LossAndGradientsMatchThePyTorchReference) {
 
   c10::Dict<std::string, at::Tensor> params, grads;
   for (const auto& p : net->named_parameters()) {
-    ASSERT_TRUE(p.value().grad().defined()) << p.key() << " takes no part in the loss";
+    if (!p.value().grad().defined()) {
+      return {1, p.key() + " takes no part in the loss"};
+    }
     params.insert(p.key(), p.value().detach().clone());
     grads.insert(p.key(), p.value().grad().clone());
   }
@@ -151,11 +153,25 @@ TEST_P(ReferenceParityTest, LossAndGradientsMatchThePyTorchReference) {
   const std::vector<char> bytes = torch::pickle_save(test_case);
   std::ofstream(path, std::ios::binary)
       .write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-
-  const auto r = lasynth::testing::run_command(
+  return lasynth::testing::run_command(
       "/usr/bin/python3 " LASYNTH_SOURCE_DIR "/tests/model/reference_parity.py " + path, true);
-  EXPECT_EQ(r.exit_code, 0) << r.out;
-  std::cout << r.out;  // the measured differences, for ctest -V
+}
+
+// reference_parity.py exits with this when the batch has a max-pool near-tie, where gradients
+// cannot be compared.
+constexpr int kNearTie = 3;
+
+TEST_P(ReferenceParityTest, LossAndGradientsMatchThePyTorchReference) {
+  const Variant v = GetParam();
+  bool compared = false;
+  for (uint64_t seed = 3; seed < 11 && !compared; ++seed) {
+    const auto r = compare_with_reference(v, seed);
+    std::cout << r.out;  // the measured differences, for ctest -V
+    if (r.exit_code == kNearTie) continue;
+    EXPECT_EQ(r.exit_code, 0) << r.out;
+    compared = true;
+  }
+  EXPECT_TRUE(compared) << "every batch tried had a max-pool near-tie";
 }
 
 INSTANTIATE_TEST_SUITE_P(
