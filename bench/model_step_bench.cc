@@ -224,7 +224,7 @@ int main(int argc, char** argv) {
     auto train_step = [&](int i) {
       adam.zero_grad();
       const torch::Tensor loss =
-          net->loss(net(tokens, inputs, outputs), tokens, static_cast<double>(b.b));
+          net->loss(net(tokens, inputs, outputs), tokens, model::LossScale::of(tokens));
       loss.backward();
       if (f.gradient_clip > 0)
         torch::nn::utils::clip_grad_norm_(net->parameters(), f.gradient_clip);

@@ -125,7 +125,7 @@ def main():
 
     def train_step(i):
         adam.zero_grad()
-        loss = model.loss(forward(tokens, inputs, outputs), tokens, b)
+        loss = model.loss(forward(tokens, inputs, outputs), tokens, *ref.loss_scale(tokens))
         loss.backward()
         if args.gradient_clip > 0:
             torch.nn.utils.clip_grad_norm_(model.parameters(), args.gradient_clip)

@@ -63,7 +63,8 @@ class ModelOptions:
     dropout: float = 0.0
     param_init: float = 0.1
     exec_loss_weight: float = 1.0
-    operation_loss_weight: float = 1.0
+    op_loss_weight: float = 1.0
+    loss_reduction: str = "mean"  # "mean": each term's mean, as the original; "sum": sums / B
 
     @property
     def num_values(self) -> int:
@@ -81,6 +82,12 @@ class ModelOptions:
     @property
     def decoder_size(self) -> int:
         return 2 * self.hidden_size
+
+
+def loss_scale(tokens):
+    """(examples, target tokens) of one batch of tokens [B, T] trained alone: the program tokens
+    and </s>, not <s> or padding."""
+    return tokens.size(0), int((tokens[:, 1:] != PAD).sum())
 
 
 def lstm(o: ModelOptions, input_size: int, hidden_size: int, bidirectional: bool) -> nn.LSTM:
@@ -573,22 +580,30 @@ class Synthesizer(nn.Module):
                 torch.cat(exec_rows)]
         return p
 
-    def loss(self, p: Prediction, tokens, normalizer: float):
-        """Summed cross-entropies (tokens without padding; executor; operations) / normalizer."""
+    def loss(self, p: Prediction, tokens, examples: float, target_tokens: float):
+        """Cross-entropies of the tokens (without padding), executor and operations, weighted
+        and added, divided by counts over the global batch (loss_scale's, for one batch):
+        "mean": each term by its positions (target tokens; executor cells; operation rows);
+        "sum": the executor's per pair over its cells, all by the examples."""
         o = self.o
-        targets = tokens[:, 1:].long()
-        total = F.cross_entropy(p.logits.reshape(-1, p.logits.size(-1)), targets.reshape(-1),
-                                ignore_index=PAD, reduction="sum")
+        mean = o.loss_reduction == "mean"
+        batch = tokens.size(0)
+
+        def summed(logits, targets, ignore):
+            return F.cross_entropy(logits.reshape(-1, logits.size(-1)), targets.reshape(-1),
+                                   ignore_index=ignore, reduction="sum")
+
+        total = summed(p.logits, tokens[:, 1:].long(), PAD) / (target_tokens if mean else examples)
         if p.exec_logits is not None:
-            positions = p.exec_logits.size(1)  # per pair, the mean over positions
-            total = total + o.exec_loss_weight / positions * F.cross_entropy(
-                p.exec_logits.reshape(-1, p.exec_logits.size(-1)), p.exec_targets.reshape(-1),
-                reduction="sum")
+            cells = p.exec_logits.size(1)
+            per_example = p.exec_targets.numel() / batch
+            total = total + o.exec_loss_weight * summed(p.exec_logits, p.exec_targets, -100) / (
+                examples * (per_example if mean else cells))
         if p.op_logits is not None:
-            total = total + o.operation_loss_weight * F.cross_entropy(
-                p.op_logits.reshape(-1, p.op_logits.size(-1)), p.op_targets.reshape(-1),
-                ignore_index=-100, reduction="sum")
-        return total / normalizer
+            per_example = p.op_targets.numel() / batch
+            total = total + o.op_loss_weight * summed(p.op_logits, p.op_targets, -100) / (
+                examples * (per_example if mean else 1))
+        return total
 
     def step(self, ctx: Context, token, consumed: int, keep_state: bool = False):
         """One decoding step from token [N / rows] after `consumed` tokens -> [N / rows, vocab].

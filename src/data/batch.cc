@@ -28,7 +28,8 @@ Batch make_batch(const std::vector<StoredExample>& examples, const std::vector<i
     std::copy(ex.tokens.begin(), ex.tokens.end(), row + 1);
     row[ex.tokens.size() + 1] = Vocabulary::kEos;
     b.lengths.push_back(static_cast<int32_t>(ex.tokens.size() + 2));
-    for (const IoPair& p : ex.io) {
+    for (size_t k = 0; k < static_cast<size_t>(io_pairs); ++k) {
+      const IoPair& p = ex.io.at(k);
       b.inputs.insert(b.inputs.end(), p.input.begin(), p.input.end());
       b.outputs.insert(b.outputs.end(), p.output.begin(), p.output.end());
     }

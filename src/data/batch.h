@@ -25,7 +25,9 @@ struct Batch {
   std::vector<int32_t> outputs;  // [B, K, V]
 };
 
-// REQUIRES: examples[i] has io_pairs pairs of value_size values; indices.size() == examples.size().
+// Takes the first io_pairs pairs of each example.
+// REQUIRES: examples[i] has at least io_pairs pairs of value_size values; indices.size() ==
+// examples.size().
 Batch make_batch(const std::vector<StoredExample>& examples, const std::vector<int64_t>& indices,
                  int io_pairs, int value_size);
 

@@ -1,5 +1,7 @@
 #include "data/loader.h"
 
+#include <fmt/format.h>
+
 #include "core/error.h"
 #include "data/dataset.h"
 
@@ -34,12 +36,17 @@ void BatchLoader::run(int64_t epoch, int64_t step) {
     Dataset dataset(options_.dir);
     DistributedSampler sampler(options_.sampler);
     const ShardInfo& info = dataset.shard(options_.split, 0).info();
+    if (options_.pairs > info.io_pairs) {
+      throw ConfigError(fmt::format("{}: batches of {} pairs asked, but its examples have {}",
+                                    options_.dir, options_.pairs, info.io_pairs));
+    }
+    const int pairs = options_.pairs > 0 ? options_.pairs : info.io_pairs;
     while (true) {
       std::vector<int64_t> indices = sampler.batch(epoch, step);
       std::vector<StoredExample> examples;
       examples.reserve(indices.size());
       for (int64_t i : indices) examples.push_back(dataset.get(options_.split, i));
-      Item item{epoch, step, make_batch(examples, indices, info.io_pairs, info.value_size)};
+      Item item{epoch, step, make_batch(examples, indices, pairs, info.value_size)};
       item.batch.global_size = static_cast<int64_t>(sampler.global_batch(epoch, step).size());
       {
         std::unique_lock<std::mutex> lock(mu_);

@@ -22,6 +22,7 @@ struct LoaderOptions {
   std::string dir;
   std::string split = "train";
   SamplerOptions sampler;  // num_examples is filled from the dataset
+  int pairs = 0;           // the first `pairs` pairs of each example go in a batch; 0: all
   int prefetch = 4;        // batches read ahead
 };
 

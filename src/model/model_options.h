@@ -35,7 +35,11 @@ struct ModelOptions {
   double dropout = 0.0;
   double param_init = 0.1;  // parameters start uniform in [-param_init, param_init]
   double exec_loss_weight = 1.0;
-  double operation_loss_weight = 1.0;
+  double op_loss_weight = 1.0;
+  // "mean": each term (tokens, executor cells, operation rows) is the mean over its positions, and
+  // the terms are added with their weights, as the original; "sum": each term summed over its
+  // positions (the executor's per pair over its cells) and divided by the batch size.
+  std::string loss_reduction = "mean";
 
   // Arrays: the values [-4R, 4R] an array's cells are embedded as (33 for R = 4).
   int64_t num_values() const { return 8 * values.range + 1; }
@@ -67,8 +71,12 @@ struct ModelOptions {
     v("param_init", &M::param_init, "parameters start uniform in [-x, x]", AtLeast(0));
     v.group("Training");
     v("exec_loss_weight", &M::exec_loss_weight, "weight of the executor's loss", AtLeast(0));
-    v("operation_loss_weight", &M::operation_loss_weight,
+    v("op_loss_weight", &M::op_loss_weight,
       "weight of the operation predictor's loss", AtLeast(0));
+    v("loss_reduction", &M::loss_reduction,
+      "mean: the mean of each term (tokens, executor cells, operation rows), weighted and added, "
+      "as the original; sum: each term summed, divided by the batch size",
+      OneOf({"mean", "sum"}));
   }
 };
 

@@ -160,27 +160,42 @@ Prediction SynthesizerImpl::forward(const torch::Tensor& tokens, const torch::Te
   return p;
 }
 
+LossScale LossScale::of(const torch::Tensor& tokens) {
+  return {static_cast<double>(tokens.size(0)),
+          static_cast<double>((tokens.slice(1, 1) != Vocabulary::kPad).sum().item<int64_t>())};
+}
+
 torch::Tensor SynthesizerImpl::loss(const Prediction& p, const torch::Tensor& tokens,
-                                    double normalizer) const {
+                                    const LossScale& scale) const {
   namespace F = torch::nn::functional;
-  auto sum = F::CrossEntropyFuncOptions().reduction(torch::kSum);
+  const bool mean = options_.loss_reduction == "mean";
+  const double batch = static_cast<double>(tokens.size(0));
+  auto summed = [](const torch::Tensor& logits, const torch::Tensor& targets, int64_t ignore) {
+    return F::cross_entropy(
+        logits.reshape({-1, logits.size(-1)}), targets.reshape({-1}),
+        F::CrossEntropyFuncOptions().ignore_index(ignore).reduction(torch::kSum));
+  };
+  // Positions of a term per example, for its mean over the global batch: a shape, never a sync.
+  auto per_example = [&](const torch::Tensor& targets) {
+    return static_cast<double>(targets.numel()) / batch;
+  };
   const torch::Tensor targets = tokens.slice(1, 1).to(torch::kLong);  // [B, T-1]
-  torch::Tensor total = F::cross_entropy(
-      p.logits.reshape({-1, p.logits.size(-1)}), targets.reshape({-1}),
-      F::CrossEntropyFuncOptions().ignore_index(Vocabulary::kPad).reduction(torch::kSum));
+  torch::Tensor total =
+      summed(p.logits, targets, Vocabulary::kPad) / (mean ? scale.target_tokens : scale.examples);
   if (p.exec_logits.defined()) {
-    // Per pair, the mean over positions: a Karel grid's hundreds of cells weigh like C's five.
-    const double positions = static_cast<double>(p.exec_logits.size(1));
-    total = total + options_.exec_loss_weight / positions *
-                        F::cross_entropy(p.exec_logits.reshape({-1, p.exec_logits.size(-1)}),
-                                         p.exec_targets.reshape({-1}), sum);
+    // Summed, each pair counts as the mean over its cells: a Karel grid's hundreds of cells weigh
+    // like C's five.
+    const double cells = static_cast<double>(p.exec_logits.size(1));
+    const double divisor =
+        mean ? scale.examples * per_example(p.exec_targets) : scale.examples * cells;
+    total = total + options_.exec_loss_weight * summed(p.exec_logits, p.exec_targets, -100) / divisor;
   }
   if (p.op_logits.defined()) {
-    total = total + options_.operation_loss_weight *
-                        F::cross_entropy(p.op_logits.reshape({-1, p.op_logits.size(-1)}),
-                                         p.op_targets.reshape({-1}), sum.ignore_index(-100));
+    // Rows without a target (a change the operation table cannot express) count as positions.
+    const double divisor = mean ? scale.examples * per_example(p.op_targets) : scale.examples;
+    total = total + options_.op_loss_weight * summed(p.op_logits, p.op_targets, -100) / divisor;
   }
-  return total / normalizer;
+  return total;
 }
 
 torch::Tensor SynthesizerImpl::step(Context& c, const torch::Tensor& token, int64_t consumed) {

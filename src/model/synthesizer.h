@@ -31,6 +31,16 @@
 namespace lasynth {
 namespace model {
 
+// What a batch's loss is divided by: counts over the whole global batch (every rank, every
+// micro-batch of an optimizer step), so that the ranks' losses add up to the global batch's loss
+// however it is split, and data-parallel training is training on the global batch.
+struct LossScale {
+  double examples = 0;
+  double target_tokens = 0;  // the program tokens and </s>; not <s>, not padding
+  // The counts of one batch of tokens [B, T] trained alone.
+  static LossScale of(const torch::Tensor& tokens);
+};
+
 // What teacher forcing predicts: the tokens, and the auxiliary predictions LaSynth trains.
 struct Prediction {
   torch::Tensor logits;        // [B, T - 1, vocab]: predicts tokens[:, 1:]
@@ -51,11 +61,12 @@ class SynthesizerImpl : public torch::nn::Module {
   Prediction forward(const torch::Tensor& tokens, const torch::Tensor& inputs,
                      const torch::Tensor& outputs);
 
-  // Summed cross-entropies (target tokens, padding excluded; executor; operations), each
-  // weighted, divided by `normalizer`: pass the number of examples in the global batch, so that
-  // the loss and its gradient do not depend on how the batch is split across ranks.
+  // The cross-entropies of the target tokens (padding excluded), the executor and the operations,
+  // weighted and added. loss_reduction "mean": each term divided by its positions in the global
+  // batch (target tokens; executor cells; operation rows), as the original's means; "sum": the
+  // executor's per pair over its cells, all divided by the global batch's examples.
   torch::Tensor loss(const Prediction& prediction, const torch::Tensor& tokens,
-                     double normalizer) const;
+                     const LossScale& scale) const;
 
   // Greedy decoding: for each of the B examples, the token ids after <s> up to (not including)
   // </s>, at most max_len of them. inputs and outputs [B, K, V] (the specification pairs).

@@ -26,6 +26,9 @@ struct TrainOptions {
   uint64_t seed = 1;            // model initialisation and data order
   bool resume = false;          // continue from MODEL_DIR/latest
   int64_t val_examples = 200;   // validation programs decoded at every log step (0: none)
+  // Training batches carry the specification pairs only, as the original trains and as the model
+  // is tested; with this, every stored pair (held-out ones too).
+  bool train_on_all_pairs = false;
   // Micro-batches per optimizer step: gradients accumulate over grad_accum batches and ranks
   // communicate once, on the last (an optimizer step then sees grad_accum global batches).
   int64_t grad_accum = 1;
@@ -67,6 +70,9 @@ struct TrainOptions {
     v("val_examples", &T::val_examples,
       "validation examples decoded (greedy) at every log step (0: none)", AtLeast(0));
     v("resume", &T::resume, "continue training from MODEL_DIR/latest");
+    v("train_on_all_pairs", &T::train_on_all_pairs,
+      "train on every stored pair, held-out ones too (default: the specification pairs, as "
+      "the original and as decoding sees them)");
     v.group("Distributed (under mpirun or srun --mpi=pmix; one process per core or GPU)");
     v("grad_accum", &T::grad_accum,
       "micro-batches per optimizer step; ranks communicate on the last only", AtLeast(1));

@@ -130,8 +130,8 @@ Run::Run(const TrainOptions& o, model::ModelOptions m, const TrainHooks& hooks)
       rank_(hooks.comm ? hooks.comm->rank() : 0),
       world_(hooks.comm ? hooks.comm->size() : 1),
       lead_(rank_ == 0) {
-  model::set_domain(m_, *make_domain(manifest_.domain, manifest_.domain_options),
-                    static_cast<int64_t>(manifest_.vocab_tokens.size()));
+  const auto domain = make_domain(manifest_.domain, manifest_.domain_options);
+  model::set_domain(m_, *domain, static_cast<int64_t>(manifest_.vocab_tokens.size()));
   if (o.batch_size < 1 || o.log_interval < 1 || o.grad_accum < 1) {
     throw ConfigError("--batch_size, --log_interval and --grad_accum must be at least 1");
   }
@@ -159,6 +159,7 @@ Run::Run(const TrainOptions& o, model::ModelOptions m, const TrainHooks& hooks)
   lo.sampler.world_size = world_;
   lo.sampler.rank = rank_;
   lo.sampler.seed = state_.sampler_seed;
+  lo.pairs = o.train_on_all_pairs ? 0 : domain->num_spec();
   loader_ = std::make_unique<data::BatchLoader>(lo, state_.epoch, state_.epoch_step);
   total_steps_ = o.max_steps >= 0 ? o.max_steps
                                   : (o.num_epochs * loader_->steps_per_epoch() + o.grad_accum - 1) /
@@ -178,9 +179,15 @@ torch::Tensor as_tensor(std::vector<int32_t>& v, std::vector<int64_t> shape) {
 StepResult Run::train_step() {
   StepResult s;
   std::vector<data::Batch> micro(static_cast<size_t>(o_.grad_accum));
+  model::LossScale scale;
   for (data::Batch& b : micro) {
     b = loader_->next(&s.epoch, &s.epoch_step);
     s.global_examples += b.global_size;
+    for (int32_t length : b.lengths) scale.target_tokens += length - 1;  // all but <s>
+  }
+  scale.examples = static_cast<double>(s.global_examples);
+  if (hooks_.comm && m_.loss_reduction == "mean") {
+    hooks_.comm->allreduce_doubles(&scale.target_tokens, 1, dist::ReduceOp::kSum);
   }
   optimizer_->zero_grad();
   for (size_t k = 0; k < micro.size(); ++k) {
@@ -193,8 +200,7 @@ StepResult Run::train_step() {
         as_tensor(b.inputs, {b.size, b.io_pairs, b.value_size}).to(device_);
     const torch::Tensor outputs =
         as_tensor(b.outputs, {b.size, b.io_pairs, b.value_size}).to(device_);
-    const torch::Tensor loss =
-        net_->loss(net_(tokens, inputs, outputs), tokens, static_cast<double>(s.global_examples));
+    const torch::Tensor loss = net_->loss(net_(tokens, inputs, outputs), tokens, scale);
     loss.backward();
     s.loss += loss.item<double>();
   }

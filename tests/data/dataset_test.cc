@@ -282,6 +282,41 @@ TEST(BatchLoader, YieldsTheSamplersBatchesPadded) {
   EXPECT_EQ(tail.next().size, 0);
 }
 
+// Training batches carry the specification pairs only: the first `pairs` of each example.
+TEST(BatchLoader, CarriesTheFirstPairsWhenAsked) {
+  ScratchDir dir;
+  const std::string d = make_dataset(dir);
+  LoaderOptions o;
+  o.dir = d;
+  o.split = "val";
+  o.sampler.batch_size = 8;
+  o.pairs = 5;
+  BatchLoader loader(o);
+  const Batch b = loader.next();
+  ASSERT_EQ(b.io_pairs, 5);
+  ASSERT_EQ(b.inputs.size(), static_cast<size_t>(b.size * 5 * 5));
+  Dataset ds(d);
+  for (int64_t i = 0; i < b.size; ++i) {
+    const StoredExample ex = ds.get("val", b.indices[i]);
+    for (int k = 0; k < 5; ++k) {
+      EXPECT_TRUE(std::equal(ex.io[k].input.begin(), ex.io[k].input.end(),
+                             b.inputs.begin() + (i * 5 + k) * 5));
+      EXPECT_TRUE(std::equal(ex.io[k].output.begin(), ex.io[k].output.end(),
+                             b.outputs.begin() + (i * 5 + k) * 5));
+    }
+  }
+  o.pairs = 11;
+  BatchLoader too_many(o);
+  try {
+    too_many.next();
+    FAIL() << "11 pairs of examples that have 10";
+  } catch (const ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find("batches of 11 pairs asked, but its examples have 10"),
+              std::string::npos)
+        << e.what();
+  }
+}
+
 TEST(BatchLoader, ReportsAMissingDataset) {
   LoaderOptions o;
   o.dir = "/nonexistent/lasynth";

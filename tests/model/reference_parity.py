@@ -5,7 +5,7 @@ gradients on a fixed batch) with the PyTorch reference, bench/reference/lasynth_
   /usr/bin/python3 tests/model/reference_parity.py CASE.pt
 
 The case (torch::pickle_save, read by torch.load) holds the model options, the batch (tokens,
-inputs, outputs), the loss normaliser, the parameters, and the C++ loss and gradients. The
+inputs, outputs), the loss scale (examples, target tokens), the parameters, and the C++ loss and gradients. The
 reference model gets the same parameters and runs forward, loss and backward twice: "fused" (the
 decoder LSTM over whole chunks, the C++ algorithm) and "stepwise" (one decoding step per token,
 as the original LaSynth trains). Prints a table of the worst differences and exits 1 if any
@@ -79,7 +79,8 @@ def run_reference(model, case, stepwise):
     hook = model.hidden.register_forward_hook(
         lambda module, args, out: margins.append(pool_margin(out, rows)))
     forward = model.forward_stepwise if stepwise else model
-    loss = model.loss(forward(tokens, inputs, outputs), tokens, case["normalizer"])
+    loss = model.loss(forward(tokens, inputs, outputs), tokens, case["examples"],
+                      case["target_tokens"])
     hook.remove()
     loss.backward()
     grads = {}

@@ -29,6 +29,7 @@ struct Variant {
   const char* domain;
   const char* name;
   bool latent, no_partial, operations, self_attention, properties;
+  const char* loss_reduction = "mean";
 };
 
 void PrintTo(const Variant& v, std::ostream* os) { *os << v.domain << " " << v.name; }
@@ -50,6 +51,7 @@ ModelOptions tiny(const Variant& v, const Domain& domain) {
   o.operation_predictor = v.operations;
   o.decoder_self_attention = v.self_attention;
   o.use_properties = v.properties;
+  o.loss_reduction = v.loss_reduction;
   o.exec_period = 3;
   o.embedding_size = 12;
   o.hidden_size = 8;
@@ -105,9 +107,10 @@ c10::impl::GenericDict options_dict(const std::string& domain, const ModelOption
            {"dropout", o.dropout},
            {"param_init", o.param_init},
            {"exec_loss_weight", o.exec_loss_weight},
-           {"operation_loss_weight", o.operation_loss_weight}}) {
+           {"op_loss_weight", o.op_loss_weight}}) {
     d.insert(key, value);
   }
+  d.insert("loss_reduction", o.loss_reduction);
   return d;
 }
 
@@ -124,9 +127,8 @@ lasynth::testing::Result compare_with_reference(const Variant& v, uint64_t batch
   const Tensors b = batch(*domain, 5, batch_seed);
   torch::manual_seed(21);
   Synthesizer net(o);
-  // Every example's normaliser: the loss is a sum over the batch divided by it.
-  const double normalizer = static_cast<double>(b.tokens.size(0));
-  const torch::Tensor loss = net->loss(net(b.tokens, b.inputs, b.outputs), b.tokens, normalizer);
+  const LossScale scale = LossScale::of(b.tokens);
+  const torch::Tensor loss = net->loss(net(b.tokens, b.inputs, b.outputs), b.tokens, scale);
   loss.backward();
 
   c10::Dict<std::string, at::Tensor> params, grads;
@@ -144,7 +146,8 @@ lasynth::testing::Result compare_with_reference(const Variant& v, uint64_t batch
   test_case.insert("tokens", b.tokens);
   test_case.insert("inputs", b.inputs);
   test_case.insert("outputs", b.outputs);
-  test_case.insert("normalizer", normalizer);
+  test_case.insert("examples", scale.examples);
+  test_case.insert("target_tokens", scale.target_tokens);
   test_case.insert("params", params);
   test_case.insert("loss", loss.item<double>());
   test_case.insert("grads", grads);
@@ -185,7 +188,9 @@ INSTANTIATE_TEST_SUITE_P(
                       Variant{"karel", "LaSynth", true, false, false, true, false},
                       Variant{"karel", "NoPartialExecutor", true, true, false, true, false},
                       Variant{"karel", "RobustFill", false, false, false, false, false},
-                      Variant{"karel", "PropertySignatures", false, false, false, false, true}),
+                      Variant{"karel", "PropertySignatures", false, false, false, false, true},
+                      Variant{"c", "LaSynthSummedLoss", true, false, true, true, false, "sum"},
+                      Variant{"karel", "LaSynthSummedLoss", true, false, false, true, false, "sum"}),
     [](const ::testing::TestParamInfo<Variant>& info) {
       return std::string(info.param.domain == std::string("c") ? "C" : "Karel") + info.param.name;
     });

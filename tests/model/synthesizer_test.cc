@@ -98,7 +98,7 @@ TEST_P(SynthesizerTest, LearnsAFixedBatch) {
   for (int step = 0; step < 200; ++step) {
     adam.zero_grad();
     const Prediction p = model(b.tokens, b.inputs, b.outputs);
-    const torch::Tensor loss = model->loss(p, b.tokens, static_cast<double>(b.size));
+    const torch::Tensor loss = model->loss(p, b.tokens, LossScale::of(b.tokens));
     loss.backward();
     adam.step();
     (step == 0 ? first : last) = loss.item<float>();
@@ -119,21 +119,22 @@ TEST_P(SynthesizerTest, SameSeedSameModelBitForBit) {
   auto loss_with_seed = [&](uint64_t seed) {
     torch::manual_seed(seed);
     Synthesizer model(tiny(v()));
-    return model->loss(model(b.tokens, b.inputs, b.outputs), b.tokens, 4).item<float>();
+    return model->loss(model(b.tokens, b.inputs, b.outputs), b.tokens, LossScale::of(b.tokens)).item<float>();
   };
   EXPECT_EQ(loss_with_seed(5), loss_with_seed(5));
   EXPECT_NE(loss_with_seed(5), loss_with_seed(6));
 }
 
 // What data parallelism relies on: the loss of a batch is the sum of its parts' losses when
-// each part is normalised by the whole batch, padding included differently in each part.
+// each part is scaled by the whole batch's counts, padding included differently in each part.
 TEST_P(SynthesizerTest, LossSplitsOverPartsOfTheBatch) {
   torch::manual_seed(4);
   Synthesizer model(tiny(v()));
   const Tensors whole = batch(v().domain, 6, 4);
-  const double n = 6;
+  const LossScale scale = LossScale::of(whole.tokens);
   const float total =
-      model->loss(model(whole.tokens, whole.inputs, whole.outputs), whole.tokens, n).item<float>();
+      model->loss(model(whole.tokens, whole.inputs, whole.outputs), whole.tokens, scale)
+          .item<float>();
   float parts = 0;
   for (int64_t begin : {0, 2}) {
     const int64_t len = begin == 0 ? 2 : 4;
@@ -143,7 +144,7 @@ TEST_P(SynthesizerTest, LossSplitsOverPartsOfTheBatch) {
     parts += model
                  ->loss(model(tokens.slice(1, 0, t), whole.inputs.slice(0, begin, begin + len),
                               whole.outputs.slice(0, begin, begin + len)),
-                        tokens.slice(1, 0, t), n)
+                        tokens.slice(1, 0, t), scale)
                  .item<float>();
   }
   EXPECT_NEAR(parts, total, 1e-4 * total);
@@ -158,7 +159,7 @@ TEST_P(SynthesizerTest, TeacherForcingReproducesGreedyDecoding) {
   torch::optim::Adam adam(model->parameters(), torch::optim::AdamOptions(3e-2));
   for (int step = 0; step < 15; ++step) {  // a model with some structure, not a uniform one
     adam.zero_grad();
-    model->loss(model(b.tokens, b.inputs, b.outputs), b.tokens, 3).backward();
+    model->loss(model(b.tokens, b.inputs, b.outputs), b.tokens, LossScale::of(b.tokens)).backward();
     adam.step();
   }
   const auto greedy = model->greedy(b.inputs, b.outputs, 20);
@@ -208,7 +209,7 @@ TEST_P(SynthesizerTest, BeamsAreRankedByTheirProbability) {
   torch::optim::Adam adam(model->parameters(), torch::optim::AdamOptions(3e-2));
   for (int step = 0; step < 30; ++step) {
     adam.zero_grad();
-    model->loss(model(b.tokens, b.inputs, b.outputs), b.tokens, 3).backward();
+    model->loss(model(b.tokens, b.inputs, b.outputs), b.tokens, LossScale::of(b.tokens)).backward();
     adam.step();
   }
   torch::NoGradGuard no_grad;

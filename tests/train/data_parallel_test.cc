@@ -381,7 +381,8 @@ TEST_F(DataParallelTest, SynthesizerOnTwoRanksTrainsLikeOneRankOnTheGlobalBatch)
   const Tensors whole = batch_of(*domain, examples, 0, ranks * b);
   ASSERT_NE(parts[0].tokens.size(1), parts[1].tokens.size(1)) << "pick examples padded unequally";
   auto loss = [&](model::Synthesizer& net, const Tensors& t) {
-    return net->loss(net(t.tokens, t.inputs, t.outputs), t.tokens, static_cast<double>(ranks * b));
+    return net->loss(net(t.tokens, t.inputs, t.outputs), t.tokens,
+                     model::LossScale::of(whole.tokens));
   };
 
   auto nets = replicas<model::Synthesizer>(ranks, [&] { return model::Synthesizer(o); });
