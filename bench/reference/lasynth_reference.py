@@ -33,6 +33,7 @@ from typing import List, Optional, Tuple
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
 PAD, BOS, EOS = 0, 1, 2
 
@@ -101,6 +102,12 @@ def join_directions(state: torch.Tensor, layers: int) -> torch.Tensor:
     return state.view(layers, 2, n, h).permute(0, 2, 1, 3).reshape(layers, n, 2 * h)
 
 
+def split_directions(state: torch.Tensor) -> torch.Tensor:
+    """The inverse: [layers, N, 2H] -> [2 * layers, N, H]."""
+    layers, n, h2 = state.shape
+    return state.view(layers, n, 2, h2 // 2).permute(0, 2, 1, 3).reshape(2 * layers, n, h2 // 2)
+
+
 class Attention(nn.Module):
     """Scaled dot-product attention with a learned query projection."""
 
@@ -130,7 +137,7 @@ class ArrayNet(nn.Module):
         self.input_lstm = lstm(o, o.embedding_size, o.hidden_size, True)
         self.output_lstm = lstm(o, o.embedding_size, o.hidden_size, True)
         if o.latent_execution:
-            self.executor = lstm(o, o.embedding_size, o.decoder_size, False)
+            self.executor = lstm(o, o.embedding_size, o.hidden_size, True)
             self.project = nn.Linear(o.decoder_size, o.embedding_size)
 
     @property
@@ -160,9 +167,11 @@ class ArrayNet(nn.Module):
         return F.pad(result_dist, (side, side))
 
     def execute(self, dist, state):
-        """Logits [N, P, 2R' + 1] of the values after the decoded prefix, from state [N, D]."""
-        h0 = state.unsqueeze(0).expand(self.o.num_layers, -1, -1).contiguous()
-        out, _ = self.executor(dist @ self.values.weight, (h0, torch.zeros_like(h0)))
+        """Logits [N, P, 2R' + 1] of the values after the decoded prefix, from the decoder's
+        (h, c) [layers, N, D]: a bidirectional LSTM started from it."""
+        h, c = state
+        out, _ = self.executor(dist @ self.values.weight,
+                               (split_directions(h), split_directions(c)))
         r = self.o.result_range
         results = self.values.weight[self.o.value_offset - r:self.o.value_offset + r + 1]
         return self.project(out) @ results.t()
@@ -242,9 +251,10 @@ class GridNet(nn.Module):
         return seq, summary[0].contiguous(), summary[1].contiguous()
 
     def execute(self, dist, state):
-        """Logits [N, P, S] of the cells after the decoded prefix, from state [N, D]."""
+        """Logits [N, P, S] of the cells after the decoded prefix, from the decoder's (h, c)
+        [layers, N, D]: its top layer's output."""
         f = self.features(dist, self.input_cnn)
-        mixed = torch.relu(f + self.state(state).unsqueeze(-1).unsqueeze(-1))
+        mixed = torch.relu(f + self.state(state[0][-1]).unsqueeze(-1).unsqueeze(-1))
         return self.cell_logits(mixed).flatten(2).transpose(1, 2)
 
 
@@ -507,7 +517,7 @@ class Synthesizer(nn.Module):
         return self.out(h)
 
     def execute(self, ctx: Context, state):
-        """The executor runs from the decoder's state [N, D]: new latent inputs, re-encoded."""
+        """The executor runs from the decoder's (h, c): new latent inputs, re-encoded."""
         ctx.dist = self.values.widen(torch.softmax(self.values.execute(ctx.dist, state), -1))
         self.encoder.reencode_inputs(ctx.io, ctx.dist)
         if self.o.operation_predictor:
@@ -526,9 +536,22 @@ class Synthesizer(nn.Module):
         # The position whose state predicts </s>: the program's last token.
         ends = ((tokens != PAD).sum(1) - 2).long().repeat_interleave(k, 0)  # [N]
         logits, exec_logits, exec_rows = [], [], []
+        ends_host = ends.cpu()
         for begin in range(0, t, period):
             end = min(t, begin + period)
-            decoded, ctx.lstm = self.decoder(embedded[:, begin:end], ctx.lstm)
+            if latent:
+                # The state where each row's program ends (the executor starts from it), else at
+                # the chunk's end: one packed run.
+                ending = (ends_host >= begin) & (ends_host < end)
+                lengths = torch.where(ending, ends_host - begin + 1,
+                                      torch.full_like(ends_host, end - begin))
+                packed, ctx.lstm = self.decoder(
+                    pack_padded_sequence(embedded[:, begin:end], lengths, batch_first=True,
+                                         enforce_sorted=False), ctx.lstm)
+                decoded = pad_packed_sequence(packed, batch_first=True,
+                                              total_length=end - begin)[0]
+            else:
+                decoded, ctx.lstm = self.decoder(embedded[:, begin:end], ctx.lstm)
             masked = None
             if o.decoder_self_attention:
                 ctx.history = embedded[:, :end]
@@ -539,12 +562,11 @@ class Synthesizer(nn.Module):
                 continue
             rows = ((ends >= begin) & (ends < end)).nonzero().view(-1)
             if rows.numel() > 0:
-                at = (ends[rows] - begin).view(-1, 1, 1).expand(-1, 1, decoded.size(2))
-                last = decoded[rows].gather(1, at).squeeze(1)  # [R, D]
-                exec_logits.append(self.values.execute(ctx.dist[rows], last))
+                at = (ctx.lstm[0][:, rows], ctx.lstm[1][:, rows])
+                exec_logits.append(self.values.execute(ctx.dist[rows], at))
                 exec_rows.append(rows)
             if partial and end < t:
-                self.execute(ctx, decoded[:, end - begin - 1])
+                self.execute(ctx, ctx.lstm)
         p.logits = torch.cat(logits, 1)
         if latent:
             b, v = inputs.size(0), inputs.size(2)
@@ -570,7 +592,8 @@ class Synthesizer(nn.Module):
                 continue
             rows = (ends == i).nonzero().view(-1)
             if rows.numel() > 0:
-                exec_logits.append(self.values.execute(dist[rows], ctx.decoded[rows, 0]))
+                at = (ctx.lstm[0][:, rows], ctx.lstm[1][:, rows])
+                exec_logits.append(self.values.execute(dist[rows], at))
                 exec_rows.append(rows)
         p.logits = torch.stack(logits, 1)
         if o.latent_execution:
@@ -617,7 +640,7 @@ class Synthesizer(nn.Module):
         logits = self.head(ctx, decoded).squeeze(1)
         if (self.o.latent_execution and not self.o.no_partial_execution
                 and (consumed + 1) % self.o.exec_period == 0):
-            self.execute(ctx, decoded.squeeze(1))
+            self.execute(ctx, ctx.lstm)
         return logits
 
     @staticmethod

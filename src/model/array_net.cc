@@ -17,7 +17,7 @@ ArrayNet::ArrayNet(const ModelOptions& o) : options_(o) {
   input_lstm_ = register_module("input_lstm", lstm(o.hidden_size, true));
   output_lstm_ = register_module("output_lstm", lstm(o.hidden_size, true));
   if (o.latent_execution) {
-    executor_ = register_module("executor", lstm(o.decoder_size(), false));
+    executor_ = register_module("executor", lstm(o.hidden_size, true));
     project_ = register_module("project", torch::nn::Linear(o.decoder_size(), o.embedding_size));
   }
 }
@@ -33,10 +33,11 @@ ValueEncoding ArrayNet::encode(const torch::Tensor& dist, bool output) {
           join_directions(std::get<1>(state), options_.num_layers)};
 }
 
-torch::Tensor ArrayNet::execute(const torch::Tensor& dist, const torch::Tensor& state) {
+torch::Tensor ArrayNet::execute(const torch::Tensor& dist, const LstmState& state) {
   const torch::Tensor embedded = torch::matmul(dist, values_->weight);  // [N, L, E]
-  const torch::Tensor h0 = state.unsqueeze(0).expand({options_.num_layers, -1, -1}).contiguous();
-  auto [out, last] = executor_->forward(embedded, std::make_tuple(h0, torch::zeros_like(h0)));
+  auto [out, last] = executor_->forward(
+      embedded, std::make_tuple(split_directions(std::get<0>(state)),
+                                split_directions(std::get<1>(state))));  // out [N, L, 2H]
   const int64_t r = result_range();
   const torch::Tensor results = values_->weight.narrow(0, options_.value_offset() - r, 2 * r + 1);
   return torch::matmul(project_(out), results.t());  // [N, L, 2r + 1]

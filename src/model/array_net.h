@@ -1,8 +1,9 @@
 // Restricted C's values: arrays of L ints, each embedded as one of the 8R + 1 values [-4R, 4R]
-// and encoded by a bidirectional LSTM over the positions (PAPER.md). Its latent executor is an
-// LSTM over the current values, started from the decoder's state, whose outputs are scored
-// against the embeddings of the 2 output_range + 1 values an output may take, like the
-// original's (its softmax over [-4, 4] is the new latent input).
+// and encoded by a bidirectional LSTM over the positions (PAPER.md). Its latent executor is, as
+// the original's, a bidirectional LSTM of num_LSTM_layers layers over the current values (so a
+// cell's new value may depend on later cells: `a[0] = a[4];`), started from the decoder's whole
+// (h, c) state, whose outputs are scored against the embeddings of the 2 output_range + 1 values
+// an output may take (the softmax over them is the new latent input).
 #ifndef LASYNTH_MODEL_ARRAY_NET_H_
 #define LASYNTH_MODEL_ARRAY_NET_H_
 
@@ -17,7 +18,7 @@ class ArrayNet : public ValueNet {
   int64_t num_classes() const override { return options_.num_values(); }
   torch::Tensor classes(const torch::Tensor& values) const override;
   ValueEncoding encode(const torch::Tensor& dist, bool output) override;
-  torch::Tensor execute(const torch::Tensor& dist, const torch::Tensor& state) override;
+  torch::Tensor execute(const torch::Tensor& dist, const LstmState& state) override;
   int64_t num_result_classes() const override { return 2 * result_range() + 1; }
   torch::Tensor result_classes(const torch::Tensor& values) const override;
   torch::Tensor widen(const torch::Tensor& result_dist) const override;

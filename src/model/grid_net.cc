@@ -63,9 +63,10 @@ ValueEncoding GridNet::encode(const torch::Tensor& dist, bool output) {
   return {seq, summary[0].contiguous(), summary[1].contiguous()};
 }
 
-torch::Tensor GridNet::execute(const torch::Tensor& dist, const torch::Tensor& state) {
+torch::Tensor GridNet::execute(const torch::Tensor& dist, const LstmState& state) {
   const torch::Tensor f = features(dist, input_cnn_);
-  const torch::Tensor mixed = torch::relu(f + state_(state).unsqueeze(-1).unsqueeze(-1));
+  const torch::Tensor top = std::get<0>(state).select(0, -1);  // [N, D]: the decoder's output
+  const torch::Tensor mixed = torch::relu(f + state_(top).unsqueeze(-1).unsqueeze(-1));
   return cell_logits_(mixed).flatten(2).transpose(1, 2);  // [N, P, S]
 }
 

@@ -22,7 +22,7 @@ class GridNet : public ValueNet {
   int64_t num_classes() const override { return kHeroStates * contents_; }
   torch::Tensor classes(const torch::Tensor& values) const override;
   ValueEncoding encode(const torch::Tensor& dist, bool output) override;
-  torch::Tensor execute(const torch::Tensor& dist, const torch::Tensor& state) override;
+  torch::Tensor execute(const torch::Tensor& dist, const LstmState& state) override;
 
  private:
   // dist [N, P, S] -> features [N, F, R, C]

@@ -11,6 +11,11 @@ torch::Tensor join_directions(const torch::Tensor& state, int64_t layers) {
   return state.view({layers, 2, n, h}).permute({0, 2, 1, 3}).reshape({layers, n, 2 * h});
 }
 
+torch::Tensor split_directions(const torch::Tensor& state) {
+  const int64_t layers = state.size(0), n = state.size(1), h = state.size(2) / 2;
+  return state.view({layers, n, 2, h}).permute({0, 2, 1, 3}).reshape({2 * layers, n, h});
+}
+
 torch::nn::LSTM embedding_encoder(const ModelOptions& o) {
   return torch::nn::LSTM(torch::nn::LSTMOptions(o.embedding_size, o.hidden_size)
                              .num_layers(o.num_layers)

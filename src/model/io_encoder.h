@@ -48,6 +48,8 @@ torch::nn::LSTM embedding_encoder(const ModelOptions& options);
 // [2 * layers, N, H] (directions interleaved per layer, as LibTorch returns them)
 // -> [layers, N, 2H]: both directions of each layer side by side.
 torch::Tensor join_directions(const torch::Tensor& state, int64_t layers);
+// The inverse: [layers, N, 2H] -> [2 * layers, N, H], a state for a bidirectional LSTM of H.
+torch::Tensor split_directions(const torch::Tensor& state);
 
 }  // namespace model
 }  // namespace lasynth

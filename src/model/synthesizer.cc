@@ -104,7 +104,7 @@ torch::Tensor SynthesizerImpl::head(const Context& c, const torch::Tensor& decod
   return out_(h);
 }
 
-void SynthesizerImpl::execute(Context& c, const torch::Tensor& state) {
+void SynthesizerImpl::execute(Context& c, const LstmState& state) {
   c.executed = true;
   c.dist = values_->widen(torch::softmax(values_->execute(c.dist, state), -1));
   encoder_->reencode_inputs(c.io, c.dist);
@@ -124,13 +124,27 @@ Prediction SynthesizerImpl::forward(const torch::Tensor& tokens, const torch::Te
   // The position whose state predicts </s>: the program's last token (<s> for an empty one).
   const torch::Tensor ends =
       ((tokens != Vocabulary::kPad).sum(1) - 2).to(torch::kLong).repeat_interleave(k, 0);  // [N]
-  // The executor changes what the decoder attends to, never the decoder's own state: one LSTM
-  // call covers every chunk.
-  const torch::Tensor all_decoded = std::get<0>(decoder_->forward(embedded, c.lstm));
+  const torch::Tensor ends_host = latent ? ends.cpu() : ends;  // packing wants host lengths
   std::vector<torch::Tensor> logits, exec_logits, exec_rows;
+  LstmState state = c.lstm;
   for (int64_t begin = 0; begin < t; begin += period) {
     const int64_t end = std::min(t, begin + period);
-    const torch::Tensor decoded = all_decoded.slice(1, begin, end);
+    torch::Tensor decoded;
+    if (latent) {
+      // The executor starts from the decoder's (h, c) where each row's program ends, or else at
+      // the chunk's end: one packed run gives both. A row's outputs past its end are zeros,
+      // read only by targets the loss ignores.
+      const torch::Tensor lengths =
+          torch::where((ends_host >= begin) & (ends_host < end), ends_host - begin + 1,
+                       torch::full_like(ends_host, end - begin));
+      namespace rnn = torch::nn::utils::rnn;
+      auto [packed, next] = decoder_->forward_with_packed_input(
+          rnn::pack_padded_sequence(embedded.slice(1, begin, end), lengths, true, false), state);
+      decoded = std::get<0>(rnn::pad_packed_sequence(packed, true, 0.0, end - begin));
+      state = next;
+    } else {
+      std::tie(decoded, state) = decoder_->forward(embedded.slice(1, begin, end), state);
+    }
     torch::Tensor masked;
     if (options_.decoder_self_attention) {
       c.history = program.slice(1, 0, end);
@@ -141,14 +155,12 @@ Prediction SynthesizerImpl::forward(const torch::Tensor& tokens, const torch::Te
     if (!latent) continue;
     const torch::Tensor rows = ((ends >= begin) & (ends < end)).nonzero().view({-1});
     if (rows.numel() > 0) {
-      const torch::Tensor at = (ends.index_select(0, rows) - begin).view({-1, 1, 1});
-      const torch::Tensor last = decoded.index_select(0, rows)
-                                     .gather(1, at.expand({-1, 1, decoded.size(2)}))
-                                     .squeeze(1);  // [R, D]
-      exec_logits.push_back(values_->execute(c.dist.index_select(0, rows), last));
+      const LstmState at{std::get<0>(state).index_select(1, rows),
+                         std::get<1>(state).index_select(1, rows)};
+      exec_logits.push_back(values_->execute(c.dist.index_select(0, rows), at));
       exec_rows.push_back(rows);
     }
-    if (partial && end < t) execute(c, decoded.select(1, end - begin - 1));
+    if (partial && end < t) execute(c, state);
   }
   p.logits = torch::cat(logits, 1);
   if (latent) {
@@ -208,7 +220,7 @@ torch::Tensor SynthesizerImpl::step(Context& c, const torch::Tensor& token, int6
   const torch::Tensor logits = head(c, decoded, {}).squeeze(1);
   if (options_.latent_execution && !options_.no_partial_execution &&
       (consumed + 1) % options_.exec_period == 0) {
-    execute(c, decoded.squeeze(1));
+    execute(c, c.lstm);
   }
   return logits;
 }

@@ -8,10 +8,10 @@
 //   LaSynth             latent_execution (+ operation_predictor, decoder_self_attention)
 //   NoPartialExecutor   latent_execution + no_partial_execution
 //   PropertySignatures  use_properties: one property-signature encoding replaces the K pairs
-// With latent execution, teacher-forced training runs the decoder LSTM once over the program
-// (the executor never changes the decoder's own state) and the head over chunks of exec_period
-// positions; between chunks the executor rewrites the latent inputs, so training and
-// step-by-step decoding condition on the same states.
+// Teacher-forced training runs the decoder LSTM and the head over chunks of exec_period positions
+// (the whole program without latent execution); between chunks the executor, started from the
+// decoder's state, rewrites the latent inputs (the executor never changes the decoder's own
+// state), so training and step-by-step decoding condition on the same states.
 //   B examples, K pairs, V values' ints, T tokens (with <s>), E embedding, D = 2H, M MLP hidden.
 #ifndef LASYNTH_MODEL_SYNTHESIZER_H_
 #define LASYNTH_MODEL_SYNTHESIZER_H_
@@ -94,7 +94,7 @@ class SynthesizerImpl : public torch::nn::Module {
     // [N / rows, t, E]: the tokens decoded so far (self-attention), once per example: every
     // pair of an example has decoded the same tokens.
     torch::Tensor history;
-    std::tuple<torch::Tensor, torch::Tensor> lstm;
+    LstmState lstm;
     // Whether the executor has run since start(): until then the latent inputs and their
     // encodings are the example's, the same in every beam of it.
     bool executed = false;
@@ -104,8 +104,8 @@ class SynthesizerImpl : public torch::nn::Module {
   // decoded [N, T, D] -> logits [N / rows, T, vocab]
   torch::Tensor head(const Context& context, const torch::Tensor& decoded,
                      const torch::Tensor& masked);
-  // The executor runs from the decoder's `state` [N, D]: new latent inputs, re-encoded.
-  void execute(Context& context, const torch::Tensor& state);
+  // The executor runs from the decoder's (h, c) `state`: new latent inputs, re-encoded.
+  void execute(Context& context, const LstmState& state);
   // One decoding step from `token` [N / rows] after `consumed` tokens: logits [N / rows, vocab].
   torch::Tensor step(Context& context, const torch::Tensor& token, int64_t consumed);
   // The context of the rows `index` (a beam's reordering or expansion), `index` naming examples.

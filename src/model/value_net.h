@@ -9,11 +9,15 @@
 #include <torch/torch.h>
 
 #include <memory>
+#include <tuple>
 
 #include "model/model_options.h"
 
 namespace lasynth {
 namespace model {
+
+// An LSTM's (h, c), each [layers, N, D].
+using LstmState = std::tuple<torch::Tensor, torch::Tensor>;
 
 struct ValueEncoding {
   torch::Tensor seq;   // [N, L', D]
@@ -30,12 +34,12 @@ class ValueNet : public torch::nn::Module {
   }
   // dist [N, P, S] -> encoding, by the input encoder or the output encoder.
   virtual ValueEncoding encode(const torch::Tensor& dist, bool output) = 0;
-  // The latent executor: from the current (latent) inputs `dist` and the decoder's state
-  // `state` [N, D], the logits [N, P, R] of the values after the decoded program prefix, over
+  // The latent executor: from the current (latent) inputs `dist` and the decoder's state (h, c)
+  // [layers, N, D], the logits [N, P, R] of the values after the decoded program prefix, over
   // the R result classes: the values an output may take (C: the 2 output_range + 1 values of
   // [-output_range, output_range], as the original's executor predicts), which may be fewer
   // than the S classes an input may take.
-  virtual torch::Tensor execute(const torch::Tensor& dist, const torch::Tensor& state) = 0;
+  virtual torch::Tensor execute(const torch::Tensor& dist, const LstmState& state) = 0;
   virtual int64_t num_result_classes() const { return num_classes(); }
   // values [N, V] -> result classes [N, P]: the executor's targets.
   virtual torch::Tensor result_classes(const torch::Tensor& values) const {
