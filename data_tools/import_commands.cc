@@ -4,6 +4,7 @@
 #include <iostream>
 #include <memory>
 
+#include "app/cli_checks.h"
 #include "commands.h"
 #include "core/error.h"
 #include "data/dataset.h"
@@ -74,7 +75,7 @@ void add_import_commands(CLI::App& app) {
         ->check(CLI::IsMember({"train", "val", "test"}))
         ->capture_default_str();
     cmd->add_option("--shards", args->shards, "shards to write")
-        ->check(CLI::Range(1, 99999))
+        ->check(app::number_in(1, 99999))
         ->capture_default_str();
     cmd->add_flag("--force", args->force, "replace the split (or a non-dataset OUT)");
     args->limits.add_to(cmd, /*with_domain=*/false);

@@ -9,12 +9,14 @@
 #include <CLI/CLI.hpp>
 #include <iostream>
 
+#include "app/cli_checks.h"
 #include "commands.h"
 
 int main(int argc, char** argv) {
   std::ios::sync_with_stdio(false);
   CLI::App app{"lasynth-data: look at, check and convert lasynth data"};
   app.require_subcommand(1);
+  lasynth::app::one_line_errors(app, "lasynth-data");
   lasynth::add_sample_command(app);
   lasynth::add_inspect_commands(app);
   lasynth::add_show_commands(app);

@@ -18,6 +18,7 @@
 #include <mutex>
 #include <thread>
 
+#include "app/cli_checks.h"
 #include "core/error.h"
 #include "data/generate.h"
 #include "dist/communicator.h"
@@ -193,33 +194,35 @@ int main(int argc, char** argv) {
       "input/output examples"};
   args.domain.add_to(&app);
   app.add_option("--train", args.gen.train, "training examples")
-      ->check(CLI::NonNegativeNumber)
+      ->check(lasynth::app::at_least(0))
       ->capture_default_str();
   app.add_option("--val", args.gen.val, "validation examples")
-      ->check(CLI::NonNegativeNumber)
+      ->check(lasynth::app::at_least(0))
       ->capture_default_str();
   app.add_option("--test", args.gen.test, "test examples")
-      ->check(CLI::NonNegativeNumber)
+      ->check(lasynth::app::at_least(0))
       ->capture_default_str();
   app.add_option("--shards", args.gen.shards,
                  "shards per split (never more than the split's examples)")
-      ->check(CLI::Range(1, 99999))
+      ->check(lasynth::app::number_in(1, 99999))
       ->capture_default_str();
   app.add_option("--eval-shards", args.gen.eval_shards,
                  "shards of val and of test each; 0: as many as --shards")
-      ->check(CLI::Range(0, 99999))
+      ->check(lasynth::app::number_in(0, 99999))
       ->capture_default_str();
   app.add_option("--seed", args.gen.seed, "random seed: same seed, byte-identical shards")
+      ->check(lasynth::app::non_negative_integer())
       ->capture_default_str();
   app.add_option("--out", args.out, "dataset directory")->required();
   app.add_option("--threads", args.threads, "generator threads in this process")
-      ->check(CLI::Range(1, 256))
+      ->check(lasynth::app::number_in(1, 256))
       ->capture_default_str();
   app.add_option("--shard-range", args.shard_range,
                  "make only shards A..B-1 of the dataset's list (test, val, then train), e.g. "
                  "for a SLURM array task; then run `lasynth-data finalize DIR`");
   app.add_flag("--force", args.force, "replace what DIR holds");
   app.add_flag("--quiet", args.quiet, "no progress output");
+  lasynth::app::one_line_errors(app, "lasynth-datagen");
   CLI11_PARSE(app, argc, argv);
 
   std::unique_ptr<lasynth::dist::Communicator> comm;

@@ -3,6 +3,7 @@
 #include <iostream>
 #include <memory>
 
+#include "app/cli_checks.h"
 #include "commands.h"
 #include "core/error.h"
 #include "domain_flags.h"
@@ -57,9 +58,10 @@ void add_sample_command(CLI::App& app) {
                          "{\"source\", \"tokens\", \"io\": [{\"input\", \"output\"}, ...]}");
   args->domain.add_to(cmd);
   cmd->add_option("--count", args->count, "examples to print")
-      ->check(CLI::NonNegativeNumber)
+      ->check(app::at_least(0))
       ->capture_default_str();
   cmd->add_option("--seed", args->seed, "random seed; same seed, same lines")
+      ->check(app::non_negative_integer())
       ->capture_default_str();
   cmd->add_flag("--quiet", args->quiet, "no summary line on standard error");
   cmd->add_flag("--pretty", args->pretty,

@@ -6,6 +6,7 @@
 #include <iostream>
 #include <memory>
 
+#include "app/cli_checks.h"
 #include "commands.h"
 #include "core/error.h"
 #include "data/dataset.h"
@@ -92,7 +93,7 @@ void add_show_commands(CLI::App& app) {
   cmd->add_option("DIR", show->dir, "dataset directory")->required();
   cmd->add_option("--split", show->split, "train, val or test")->capture_default_str();
   cmd->add_option("--index", show->index, "example index within the split")
-      ->check(CLI::NonNegativeNumber)
+      ->check(app::at_least(0))
       ->capture_default_str();
   cmd->add_flag("--json", show->json, "as one JSON line instead of text");
   cmd->callback([show] { run_show(*show); });

@@ -15,6 +15,7 @@
 #include <iostream>
 #include <thread>
 
+#include "app/cli_checks.h"
 #include "core/exit_status.h"
 #include "launcher/agent.h"
 #include "launcher/job.h"
@@ -32,6 +33,7 @@ int main(int argc, char** argv) {
   CLI::App app{
       "lasynth-launch: run a data-parallel lasynth job on this machine, on hosts, or in a "
       "SLURM allocation, with a live monitor, failure detection and restarts"};
+  lasynth::app::one_line_errors(app, "lasynth-launch");
   app.option_defaults()
       ->multi_option_policy(CLI::MultiOptionPolicy::TakeLast)
       ->always_capture_default();
@@ -40,7 +42,7 @@ int main(int argc, char** argv) {
   std::string mode = "auto";
   app.add_option("-n,--ranks", o.launch.ranks, "number of processes (one per core or GPU)")
       ->required()
-      ->check(CLI::PositiveNumber);
+      ->check(lasynth::app::at_least(1));
   app.add_option("--hosts", hosts,
                  "hosts and their slots, e.g. a:4,b:4 (default: this machine; inside SLURM: the "
                  "allocation)");
@@ -50,7 +52,7 @@ int main(int argc, char** argv) {
   app.add_option("--monitor-port", o.http_port,
                  "port of the status page, /status and /metrics (0: any free port, printed; -1: "
                  "no page)")
-      ->check(CLI::Range(-1, 65535));
+      ->check(lasynth::app::number_in(-1, 65535));
   app.add_flag("--monitor-public", o.http_public,
                "serve the page on every interface, not only loopback (anyone who reaches this "
                "host sees the job)");
@@ -60,13 +62,13 @@ int main(int argc, char** argv) {
   app.add_option(
          "--heartbeat-timeout", o.heartbeat_timeout_s,
          "seconds without a heartbeat after which a rank counts as stalled and the job ends")
-      ->check(CLI::PositiveNumber);
+      ->check(lasynth::app::positive());
   app.add_option("--start-timeout", o.start_timeout_s,
                  "seconds for every rank to reach the monitor")
-      ->check(CLI::PositiveNumber);
+      ->check(lasynth::app::positive());
   app.add_option("--max-restarts", o.max_restarts,
                  "after a failure, relaunch with --resume at most this many times")
-      ->check(CLI::NonNegativeNumber);
+      ->check(lasynth::app::at_least(0));
   app.add_flag("--dry-run", o.dry_run, "print the command line and exit");
   app.add_option("command", o.launch.command, "what every rank runs, after --")->required();
   app.footer(fmt::format(

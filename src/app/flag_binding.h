@@ -9,6 +9,7 @@
 #include <string>
 #include <type_traits>
 
+#include "app/cli_checks.h"
 #include "core/error.h"
 #include "core/fields.h"
 
@@ -34,6 +35,9 @@ class FlagBinder {
       option = app_->add_option(flag, value, help);
     }
     option->group(group_);
+    if constexpr (std::is_unsigned_v<T> && !std::is_same_v<T, bool>) {
+      option->check(non_negative_integer());
+    }
     if (!check.choices.empty()) {
       option->check(CLI::IsMember(check.choices));
       return;

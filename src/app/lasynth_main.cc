@@ -23,6 +23,7 @@
 #include <memory>
 #include <thread>
 
+#include "app/cli_checks.h"
 #include "app/flags.h"
 #include "core/error.h"
 #include "core/exit_status.h"
@@ -293,8 +294,9 @@ nlohmann::json read_examples(const std::string& file) {
 int run_synthesize(const Flags& f, const std::string& examples_file, bool json) {
   const nlohmann::json examples = read_examples(examples_file);
   std::string domain_name;
-  const eval::SynthesisResult r = eval::synthesize(f.run.checkpoint(), examples, f.eval.beam,
-                                                   f.eval.max_decode_len, &domain_name);
+  const eval::SynthesisResult r =
+      eval::synthesize(f.run.checkpoint(), examples, f.eval.beam, f.eval.max_decode_len,
+                       &domain_name, examples_file.empty() ? "stdin" : examples_file);
   if (!r.program) {
     std::cerr << fmt::format("lasynth: no consistent program in beam {} ({} candidates)\n",
                              f.eval.beam, r.candidates);
@@ -373,9 +375,7 @@ struct CommandLine {
 CommandLine::CommandLine() {
   app.option_defaults()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
   // One line, as every other error: the flag, the value, and where the flags are listed.
-  app.failure_message([](const CLI::App*, const CLI::Error& e) {
-    return fmt::format("lasynth: error: {} (lasynth --help lists the flags)\n", e.what());
-  });
+  one_line_errors(app, "lasynth");
   app.footer(fmt::format(
       "Several processes: `mpirun -np N lasynth train|eval ...` or `srun --mpi=pmix ...`; "
       "--batch_size is per process.\nExit status: 0 done; 2 synthesize found no consistent "

@@ -61,7 +61,7 @@ TEST(LasynthCli, TrainsAndEvaluatesWithTheOriginalFlags) {
   // synthesize: the domain comes from the checkpoint; examples from a file or stdin. A model
   // this small finds nothing consistent, and says so with exit status 2.
   testing::write_file(dir.path("io.json"),
-                      R"({"io": [{"input": [1, 2, 3, 4, 5], "output": [1, 2, 3, 4, 9]}]})");
+                      R"({"io": [{"input": [1, 2, 3, 4, 0], "output": [-2, 2, 3, 4, -3]}]})");
   const auto none = run_command(kLasynth + " synthesize --load_model " + run + " --examples " +
                                     dir.path("io.json") + " --beam 4 --max_decode_len 20",
                                 true);
@@ -73,8 +73,8 @@ TEST(LasynthCli, TrainsAndEvaluatesWithTheOriginalFlags) {
   EXPECT_EQ(bad.exit_code, 1) << bad.out;
   EXPECT_NE(bad.out.find("io[0]"), std::string::npos) << bad.out;
   // Values the model cannot know are refused, naming the range, instead of decoded into nothing.
-  for (const std::string& io : {R"([1, 2, 100, 4, 5], "output": [1, 2, 3, 4, 5])",
-                                R"([1, 2, 3, 4, 5], "output": [1, 2, 3, 4, 5000])"}) {
+  for (const std::string& io : {R"([1, 2, 100, 4, 0], "output": [1, 2, 3, 4, 0])",
+                                R"([1, 2, 3, 4, 0], "output": [1, 2, 3, 4, 5000])"}) {
     const auto outside = run_command("echo '{\"io\": [{\"input\": " + io + "}]}' | " +
                                          kLasynth + " synthesize --load_model " + run,
                                      true);
