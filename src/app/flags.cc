@@ -116,7 +116,13 @@ void check_data_shape(const DataShape& s, const data::Manifest& manifest,
                       dataset);
   };
   option("io_size", s.io_size, "array_len");
-  option("num_vars", s.num_vars, "max_locals");
+  // The original's num_vars counts a program's input arrays: restricted C functions take one.
+  if (s.num_vars >= 0 && manifest.domain != "c") {
+    throw ConfigError(fmt::format("--num_vars {}: the {} dataset {} has no input arrays; drop the "
+                                  "flag",
+                                  s.num_vars, manifest.domain, dataset));
+  }
+  check_shape_value("num_vars", s.num_vars, 1, "programs of 1 input array", dataset);
   option("value_range", s.value_range, "value_range");
   auto count = [&](const std::string& flag, int64_t given, const char* split) {
     const data::SplitEntry* entry = manifest.split(split);

@@ -77,7 +77,8 @@ struct DataShape {
     using D = DataShape;
     v.group("Data shape (recorded in the dataset; when given, checked against it)");
     v("io_size", &D::io_size, "array length (the dataset's array_len)", AtLeast(-1));
-    v("num_vars", &D::num_vars, "locals per program (the dataset's max_locals)", AtLeast(-1));
+    v("num_vars", &D::num_vars,
+      "input arrays of a program, as the original means it (restricted C: 1)", AtLeast(-1));
     v("value_range", &D::value_range, "inputs in [-R, R] (the dataset's value_range)", AtLeast(-1));
     v("train_size", &D::train_size, "training examples in the dataset", AtLeast(-1));
     v("val_size", &D::val_size, "validation examples in the dataset", AtLeast(-1));

@@ -121,6 +121,8 @@ const std::vector<Case>& cases() {
        "--use_properties"},
       {"train_shape_flag_against_the_dataset",
        "{L} train --data_folder {D} --model_dir {S}/out --io_size 7", "--io_size"},
+      {"train_num_vars_is_the_input_arrays",
+       "{L} train --data_folder {D} --model_dir {S}/out --num_vars 4", "--num_vars 4"},
       {"train_unknown_loss_reduction",
        "{L} train --data_folder {D} --model_dir {S}/out --loss_reduction max", "--loss_reduction"},
       // lasynth: files

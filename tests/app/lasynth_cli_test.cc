@@ -28,7 +28,7 @@ TEST(LasynthCli, TrainsAndEvaluatesWithTheOriginalFlags) {
   testing::write_file(dir.path("c.yaml"), "max_steps: 99\nlog_interval: 2\nlr: 0.01\n");
   const auto trained = run_command(kLasynth + " --data_folder " + data + " --model_dir " + run +
                                        " --config " + dir.path("c.yaml") + " --max_steps 4" +
-                                       " --io_size 5 --value_range 4 --train_size 60" + kTiny,
+                                       " --io_size 5 --num_vars 1 --value_range 4 --train_size 60" + kTiny,
                                    true);
   ASSERT_EQ(trained.exit_code, 0) << trained.out;
   // The original's data-shape flags are checked against the dataset, which decides.
