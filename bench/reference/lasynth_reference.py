@@ -55,6 +55,7 @@ class ModelOptions:
     decoder_self_attention: bool = False
     use_properties: bool = False
     exec_period: int = 16
+    scaled_attention: bool = False  # scores / sqrt(key size); the original's are unscaled
     embedding_size: int = 1024
     hidden_size: int = 512
     mlp_hidden_size: int = 512
@@ -109,12 +110,13 @@ def split_directions(state: torch.Tensor) -> torch.Tensor:
 
 
 class Attention(nn.Module):
-    """Scaled dot-product attention with a learned query projection."""
+    """Dot-product attention with a learned query projection; unscaled as the original's unless
+    `scaled` (scores / sqrt(key_size))."""
 
-    def __init__(self, query_size: int, key_size: int):
+    def __init__(self, query_size: int, key_size: int, scaled: bool):
         super().__init__()
         self.project = nn.Linear(query_size, key_size)
-        self.scale = 1.0 / math.sqrt(key_size)
+        self.scale = 1.0 / math.sqrt(key_size) if scaled else 1.0
 
     def forward(self, query, keys, masked=None):
         # query [N, Q, query_size], keys [N, S, key_size], masked [Q, S] (True = hidden)
@@ -274,7 +276,8 @@ class IoEncoder(nn.Module):
         super().__init__()
         self.values = values
         d = o.decoder_size
-        self.attention = nn.ModuleList([Attention(d, d) for _ in range(o.num_attention_layers)])
+        self.attention = nn.ModuleList(
+            [Attention(d, d, o.scaled_attention) for _ in range(o.num_attention_layers)])
         self.mix = nn.ModuleList([nn.Linear(2 * d, d) for _ in range(o.num_attention_layers)])
 
     def attend(self, outputs, inputs):
@@ -451,19 +454,19 @@ class Synthesizer(nn.Module):
         features = d
         if o.use_properties:
             self.properties = PropertyEncoder(o)
-            self.attend_properties = Attention(d, d)
+            self.attend_properties = Attention(d, d, o.scaled_attention)
             features += d
         else:
             self.encoder = IoEncoder(o, GridNet(o) if o.domain == "karel" else ArrayNet(o))
-            self.attend_inputs = Attention(d, d)
-            self.attend_outputs = Attention(2 * d, d)
+            self.attend_inputs = Attention(d, d, o.scaled_attention)
+            self.attend_outputs = Attention(2 * d, d, o.scaled_attention)
             features += 2 * d
             if o.operation_predictor:
                 self.operations = OperationPredictor(o)
-                self.attend_operations = Attention(d, d)
+                self.attend_operations = Attention(d, d, o.scaled_attention)
                 features += d
         if o.decoder_self_attention:
-            self.attend_self = Attention(d, e)
+            self.attend_self = Attention(d, e, o.scaled_attention)
             features += e
         self.tokens = nn.Embedding(o.vocab_size, e)
         self.decoder = nn.LSTM(e, d, num_layers=o.num_layers, batch_first=True,

@@ -6,9 +6,9 @@
 namespace lasynth {
 namespace model {
 
-AttentionImpl::AttentionImpl(int64_t query_size, int64_t key_size)
+AttentionImpl::AttentionImpl(int64_t query_size, int64_t key_size, bool scaled)
     : project_(register_module("project", torch::nn::Linear(query_size, key_size))),
-      scale_(1.0 / std::sqrt(static_cast<double>(key_size))) {}
+      scale_(scaled ? 1.0 / std::sqrt(static_cast<double>(key_size)) : 1.0) {}
 
 torch::Tensor AttentionImpl::forward(const torch::Tensor& query, const torch::Tensor& keys,
                                      const torch::Tensor& masked) {

@@ -1,5 +1,6 @@
-// Scaled dot-product attention with learned query projection, the building block every LaSynth
-// module uses to look at encodings.
+// Dot-product attention with a learned query projection, the building block every LaSynth
+// module uses to look at encodings. Unscaled as the original's; `scaled` divides the scores by
+// sqrt(key_size) (Transformer-style, lasynth's former default).
 //   N sequences, Q queries, S keys, D features.
 #ifndef LASYNTH_MODEL_ATTENTION_H_
 #define LASYNTH_MODEL_ATTENTION_H_
@@ -11,7 +12,7 @@ namespace model {
 
 class AttentionImpl : public torch::nn::Module {
  public:
-  AttentionImpl(int64_t query_size, int64_t key_size);
+  AttentionImpl(int64_t query_size, int64_t key_size, bool scaled);
   // query [N, Q, query_size], keys [N, S, key_size] -> context [N, Q, key_size]. `masked`
   // [Q, S] (bool, true = hidden), when defined, hides keys from queries (causal attention).
   torch::Tensor forward(const torch::Tensor& query, const torch::Tensor& keys,

@@ -33,7 +33,7 @@ IoEncoderImpl::IoEncoderImpl(const ModelOptions& o, std::shared_ptr<ValueNet> va
     : values_(register_module("values", std::move(values))) {
   const int64_t d = o.decoder_size();
   for (int64_t i = 0; i < o.num_attention_layers; ++i) {
-    attention_->push_back(Attention(d, d));
+    attention_->push_back(Attention(d, d, o.scaled_attention));
     mix_->push_back(torch::nn::Linear(2 * d, d));
   }
   register_module("attention", attention_);

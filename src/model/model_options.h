@@ -25,6 +25,8 @@ struct ModelOptions {
   bool decoder_self_attention = false;
   bool use_properties = false;  // Property Signatures instead of the IO pairs
   int64_t exec_period = 16;     // decoding steps between latent executions
+  // Attention scores divided by sqrt(key size); the original's are not.
+  bool scaled_attention = false;
 
   int64_t embedding_size = 1024;
   int64_t hidden_size = 512;  // per direction of the bidirectional encoders
@@ -59,6 +61,8 @@ struct ModelOptions {
     v("decoder_self_attention", &M::decoder_self_attention, "decoder self-attention");
     v("use_properties", &M::use_properties, "Property Signatures baseline");
     v("exec_period", &M::exec_period, "decoding steps between latent executions", AtLeast(1));
+    v("scaled_attention", &M::scaled_attention,
+      "divide attention scores by sqrt(key size) (the original does not)");
     v.group("Sizes");
     v("embedding_size", &M::embedding_size, "token and value embeddings", AtLeast(1));
     v("LSTM_hidden_size", &M::hidden_size, "LSTM hidden size per direction", AtLeast(1));

@@ -19,22 +19,22 @@ SynthesizerImpl::SynthesizerImpl(const ModelOptions& o) : options_(o) {
   int64_t features = d;
   if (o.use_properties) {
     properties_ = register_module("properties", PropertyEncoder(o));
-    attend_properties_ = register_module("attend_properties", Attention(d, d));
+    attend_properties_ = register_module("attend_properties", Attention(d, d, o.scaled_attention));
     features += d;
   } else {
     values_ = make_value_net(o);
     encoder_ = register_module("encoder", IoEncoder(o, values_));
-    attend_inputs_ = register_module("attend_inputs", Attention(d, d));
-    attend_outputs_ = register_module("attend_outputs", Attention(2 * d, d));
+    attend_inputs_ = register_module("attend_inputs", Attention(d, d, o.scaled_attention));
+    attend_outputs_ = register_module("attend_outputs", Attention(2 * d, d, o.scaled_attention));
     features += 2 * d;
     if (o.operation_predictor) {
       operations_ = register_module("operations", OperationPredictor(o));
-      attend_operations_ = register_module("attend_operations", Attention(d, d));
+      attend_operations_ = register_module("attend_operations", Attention(d, d, o.scaled_attention));
       features += d;
     }
   }
   if (o.decoder_self_attention) {
-    attend_self_ = register_module("attend_self", Attention(d, e));
+    attend_self_ = register_module("attend_self", Attention(d, e, o.scaled_attention));
     features += e;
   }
   tokens_ = register_module("tokens", torch::nn::Embedding(o.vocab_size, e));

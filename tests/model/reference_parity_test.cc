@@ -30,6 +30,7 @@ struct Variant {
   const char* name;
   bool latent, no_partial, operations, self_attention, properties;
   const char* loss_reduction = "mean";
+  bool scaled_attention = false;
 };
 
 void PrintTo(const Variant& v, std::ostream* os) { *os << v.domain << " " << v.name; }
@@ -52,6 +53,7 @@ ModelOptions tiny(const Variant& v, const Domain& domain) {
   o.decoder_self_attention = v.self_attention;
   o.use_properties = v.properties;
   o.loss_reduction = v.loss_reduction;
+  o.scaled_attention = v.scaled_attention;
   o.exec_period = 3;
   o.embedding_size = 12;
   o.hidden_size = 8;
@@ -100,7 +102,8 @@ c10::impl::GenericDict options_dict(const std::string& domain, const ModelOption
            {"no_partial_execution", o.no_partial_execution},
            {"operation_predictor", o.operation_predictor},
            {"decoder_self_attention", o.decoder_self_attention},
-           {"use_properties", o.use_properties}}) {
+           {"use_properties", o.use_properties},
+           {"scaled_attention", o.scaled_attention}}) {
     d.insert(key, value);
   }
   for (const auto& [key, value] : std::vector<std::pair<std::string, double>>{
@@ -190,7 +193,9 @@ INSTANTIATE_TEST_SUITE_P(
                       Variant{"karel", "RobustFill", false, false, false, false, false},
                       Variant{"karel", "PropertySignatures", false, false, false, false, true},
                       Variant{"c", "LaSynthSummedLoss", true, false, true, true, false, "sum"},
-                      Variant{"karel", "LaSynthSummedLoss", true, false, false, true, false, "sum"}),
+                      Variant{"karel", "LaSynthSummedLoss", true, false, false, true, false, "sum"},
+                      Variant{"c", "LaSynthScaledAttention", true, false, true, true, false, "mean",
+                              true}),
     [](const ::testing::TestParamInfo<Variant>& info) {
       return std::string(info.param.domain == std::string("c") ? "C" : "Karel") + info.param.name;
     });
