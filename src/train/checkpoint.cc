@@ -1,10 +1,13 @@
 #include "train/checkpoint.h"
 
 #include <fmt/format.h>
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
@@ -40,16 +43,43 @@ using GenericDict = c10::impl::GenericDict;
 
 GenericDict new_dict() { return GenericDict(c10::StringType::get(), c10::AnyType::get()); }
 
+// Flushes what was written to `fd` to the device; throws IoError naming `path`.
+void sync_to_disk(int fd, const std::string& path) {
+  if (::fsync(fd) != 0) {
+    const int error = errno;
+    ::close(fd);
+    throw IoError(fmt::format("{}: cannot flush to disk ({})", path, std::strerror(error)));
+  }
+}
+
+// The file's bytes reach the disk before the rename makes them visible, and the rename reaches it
+// before we go on: a crash leaves the old file or the new one, never a torn or missing one.
 void write_atomically(const std::string& path, const std::string& bytes) {
   const std::string tmp = fmt::format("{}.partial-{}", path, getpid());
-  {
-    std::ofstream out(tmp, std::ios::binary);
-    out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-    if (!out) throw IoError(fmt::format("{}: cannot write", tmp));
+  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) throw IoError(fmt::format("{}: cannot write ({})", tmp, std::strerror(errno)));
+  for (size_t done = 0; done < bytes.size();) {
+    const ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      const int error = errno;
+      ::close(fd);
+      std::remove(tmp.c_str());
+      throw IoError(fmt::format("{}: cannot write ({})", tmp, std::strerror(error)));
+    }
+    done += static_cast<size_t>(n);
   }
+  sync_to_disk(fd, tmp);
+  ::close(fd);
   if (std::rename(tmp.c_str(), path.c_str()) != 0) {
     std::remove(tmp.c_str());
     throw IoError(fmt::format("{}: cannot move into place", path));
+  }
+  const std::string dir = fs::path(path).parent_path().string();
+  const int dir_fd = ::open(dir.empty() ? "." : dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dir_fd >= 0) {
+    sync_to_disk(dir_fd, dir);
+    ::close(dir_fd);
   }
 }
 
@@ -328,6 +358,38 @@ void restore_checkpoint(const Checkpoint& checkpoint, torch::nn::Module& model,
   }
   at::Generator generator = at::detail::getDefaultCPUGenerator();
   generator.set_state(dict.at(kKeyRng).toGenericDict().at("torch_cpu").toTensor());
+}
+
+Checkpoint read_newest_intact(const std::string& model_dir,
+                               const std::function<void(const std::string&)>& warn) {
+  std::vector<std::string> damaged;
+  auto note = [&](const std::string& why) {
+    damaged.push_back(why);
+    if (warn) warn(why);
+  };
+  std::string newest;
+  try {
+    newest = resolve_checkpoint(model_dir);
+    return read_checkpoint(newest);
+  } catch (const IoError& e) {
+    note(e.what());
+  }
+  // Older checkpoints, newest first (the one `latest` names is skipped: it was just refused).
+  std::vector<std::pair<int64_t, std::string>> found = list_checkpoints(model_dir);
+  for (auto it = found.rbegin(); it != found.rend(); ++it) {
+    if (fs::path(it->second) == fs::path(newest)) continue;
+    try {
+      Checkpoint c = read_checkpoint(it->second);
+      if (warn) warn(fmt::format("resuming from {}, the newest intact checkpoint", c.path));
+      return c;
+    } catch (const IoError& e) {
+      note(e.what());
+    }
+  }
+  throw IoError(fmt::format(
+      "{}: no intact checkpoint to resume from ({}); restore one, or train without --resume "
+      "into another --model_dir",
+      model_dir, damaged.empty() ? "none written" : damaged.front()));
 }
 
 TrainingState load_checkpoint(const std::string& path, torch::nn::Module& model,

@@ -7,6 +7,7 @@
 #include <torch/torch.h>
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -59,6 +60,13 @@ Checkpoint read_checkpoint(const std::string& path);
 // model (names or shapes differ) or another optimizer.
 void restore_checkpoint(const Checkpoint& checkpoint, torch::nn::Module& model,
                         torch::optim::Optimizer* optimizer);
+
+// What --resume reads: the checkpoint `latest` names, or, when it is damaged (checksum, truncated,
+// unreadable) or `latest` is, the newest older one that is intact; `warn` hears of each one
+// refused and of the one chosen instead. Throws IoError when none is intact, never starting over
+// silently.
+Checkpoint read_newest_intact(const std::string& model_dir,
+                              const std::function<void(const std::string&)>& warn);
 
 // read_checkpoint + restore_checkpoint. Returns the training state.
 TrainingState load_checkpoint(const std::string& path, torch::nn::Module& model,

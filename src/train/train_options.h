@@ -23,6 +23,9 @@ struct TrainOptions {
   int64_t num_epochs = 50;
   int64_t max_steps = -1;       // stop after this many optimizer steps (-1: num_epochs)
   int64_t log_interval = 5000;  // steps between metrics lines and checkpoints
+  // Also a metrics line and checkpoint once this many seconds passed since the last (0: off), so
+  // that a preempted long run loses at most this much work whatever its step time.
+  double checkpoint_every_s = 0;
   uint64_t seed = 1;            // model initialisation and data order
   bool resume = false;          // continue from MODEL_DIR/latest
   int64_t val_examples = 200;   // validation programs decoded at every log step (0: none)
@@ -58,6 +61,10 @@ struct TrainOptions {
     v("max_steps", &T::max_steps, "stop after this many optimizer steps (-1: --num_epochs)",
       AtLeast(-1));
     v("log_interval", &T::log_interval, "steps between metrics lines and checkpoints", AtLeast(1));
+    v("checkpoint_every_s", &T::checkpoint_every_s,
+      "also write a metrics line and a checkpoint once this many seconds passed since the last "
+      "(0: only every --log_interval steps)",
+      AtLeast(0));
     v("seed", &T::seed, "model initialisation and data order");
     v("batch_size", &T::batch_size, "examples per step per process", AtLeast(1));
     v("lr", &T::lr, "learning rate", AtLeast(0));

@@ -93,7 +93,12 @@ class Run {
   StepResult train_step();
   void advance(const StepResult& s);
   void beat(const StepResult& s, Clock::time_point& step_start);
-  int agreed_stop_signal();
+  // What every rank does at this step boundary, agreed in one collective.
+  struct Agreement {
+    int stop_signal = 0;          // the highest signal received on any rank, or 0
+    bool checkpoint_due = false;  // rank 0's --checkpoint_every_s clock ran out
+  };
+  Agreement agree();
   void log(const StepResult& s, int stop, TrainResult* result);
   void validate(int64_t epoch);
   void print_reducer_stats();
@@ -116,6 +121,7 @@ class Run {
   int64_t total_steps_ = 0;
   std::ofstream metrics_;
   Clock::time_point start_ = Clock::now();
+  Clock::time_point last_checkpoint_ = Clock::now();
   int64_t start_step_ = 0;
   Window window_;
   double rank_examples_per_s_ = 0;  // this rank's throughput, smoothed for on_step
@@ -141,8 +147,14 @@ Run::Run(const TrainOptions& o, model::ModelOptions m, const TrainHooks& hooks)
   optimizer_ = make_optimizer(o, net_);
   state_.sampler_seed = o.seed;
   state_.config = config_text(o, m_, manifest_);
-  if (o.resume && std::filesystem::exists(o.model_dir + "/" + kLatestFile)) {
-    state_ = load_checkpoint(o.model_dir, *net_, optimizer_.get());
+  if (o.resume && std::filesystem::is_directory(o.model_dir) &&
+      (std::filesystem::exists(o.model_dir + "/" + kLatestFile) ||
+       !list_checkpoints(o.model_dir).empty())) {
+    const Checkpoint c = read_newest_intact(o.model_dir, [&](const std::string& why) {
+      if (lead_) say("warning: " + why);
+    });
+    restore_checkpoint(c, *net_, optimizer_.get());
+    state_ = c.state;
   } else if (!o.init_from.empty()) {
     load_checkpoint(o.init_from, *net_, nullptr);
   }
@@ -242,12 +254,16 @@ void Run::beat(const StepResult& s, Clock::time_point& step_start) {
   hooks_.on_step(beat);
 }
 
-// All ranks, same order; blocks. Every rank learns of a signal on any rank at the same step
-// boundary: the highest signal number received anywhere, or 0.
-int Run::agreed_stop_signal() {
-  double stop = preemption_signal();
-  if (hooks_.comm) hooks_.comm->allreduce_doubles(&stop, 1, dist::ReduceOp::kMax);
-  return static_cast<int>(stop);
+// All ranks, same order; blocks. Every rank learns of a signal on any rank, and of rank 0's
+// clock, at the same step boundary.
+Run::Agreement Run::agree() {
+  double flags[2] = {static_cast<double>(preemption_signal()), 0.0};
+  if (lead_ && o_.checkpoint_every_s > 0 &&
+      seconds_between(last_checkpoint_, Clock::now()) >= o_.checkpoint_every_s) {
+    flags[1] = 1;
+  }
+  if (hooks_.comm) hooks_.comm->allreduce_doubles(flags, 2, dist::ReduceOp::kMax);
+  return {static_cast<int>(flags[0]), flags[1] > 0};
 }
 
 // All ranks, same order. The metrics line (the loss averaged over all ranks) and the checkpoint
@@ -269,6 +285,7 @@ void Run::log(const StepResult& s, int stop, TrainResult* result) {
     line["wall_s"] = wall;
     metrics_ << line.dump() << '\n' << std::flush;
     result->checkpoint = save_checkpoint(o_.model_dir, *net_, *optimizer_, state_, o_.keep_last_n);
+    last_checkpoint_ = Clock::now();
   }
   const double per_step = wall / static_cast<double>(state_.step - start_step_);
   say(fmt::format("step {}/{}  epoch {}  loss {:.4f}  {:.0f} examples/s  ETA {:.0f}s", state_.step,
@@ -327,14 +344,16 @@ TrainResult Run::run() {
     advance(s);
     window_.add(s);
     beat(s, step_start);
-    const int stop = agreed_stop_signal();
-    if (state_.step % o_.log_interval != 0 && state_.step != total_steps_ && stop == 0) continue;
+    const Agreement agreed = agree();
+    const int stop = agreed.stop_signal;
+    const bool log_step = state_.step % o_.log_interval == 0 || state_.step == total_steps_;
+    if (!log_step && stop == 0 && !agreed.checkpoint_due) continue;
     log(s, stop, &result);
     if (stop > 0) {
       result.preempted = true;
       break;
     }
-    validate(s.epoch);
+    if (log_step) validate(s.epoch);
   }
   print_reducer_stats();
   // Every rank returns only once rank 0's checkpoint is on disk.

@@ -165,6 +165,69 @@ TEST_F(TrainerTest, ResumeContinuesExactlyWithEveryOptimizer) {
   EXPECT_THROW(train(other, lasynth), IoError);
 }
 
+// A damaged newest checkpoint (or `latest`) is not a reason to start over, nor to stop: --resume
+// takes the newest intact one, saying which it refused, and continues exactly from it.
+TEST_F(TrainerTest, ResumeFallsBackToTheNewestIntactCheckpoint) {
+  ScratchDir dir;
+  const std::string data = make_dataset(dir), run = dir.path("run");
+  train(options(data, dir.path("straight"), 9), tiny());
+  train(options(data, run, 6), tiny());  // ckpt-3, ckpt-6
+  const std::string newest = run + "/ckpt-6.pt";
+  std::string bytes = lasynth::testing::read_file(newest);
+  lasynth::testing::write_file(newest, bytes.substr(0, bytes.size() / 2));  // truncated
+  std::vector<std::string> said;
+  TrainHooks hooks;
+  hooks.print = [&](const std::string& line) { said.push_back(line); };
+  TrainOptions o = options(data, run, 9);
+  o.resume = true;
+  EXPECT_EQ(train(o, tiny(), hooks).steps, 9);
+  std::string warnings;
+  for (const std::string& line : said) {
+    if (line.rfind("warning: ", 0) == 0) warnings += line + "\n";
+  }
+  EXPECT_NE(warnings.find("ckpt-6.pt: checksum"), std::string::npos) << warnings;
+  EXPECT_NE(warnings.find("resuming from " + run + "/ckpt-3.pt"), std::string::npos) << warnings;
+  expect_same_parameters(dir.path("straight"), run);
+
+  // `latest` unreadable: the newest listed checkpoint is intact and taken.
+  std::filesystem::remove(run + "/" + kLatestFile);
+  o.max_steps = 12;
+  EXPECT_EQ(train(o, tiny(), hooks).steps, 12);
+
+  // Nothing intact: an error naming the directory, never a silent start from scratch.
+  for (const auto& [step, path] : list_checkpoints(run)) {
+    lasynth::testing::write_file(path, "damaged");
+  }
+  o.max_steps = 15;
+  try {
+    train(o, tiny(), hooks);
+    FAIL() << "resumed from a damaged checkpoint or started over";
+  } catch (const IoError& e) {
+    EXPECT_NE(std::string(e.what()).find(run + ": no intact checkpoint"), std::string::npos)
+        << e.what();
+  }
+}
+
+// --checkpoint_every_s: a checkpoint (and metrics line) also when the clock says so, here after
+// every step; without it, only every --log_interval steps.
+TEST_F(TrainerTest, CheckpointsByTimeToo) {
+  ScratchDir dir;
+  const std::string data = make_dataset(dir);
+  TrainOptions o = options(data, dir.path("timed"), 4);
+  o.log_interval = 100;
+  o.checkpoint_every_s = 1e-9;
+  train(o, tiny());
+  for (int step = 1; step <= 4; ++step) {
+    EXPECT_TRUE(std::filesystem::exists(dir.path("timed") + "/ckpt-" + std::to_string(step) +
+                                        ".pt"))
+        << step;
+  }
+  o.model_dir = dir.path("by-steps");
+  o.checkpoint_every_s = 0;
+  train(o, tiny());
+  EXPECT_EQ(list_checkpoints(o.model_dir).size(), 1u);
+}
+
 TEST_F(TrainerTest, KeepsTheLastNCheckpoints) {
   ScratchDir dir;
   const std::string data = make_dataset(dir), run = dir.path("run");
