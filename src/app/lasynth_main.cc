@@ -127,6 +127,16 @@ void require_data(const Flags& f) {
   }
 }
 
+// Ranks training on GPUs reduce gradients from LibTorch's CUDA autograd thread; MPI was started
+// for calls from the main thread only (MPI_THREAD_FUNNELED), so that pairing is refused.
+void check_backend(const Flags& f, const dist::Communicator& comm) {
+  if (comm.size() > 1 && f.run.effective_device() == "cuda" && f.run.backend == "mpi") {
+    throw ConfigError(
+        "--device cuda with --backend mpi on several ranks: gradients are reduced from "
+        "LibTorch's CUDA thread, which MPI as started here does not allow; use --backend nccl");
+  }
+}
+
 // After the flags' own checks and the device's: the dataset's shape against the original's
 // data-shape flags.
 void check_dataset(const Flags& f) {
@@ -189,6 +199,7 @@ int run_retrain(const Flags& f, Process& process) {
   r.train = f.train_options();
   r.model = f.model;
   r.evaluate = f.eval_options();
+  check_backend(f, *process.comm());
   train::resolve_device(r.train.device, process.comm()->world().local_rank);
   check_dataset(f);
   const nlohmann::ordered_json table = retrain::run_retraining(r, train_hooks(f, process));
@@ -222,6 +233,7 @@ int run_train(const Flags& f, Process& process) {
   process.join(f.run);
   train::watch_preemption_signals();
   const train::TrainOptions options = f.train_options();
+  check_backend(f, *process.comm());
   // Before any data is read: a missing GPU is the first thing to say.
   train::resolve_device(options.device, process.comm()->world().local_rank);
   check_dataset(f);

@@ -191,6 +191,16 @@ TEST_F(DataParallelTest, ASignalOnOneRankStopsEveryRankWithACheckpoint) {
   EXPECT_EQ(train::load_model(dir).step, stopped_at + 4);
 }
 
+// Gradients of GPU ranks are reduced from LibTorch's CUDA thread, which MPI_THREAD_FUNNELED
+// forbids: refused before any GPU is looked for.
+TEST_F(DataParallelTest, CudaRanksOverMpiAreRefusedNamingTheBackend) {
+  const Result r = train(kMpirun, "c", run_dir("cuda-mpi"), "--max_steps 2 --device cuda");
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_NE(r.out.find("--device cuda with --backend mpi on several ranks"), std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("use --backend nccl"), std::string::npos) << r.out;
+}
+
 TEST_F(DataParallelTest, RanksWithDifferentConfigsEndTheJobNamingTheRank) {
   const std::string cmd =
       "OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 mpirun --oversubscribe --mca pml "
