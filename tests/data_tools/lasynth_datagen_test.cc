@@ -1,4 +1,5 @@
 // lasynth-datagen and the lasynth-data dataset commands, run as a user runs them.
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <cstdlib>
@@ -345,6 +346,38 @@ TEST(Import, KarelBenchmarkAndBack) {
       0);
   EXPECT_EQ(run_command(kData + " export " + out + " --split test").out,
             run_command(kData + " export " + dir.path("again") + " --split test").out);
+  // The benchmark mixes grid sizes: the dataset takes the largest, smaller worlds are padded with
+  // walls (the same worlds to a program: nothing moves or senses past a grid's edge either).
+  auto karel_task = [](int rows, int cols, const std::string& a, const std::string& b) {
+    auto grid = [&](const std::string& hero) {
+      return fmt::format(R"({{"rows": {}, "cols": {}, "hero": "{}", "blocked": "", )"
+                         R"("markers": "", "crashed": false}})",
+                         rows, cols, hero);
+    };
+    auto example = [&](const std::string& from) {
+      const std::string to = std::to_string(std::stoi(from.substr(0, 1)) + 1) + from.substr(1);
+      return fmt::format(R"({{"inpgrid_json": {}, "outgrid_json": {}}})", grid(from), grid(to));
+    };
+    return fmt::format(
+        R"j({{"program_tokens": ["DEF", "run", "m(", "move", "m)"], "examples": [{}, {}]}})j",
+        example(a), example(b));
+  };
+  testing::write_file(dir.path("mixed.json"),
+                      karel_task(3, 4, "0:0:north", "1:3:north") + "\n" +
+                          karel_task(5, 5, "2:2:north", "0:4:north") + "\n");
+  const Result mixed =
+      data("import-karel " + dir.path("mixed.json") + " " + dir.path("mixed") + " --split test");
+  ASSERT_EQ(mixed.exit_code, 0) << mixed.out;
+  EXPECT_NE(mixed.out.find("imported 2"), std::string::npos) << mixed.out;
+  const auto padded = nlohmann::json::parse(
+      testing::lines_of(run_command(kData + " export " + dir.path("mixed") + " --split test").out)
+          .at(0));
+  const auto first = padded.at("io")[0].at("input");
+  EXPECT_EQ(first.at("rows"), 5);
+  EXPECT_EQ(first.at("cols"), 5);
+  EXPECT_NE(first.at("blocked").get<std::string>().find("3:0"), std::string::npos) << first;
+  EXPECT_EQ(padded.at("io")[1].at("output").at("hero"), "2:3:north");
+
   testing::write_file(dir.path("bad.json"), "{\"program_tokens\": [\"DEF\"]}\n");
   const Result bad = data("import-karel " + dir.path("bad.json") + " " + dir.path("x"));
   EXPECT_NE(bad.exit_code, 0);

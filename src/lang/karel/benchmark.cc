@@ -45,7 +45,16 @@ BenchmarkTask read_benchmark_task(const KarelDomain& domain, const std::string& 
         throw ParseError(fmt::format("examples[{}]: field '{}' is missing", i, name));
       }
       try {
-        return domain.value_from_json(nlohmann::json(ex.at(name)));
+        // The benchmark mixes grid sizes; a smaller world is padded with walls to the domain's.
+        const World w = world_from_json(nlohmann::json(ex.at(name)));
+        const Limits& limits = domain.limits();
+        if (w.rows > limits.rows || w.cols > limits.cols) {
+          throw ParseError(fmt::format(
+              "grid is {}x{}, larger than this dataset's {}x{} worlds; import the file into a new "
+              "dataset (its size is the largest grid in the file)",
+              w.rows, w.cols, limits.rows, limits.cols));
+        }
+        return world_to_value(pad_world(w, limits.rows, limits.cols));
       } catch (const ParseError& e) {
         throw ParseError(fmt::format("examples[{}].{}: {}", i, name, e.what()));
       }

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <fstream>
 
 #include "core/error.h"
@@ -20,26 +21,37 @@ const KarelDomain& as_karel(const Domain& domain) {
 
 }  // namespace
 
+// The dataset's worlds are as large as the file's largest grid (smaller ones are padded with
+// walls on import); its pair counts are the first task's.
 DomainOptions BenchmarkFormat::detect_options(const std::string& path) const {
   std::ifstream in(path);
   if (!in) throw IoError(fmt::format("{}: cannot open the Karel benchmark file", path));
   std::string line;
+  int rows = 0, cols = 0;
+  size_t pairs = 0;
   for (size_t n = 1; std::getline(in, line); ++n) {
     if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
     try {
       const auto j = nlohmann::json::parse(line);
       const auto& examples = j.at("examples");
-      nlohmann::json grid = examples.at(0).at("inpgrid_json");
-      if (grid.is_string()) grid = nlohmann::json::parse(grid.get<std::string>());
-      return {{"rows", std::to_string(grid.at("rows").get<int>())},
-              {"cols", std::to_string(grid.at("cols").get<int>())},
-              {"io_pairs", std::to_string(examples.size())},
-              {"num_spec", std::to_string(std::max<size_t>(1, examples.size() - 1))}};
+      if (pairs == 0) pairs = examples.size();
+      for (const auto& example : examples) {
+        for (const char* side : {"inpgrid_json", "outgrid_json"}) {
+          nlohmann::json grid = example.at(side);
+          if (grid.is_string()) grid = nlohmann::json::parse(grid.get<std::string>());
+          rows = std::max(rows, grid.at("rows").get<int>());
+          cols = std::max(cols, grid.at("cols").get<int>());
+        }
+      }
     } catch (const nlohmann::json::exception& e) {
       throw ParseError(fmt::format("{}:{}: {}", path, n, e.what()));
     }
   }
-  throw IoError(fmt::format("{}: no task in the file", path));
+  if (pairs == 0) throw IoError(fmt::format("{}: no task in the file", path));
+  return {{"rows", std::to_string(rows)},
+          {"cols", std::to_string(cols)},
+          {"io_pairs", std::to_string(pairs)},
+          {"num_spec", std::to_string(std::max<size_t>(1, pairs - 1))}};
 }
 
 std::vector<Example> BenchmarkFormat::read(const Domain& domain, const std::string& path,

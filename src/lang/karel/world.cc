@@ -70,6 +70,17 @@ World world_from_value(const Value& value, int rows, int cols) {
   return w;
 }
 
+World pad_world(const World& w, int rows, int cols) {
+  World out = w;
+  out.rows = rows;
+  out.cols = cols;
+  out.cells.assign(static_cast<size_t>(rows * cols), kWall);
+  for (int r = 0; r < w.rows; ++r) {
+    for (int c = 0; c < w.cols; ++c) out.at(r, c) = w.at(r, c);
+  }
+  return out;
+}
+
 Value world_to_value(const World& w) {
   Value v;
   v.reserve(3 + w.cells.size());

@@ -49,6 +49,11 @@ const char* dir_name(int dir);
 World world_from_value(const Value& value, int rows, int cols);
 Value world_to_value(const World& world);
 
+// `world` at rows and columns 0.. of a rows x cols grid whose other cells are walls: the same world
+// to every program, since the grid's edge acts as a wall (nothing moves or senses past either).
+// REQUIRES: world.rows <= rows and world.cols <= cols.
+World pad_world(const World& world, int rows, int cols);
+
 // The public benchmark's grid JSON: {"rows", "cols", "hero": "r:c:dir", "blocked": "r:c ...",
 // "markers": "r:c:n ...", "crashed": false}, cells listed from the top row down.
 nlohmann::ordered_json world_to_json(const World& world);
