@@ -82,10 +82,11 @@ TEST(KarelBenchmark, MalformedLinesNameFileAndLine) {
   EXPECT_NE(error_for(R"J({"program_tokens": ["DEF", "run", "m(", "m)"], "examples": [{}]})J")
                 .find("examples[0]: field 'inpgrid_json' is missing"),
             std::string::npos);
+  // A smaller grid is padded with walls; a larger one cannot be.
   EXPECT_NE(error_for(R"J({"program_tokens": ["DEF", "run", "m(", "m)"], "examples": [)J"
-                      R"J({"inpgrid_json": {"rows": 8, "cols": 8, "hero": "0:0:north"},)J"
-                      R"J( "outgrid_json": {"rows": 8, "cols": 8, "hero": "0:0:north"}}]})J")
-                .find("rows=8 cols=8"),
+                      R"J({"inpgrid_json": {"rows": 20, "cols": 20, "hero": "0:0:north"},)J"
+                      R"J( "outgrid_json": {"rows": 20, "cols": 20, "hero": "0:0:north"}}]})J")
+                .find("grid is 20x20, larger than this dataset's 18x18"),
             std::string::npos);
   EXPECT_THROW(read_benchmark_file(domain, path + ".missing"), IoError);
   std::remove(path.c_str());
