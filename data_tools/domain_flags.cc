@@ -60,9 +60,10 @@ std::string DomainFlags::domain() const {
   if (preset_.empty()) return domain_;
   const Preset& p = find_preset(preset_);
   if (domain_flag_ && domain_flag_->count() > 0 && domain_ != p.domain) {
-    throw ConfigError(fmt::format("--domain {} and --preset {} disagree: the preset is a {} task; "
-                                  "drop --domain",
-                                  domain_, preset_, p.domain));
+    throw ConfigError(
+        fmt::format("--domain {} and --preset {} disagree: the preset is a {} task; "
+                    "drop --domain",
+                    domain_, preset_, p.domain));
   }
   return p.domain;
 }

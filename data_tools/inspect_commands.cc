@@ -64,8 +64,8 @@ void print_histogram(const std::string& title, const std::map<int64_t, int64_t>&
 // What `stats` counts over one split.
 struct SplitStats {
   std::string name;
-  int64_t examples = 0, repeats = 0, tokens = 0, statements = 0, depth = 0, loops = 0,
-          branches = 0, with_loop = 0, with_branch = 0;
+  int64_t examples = 0, repeats = 0, tokens = 0, statements = 0, depth = 0, loops = 0, branches = 0,
+          with_loop = 0, with_branch = 0;
   std::unordered_set<uint64_t> functions;
   std::map<int64_t, int64_t> lengths, statement_counts, depths;
   std::unordered_map<int32_t, int64_t> token_counts;
@@ -128,8 +128,7 @@ void print_details(const Domain& domain, const SplitStats& s) {
   std::cout << "most frequent tokens\n";
   for (size_t i = 0; i < top.size() && i < 15; ++i) {
     std::cout << fmt::format("  {:<18} {:>9} {:>6.2f}%\n", domain.vocabulary().token(top[i].second),
-                             top[i].first,
-                             100.0 * top[i].first / std::max<int64_t>(1, s.tokens));
+                             top[i].first, 100.0 * top[i].first / std::max<int64_t>(1, s.tokens));
   }
   std::cout << '\n';
 }

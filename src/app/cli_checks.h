@@ -22,8 +22,8 @@ inline void one_line_errors(CLI::App& app, const std::string& tool) {
 
 // A number in [min, max]; "VALUE is not at least MIN" or "... not in [MIN, MAX]".
 inline CLI::Validator number_in(double min, double max = 0, bool bounded = true) {
-  const std::string what = bounded ? fmt::format("in [{}, {}]", min, max)
-                                   : fmt::format("at least {}", min);
+  const std::string what =
+      bounded ? fmt::format("in [{}, {}]", min, max) : fmt::format("at least {}", min);
   return CLI::Validator(
       [min, max, bounded, what](std::string& text) -> std::string {
         double value = 0;

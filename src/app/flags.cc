@@ -118,9 +118,10 @@ void check_data_shape(const DataShape& s, const data::Manifest& manifest,
   option("io_size", s.io_size, "array_len");
   // The original's num_vars counts a program's input arrays: restricted C functions take one.
   if (s.num_vars >= 0 && manifest.domain != "c") {
-    throw ConfigError(fmt::format("--num_vars {}: the {} dataset {} has no input arrays; drop the "
-                                  "flag",
-                                  s.num_vars, manifest.domain, dataset));
+    throw ConfigError(
+        fmt::format("--num_vars {}: the {} dataset {} has no input arrays; drop the "
+                    "flag",
+                    s.num_vars, manifest.domain, dataset));
   }
   check_shape_value("num_vars", s.num_vars, 1, "programs of 1 input array", dataset);
   option("value_range", s.value_range, "value_range");

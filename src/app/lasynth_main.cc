@@ -459,8 +459,7 @@ int main(int argc, char** argv) {
   } catch (const c10::Error& e) {
     // LibTorch's message ends in a stack of C++ frames: for developers (LASYNTH_DEBUG=1) only.
     const char* debug = std::getenv("LASYNTH_DEBUG");
-    return process.fail(debug && std::string(debug) == "1" ? e.what()
-                                                           : e.what_without_backtrace());
+    return process.fail(debug && std::string(debug) == "1" ? e.what() : e.what_without_backtrace());
   } catch (const std::exception& e) {
     return process.fail(e.what());
   }

@@ -24,8 +24,8 @@ void check_value_range(const model::ModelOptions& o, const std::vector<IoPair>& 
     for (int32_t v : values) {
       if (v < -bound || v > bound) {
         throw ParseError(fmt::format(
-            "{}: io[{}]: {} value {} is outside [{}, {}], the {}s this model was trained on",
-            where, pair, side, v, -bound, bound, side));
+            "{}: io[{}]: {} value {} is outside [{}, {}], the {}s this model was trained on", where,
+            pair, side, v, -bound, bound, side));
       }
     }
   };
@@ -63,8 +63,7 @@ SynthesisResult synthesize(const std::string& checkpoint, const nlohmann::json& 
   }
   for (size_t i = 0; i < io.size(); ++i) {
     if (io[i].input.size() != io[0].input.size() || io[i].output.size() != io[0].input.size()) {
-      throw ParseError(
-          fmt::format("{}: io[{}]: its values differ in size from io[0]'s", where, i));
+      throw ParseError(fmt::format("{}: io[{}]: its values differ in size from io[0]'s", where, i));
     }
   }
   check_value_range(model.net->options(), io, where);

@@ -12,7 +12,8 @@ namespace lasynth {
 // `lasynth-datagen --preset NAME --train 20000` and `lasynth-data stats` (issue 15's note).
 const std::vector<Preset>& presets() {
   static const std::vector<Preset> all = {
-      {"paper", "c",
+      {"paper",
+       "c",
        "the paper's C task as far as it is stated: up to 8 statements nested 2 deep, 4 locals, "
        "for/while/if, outputs in [-4, 4], up to 256 tokens (of 20,000 generated: 52% loop, 36% "
        "branch, 72 tokens on average)",
@@ -28,9 +29,11 @@ const std::vector<Preset>& presets() {
         {"step_limit", "10000"},
         {"io_pairs", "10"},
         {"num_spec", "5"}}},
-      {"small", "c",
+      {"small",
+       "c",
        "a CPU-scale task of the paper's character: up to 4 statements nested 2 deep, 3 locals, "
-       "outputs in [-4, 4], up to 96 tokens (of 20,000 generated: 48% loop, 31% branch, 55 tokens on "
+       "outputs in [-4, 4], up to 96 tokens (of 20,000 generated: 48% loop, 31% branch, 55 tokens "
+       "on "
        "average)",
        {{"array_len", "5"},
         {"value_range", "4"},
@@ -44,7 +47,8 @@ const std::vector<Preset>& presets() {
         {"step_limit", "10000"},
         {"io_pairs", "10"},
         {"num_spec", "5"}}},
-      {"karel", "karel",
+      {"karel",
+       "karel",
        "the Karel benchmark's worlds and programs as far as they are known: 18 x 18 grids, up "
        "to 10 statements nested 3 deep, up to 80 tokens, 5 specifying worlds and 1 held out",
        {{"rows", "18"},
@@ -57,7 +61,8 @@ const std::vector<Preset>& presets() {
         {"step_limit", "1000"},
         {"io_pairs", "6"},
         {"num_spec", "5"}}},
-      {"karel-small", "karel",
+      {"karel-small",
+       "karel",
        "a CPU-scale Karel task: 8 x 8 grids, up to 6 statements nested 2 deep, up to 40 tokens",
        {{"rows", "8"},
         {"cols", "8"},

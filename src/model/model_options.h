@@ -75,8 +75,7 @@ struct ModelOptions {
     v("param_init", &M::param_init, "parameters start uniform in [-x, x]", AtLeast(0));
     v.group("Training");
     v("exec_loss_weight", &M::exec_loss_weight, "weight of the executor's loss", AtLeast(0));
-    v("op_loss_weight", &M::op_loss_weight,
-      "weight of the operation predictor's loss", AtLeast(0));
+    v("op_loss_weight", &M::op_loss_weight, "weight of the operation predictor's loss", AtLeast(0));
     v("loss_reduction", &M::loss_reduction,
       "mean: the mean of each term (tokens, executor cells, operation rows), weighted and added, "
       "as the original; sum: each term summed, divided by the batch size",

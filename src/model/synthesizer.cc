@@ -29,7 +29,8 @@ SynthesizerImpl::SynthesizerImpl(const ModelOptions& o) : options_(o) {
     features += 2 * d;
     if (o.operation_predictor) {
       operations_ = register_module("operations", OperationPredictor(o));
-      attend_operations_ = register_module("attend_operations", Attention(d, d, o.scaled_attention));
+      attend_operations_ =
+          register_module("attend_operations", Attention(d, d, o.scaled_attention));
       features += d;
     }
   }
@@ -200,7 +201,8 @@ torch::Tensor SynthesizerImpl::loss(const Prediction& p, const torch::Tensor& to
     const double cells = static_cast<double>(p.exec_logits.size(1));
     const double divisor =
         mean ? scale.examples * per_example(p.exec_targets) : scale.examples * cells;
-    total = total + options_.exec_loss_weight * summed(p.exec_logits, p.exec_targets, -100) / divisor;
+    total =
+        total + options_.exec_loss_weight * summed(p.exec_logits, p.exec_targets, -100) / divisor;
   }
   if (p.op_logits.defined()) {
     // Rows without a target (a change the operation table cannot express) count as positions.

@@ -1,7 +1,7 @@
 #include "train/checkpoint.h"
 
-#include <fmt/format.h>
 #include <fcntl.h>
+#include <fmt/format.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -361,7 +361,7 @@ void restore_checkpoint(const Checkpoint& checkpoint, torch::nn::Module& model,
 }
 
 Checkpoint read_newest_intact(const std::string& model_dir,
-                               const std::function<void(const std::string&)>& warn) {
+                              const std::function<void(const std::string&)>& warn) {
   std::vector<std::string> damaged;
   auto note = [&](const std::string& why) {
     damaged.push_back(why);

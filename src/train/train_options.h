@@ -26,9 +26,9 @@ struct TrainOptions {
   // Also a metrics line and checkpoint once this many seconds passed since the last (0: off), so
   // that a preempted long run loses at most this much work whatever its step time.
   double checkpoint_every_s = 0;
-  uint64_t seed = 1;            // model initialisation and data order
-  bool resume = false;          // continue from MODEL_DIR/latest
-  int64_t val_examples = 200;   // validation programs decoded at every log step (0: none)
+  uint64_t seed = 1;           // model initialisation and data order
+  bool resume = false;         // continue from MODEL_DIR/latest
+  int64_t val_examples = 200;  // validation programs decoded at every log step (0: none)
   // Training batches carry the specification pairs only, as the original trains and as the model
   // is tested; with this, every stored pair (held-out ones too).
   bool train_on_all_pairs = false;

@@ -53,16 +53,16 @@ class BadInput : public ::testing::Test {
  protected:
   // One dataset and one trained model, shared by every case (each case changes nothing).
   static void SetUpTestSuite() {
-    scratch_ = new fs::path(fs::temp_directory_path() /
-                            ("lasynth-BadInput-" + std::to_string(getpid())));
+    scratch_ =
+        new fs::path(fs::temp_directory_path() / ("lasynth-BadInput-" + std::to_string(getpid())));
     fs::remove_all(*scratch_);
     fs::create_directories(*scratch_ / "empty");
     const std::string s = scratch_->string();
-    ASSERT_EQ(testing::run_command(kDatagen + " --train 48 --val 16 --test 16 --shards 1 " +
-                                   "--max-statements 2 --max-tokens 40 --quiet --out " + s +
-                                   "/data")
-                  .exit_code,
-              0);
+    ASSERT_EQ(
+        testing::run_command(kDatagen + " --train 48 --val 16 --test 16 --shards 1 " +
+                             "--max-statements 2 --max-tokens 40 --quiet --out " + s + "/data")
+            .exit_code,
+        0);
     const auto trained = testing::run_command(
         kLasynth + " train --data_folder " + s + "/data --model_dir " + s +
             "/model --max_steps 2 --log_interval 2 --val_examples 0 --batch_size 4 "
@@ -105,8 +105,8 @@ const std::vector<Case>& cases() {
        "{L} train --data_folder {D} --model_dir {S}/out --optimizer adamw", "--optimizer"},
       {"train_dropout_above_one",
        "{L} train --data_folder {D} --model_dir {S}/out --dropout_rate 2", "--dropout_rate"},
-      {"train_zero_exec_period",
-       "{L} train --data_folder {D} --model_dir {S}/out --exec_period 0", "--exec_period"},
+      {"train_zero_exec_period", "{L} train --data_folder {D} --model_dir {S}/out --exec_period 0",
+       "--exec_period"},
       {"train_zero_log_interval",
        "{L} train --data_folder {D} --model_dir {S}/out --log_interval 0", "--log_interval"},
       {"train_negative_seed", "{L} train --data_folder {D} --model_dir {S}/out --seed -3",
@@ -139,8 +139,7 @@ const std::vector<Case>& cases() {
        "{L} train --data_folder {D} --model_dir {S}/out --config {S}/not_yaml.yaml",
        "not_yaml.yaml"},
       {"train_config_missing",
-       "{L} train --data_folder {D} --model_dir {S}/out --config {S}/missing.yaml",
-       "missing.yaml"},
+       "{L} train --data_folder {D} --model_dir {S}/out --config {S}/missing.yaml", "missing.yaml"},
       {"eval_zero_beam", "{L} eval --data_folder {D} --load_model {M} --beam 0 --report {S}/r.json",
        "--beam"},
       {"eval_zero_decode_len",
@@ -149,8 +148,7 @@ const std::vector<Case>& cases() {
       {"eval_unknown_split",
        "{L} eval --data_folder {D} --load_model {M} --split dev --report {S}/r.json", "dev"},
       {"eval_garbage_checkpoint",
-       "{L} eval --data_folder {D} --load_model {S}/garbage.pt --report {S}/r.json",
-       "garbage.pt"},
+       "{L} eval --data_folder {D} --load_model {S}/garbage.pt --report {S}/r.json", "garbage.pt"},
       {"eval_missing_checkpoint",
        "{L} eval --data_folder {D} --load_model {S}/nothing --report {S}/r.json", "nothing"},
       {"eval_directory_without_checkpoints",
@@ -159,8 +157,7 @@ const std::vector<Case>& cases() {
        "{L} synthesize --load_model {M} --examples {S}/big_value.json", "100"},
       {"synthesize_output_beyond_the_range",
        "{L} synthesize --load_model {M} --examples {S}/big_output.json", "5000"},
-      {"synthesize_wrong_length", "{L} synthesize --load_model {M} --examples {S}/short.json",
-       "3"},
+      {"synthesize_wrong_length", "{L} synthesize --load_model {M} --examples {S}/short.json", "3"},
       {"synthesize_no_pairs", "{L} synthesize --load_model {M} --examples {S}/no_pairs.json",
        "no_pairs.json"},
       {"synthesize_not_json", "{L} synthesize --load_model {M} --examples {S}/not_json.json",
@@ -179,8 +176,7 @@ const std::vector<Case>& cases() {
       {"datagen_limit_out_of_range", "{G} --out {S}/gen --max-tokens 5", "max_tokens"},
       {"datagen_limit_of_another_domain", "{G} --out {S}/gen --domain karel --array-len 3",
        "array_len"},
-      {"datagen_output_range_beyond_reach", "{G} --out {S}/gen --output-range 17",
-       "output_range"},
+      {"datagen_output_range_beyond_reach", "{G} --out {S}/gen --output-range 17", "output_range"},
       {"datagen_bad_shard_range", "{G} --out {S}/gen --shard-range 5:2", "--shard-range"},
       {"datagen_missing_out", "{G} --train 10", "--out"},
       {"datagen_other_settings_over_a_dataset", "{G} --out {D} --train 10 --seed 99",
@@ -217,11 +213,10 @@ const std::vector<Case>& cases() {
 TEST_F(BadInput, EachCaseIsOneLineNamingTheCulpritAndChangesNoFile) {
   const std::string s = scratch_->string();
   const std::map<std::string, std::string> vars = {
-      {"{LL}", kLaunch}, {"{L}", kLasynth}, {"{G}", kDatagen}, {"{T}", kData},
+      {"{LL}", kLaunch},    {"{L}", kLasynth},     {"{G}", kDatagen}, {"{T}", kData},
       {"{D}", s + "/data"}, {"{M}", s + "/model"}, {"{S}", s}};
-  const std::string err = (scratch_->parent_path() / ("lasynth-BadInput-err-" +
-                                                      std::to_string(getpid())))
-                              .string();
+  const std::string err =
+      (scratch_->parent_path() / ("lasynth-BadInput-err-" + std::to_string(getpid()))).string();
   int checked = 0;
   for (const Case& c : cases()) {
     SCOPED_TRACE(c.name);
@@ -235,8 +230,8 @@ TEST_F(BadInput, EachCaseIsOneLineNamingTheCulpritAndChangesNoFile) {
     EXPECT_EQ(r.out, "") << command << "\nprinted on standard output";
     EXPECT_EQ(lines.size(), 1u) << command << "\n" << stderr_text;
     if (!lines.empty()) {
-      EXPECT_NE(lines[0].find(expand(c.culprit, vars)), std::string::npos)
-          << command << "\n" << lines[0];
+      EXPECT_NE(lines[0].find(expand(c.culprit, vars)), std::string::npos) << command << "\n"
+                                                                           << lines[0];
       EXPECT_EQ(lines[0].find(" at /"), std::string::npos) << "a stack frame: " << lines[0];
     }
     EXPECT_EQ(snapshot(*scratch_), before) << command << " wrote or changed a file";

@@ -26,10 +26,11 @@ TEST(LasynthCli, TrainsAndEvaluatesWithTheOriginalFlags) {
             0);
   // The original's spelling: flags only, no subcommand; a YAML config under the command line.
   testing::write_file(dir.path("c.yaml"), "max_steps: 99\nlog_interval: 2\nlr: 0.01\n");
-  const auto trained = run_command(kLasynth + " --data_folder " + data + " --model_dir " + run +
-                                       " --config " + dir.path("c.yaml") + " --max_steps 4" +
-                                       " --io_size 5 --num_vars 1 --value_range 4 --train_size 60" + kTiny,
-                                   true);
+  const auto trained =
+      run_command(kLasynth + " --data_folder " + data + " --model_dir " + run + " --config " +
+                      dir.path("c.yaml") + " --max_steps 4" +
+                      " --io_size 5 --num_vars 1 --value_range 4 --train_size 60" + kTiny,
+                  true);
   ASSERT_EQ(trained.exit_code, 0) << trained.out;
   // The original's data-shape flags are checked against the dataset, which decides.
   const auto shape = run_command(
@@ -75,8 +76,8 @@ TEST(LasynthCli, TrainsAndEvaluatesWithTheOriginalFlags) {
   // Values the model cannot know are refused, naming the range, instead of decoded into nothing.
   for (const std::string& io : {R"([1, 2, 100, 4, 0], "output": [1, 2, 3, 4, 0])",
                                 R"([1, 2, 3, 4, 0], "output": [1, 2, 3, 4, 5000])"}) {
-    const auto outside = run_command("echo '{\"io\": [{\"input\": " + io + "}]}' | " +
-                                         kLasynth + " synthesize --load_model " + run,
+    const auto outside = run_command("echo '{\"io\": [{\"input\": " + io + "}]}' | " + kLasynth +
+                                         " synthesize --load_model " + run,
                                      true);
     EXPECT_EQ(outside.exit_code, 1) << outside.out;
     EXPECT_EQ(testing::lines_of(outside.out).size(), 1u) << outside.out;
@@ -84,9 +85,8 @@ TEST(LasynthCli, TrainsAndEvaluatesWithTheOriginalFlags) {
   }
   // A file that is no checkpoint: one line naming it, no LibTorch stack.
   testing::write_file(dir.path("GARBAGE.pt"), "not a checkpoint");
-  const auto garbage = run_command(kLasynth + " eval --data_folder " + data + " --load_model " +
-                                       dir.path("GARBAGE.pt"),
-                                   true);
+  const auto garbage = run_command(
+      kLasynth + " eval --data_folder " + data + " --load_model " + dir.path("GARBAGE.pt"), true);
   EXPECT_NE(garbage.exit_code, 0);
   EXPECT_EQ(testing::lines_of(garbage.out).size(), 1u) << garbage.out;
   EXPECT_NE(garbage.out.find(dir.path("GARBAGE.pt")), std::string::npos) << garbage.out;

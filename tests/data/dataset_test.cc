@@ -1,15 +1,14 @@
 #include "data/dataset.h"
 
 #include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <cstdlib>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <set>
 #include <vector>
-
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include "core/error.h"
 #include "data/generate.h"

@@ -362,9 +362,9 @@ TEST(Import, KarelBenchmarkAndBack) {
         R"j({{"program_tokens": ["DEF", "run", "m(", "move", "m)"], "examples": [{}, {}]}})j",
         example(a), example(b));
   };
-  testing::write_file(dir.path("mixed.json"),
-                      karel_task(3, 4, "0:0:north", "1:3:north") + "\n" +
-                          karel_task(5, 5, "2:2:north", "0:4:north") + "\n");
+  testing::write_file(dir.path("mixed.json"), karel_task(3, 4, "0:0:north", "1:3:north") + "\n" +
+                                                  karel_task(5, 5, "2:2:north", "0:4:north") +
+                                                  "\n");
   const Result mixed =
       data("import-karel " + dir.path("mixed.json") + " " + dir.path("mixed") + " --split test");
   ASSERT_EQ(mixed.exit_code, 0) << mixed.out;

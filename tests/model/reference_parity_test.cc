@@ -106,11 +106,11 @@ c10::impl::GenericDict options_dict(const std::string& domain, const ModelOption
            {"scaled_attention", o.scaled_attention}}) {
     d.insert(key, value);
   }
-  for (const auto& [key, value] : std::vector<std::pair<std::string, double>>{
-           {"dropout", o.dropout},
-           {"param_init", o.param_init},
-           {"exec_loss_weight", o.exec_loss_weight},
-           {"op_loss_weight", o.op_loss_weight}}) {
+  for (const auto& [key, value] :
+       std::vector<std::pair<std::string, double>>{{"dropout", o.dropout},
+                                                   {"param_init", o.param_init},
+                                                   {"exec_loss_weight", o.exec_loss_weight},
+                                                   {"op_loss_weight", o.op_loss_weight}}) {
     d.insert(key, value);
   }
   d.insert("loss_reduction", o.loss_reduction);

@@ -119,7 +119,8 @@ TEST_P(SynthesizerTest, SameSeedSameModelBitForBit) {
   auto loss_with_seed = [&](uint64_t seed) {
     torch::manual_seed(seed);
     Synthesizer model(tiny(v()));
-    return model->loss(model(b.tokens, b.inputs, b.outputs), b.tokens, LossScale::of(b.tokens)).item<float>();
+    return model->loss(model(b.tokens, b.inputs, b.outputs), b.tokens, LossScale::of(b.tokens))
+        .item<float>();
   };
   EXPECT_EQ(loss_with_seed(5), loss_with_seed(5));
   EXPECT_NE(loss_with_seed(5), loss_with_seed(6));

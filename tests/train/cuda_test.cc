@@ -70,7 +70,8 @@ Batch random_batch(const model::ModelOptions& o, torch::Device device) {
 void train_steps(model::Synthesizer& net, torch::optim::Optimizer& opt, const Batch& b, int n) {
   for (int i = 0; i < n; ++i) {
     opt.zero_grad();
-    net->loss(net(b.tokens, b.inputs, b.outputs), b.tokens, model::LossScale::of(b.tokens)).backward();
+    net->loss(net(b.tokens, b.inputs, b.outputs), b.tokens, model::LossScale::of(b.tokens))
+        .backward();
     opt.step();
   }
 }

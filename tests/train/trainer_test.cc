@@ -218,8 +218,8 @@ TEST_F(TrainerTest, CheckpointsByTimeToo) {
   o.checkpoint_every_s = 1e-9;
   train(o, tiny());
   for (int step = 1; step <= 4; ++step) {
-    EXPECT_TRUE(std::filesystem::exists(dir.path("timed") + "/ckpt-" + std::to_string(step) +
-                                        ".pt"))
+    EXPECT_TRUE(
+        std::filesystem::exists(dir.path("timed") + "/ckpt-" + std::to_string(step) + ".pt"))
         << step;
   }
   o.model_dir = dir.path("by-steps");
