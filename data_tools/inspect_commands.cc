@@ -70,8 +70,9 @@ struct SplitStats {
   std::map<int64_t, int64_t> lengths, statement_counts, depths;
   std::unordered_map<int32_t, int64_t> token_counts;
 
-  void add(const Domain& domain, const data::StoredExample& ex,
-           std::unordered_map<uint64_t, int64_t>& seen) {
+  std::unordered_map<uint64_t, int64_t> seen;  // program texts (hashed) -> times read
+
+  void add(const Domain& domain, const data::StoredExample& ex) {
     ++examples;
     const auto program = domain.parse(domain.vocabulary().decode(ex.tokens));
     const ProgramShape shape = program->shape();
@@ -145,10 +146,9 @@ void run_stats(const DirArgs& args) {
     if (!args.split.empty() && split.name != args.split) continue;
     SplitStats s;
     s.name = split.name;
-    std::unordered_map<uint64_t, int64_t> seen;
     for (size_t k = 0; k < split.shards.size(); ++k) {
       for (const data::StoredExample& ex : ds.shard(split.name, k).read_all()) {
-        s.add(*domain, ex, seen);
+        s.add(*domain, ex);
       }
     }
     splits.push_back(std::move(s));

@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include <CLI/CLI.hpp>
+#include <functional>
 #include <string>
 
 namespace lasynth {
@@ -20,28 +21,25 @@ inline void one_line_errors(CLI::App& app, const std::string& tool) {
   });
 }
 
-// A number in [min, max]; "VALUE is not at least MIN" or "... not in [MIN, MAX]".
-inline CLI::Validator number_in(double min, double max = 0, bool bounded = true) {
-  const std::string what =
-      bounded ? fmt::format("in [{}, {}]", min, max) : fmt::format("at least {}", min);
+// A number for which `ok` holds; otherwise "VALUE is not WHAT".
+inline CLI::Validator number_where(std::function<bool(double)> ok, const std::string& what) {
   return CLI::Validator(
-      [min, max, bounded, what](std::string& text) -> std::string {
+      [ok, what](std::string& text) -> std::string {
         double value = 0;
         if (!CLI::detail::lexical_cast(text, value)) return fmt::format("{} is not a number", text);
-        if (value < min || (bounded && value > max)) return fmt::format("{} is not {}", text, what);
-        return "";
+        return ok(value) ? "" : fmt::format("{} is not {}", text, what);
       },
       what);
 }
-inline CLI::Validator at_least(double min) { return number_in(min, 0, false); }
+inline CLI::Validator number_in(double min, double max) {
+  return number_where([min, max](double v) { return v >= min && v <= max; },
+                      fmt::format("in [{}, {}]", min, max));
+}
+inline CLI::Validator at_least(double min) {
+  return number_where([min](double v) { return v >= min; }, fmt::format("at least {}", min));
+}
 inline CLI::Validator positive() {
-  return CLI::Validator(
-      [](std::string& text) -> std::string {
-        double value = 0;
-        if (!CLI::detail::lexical_cast(text, value)) return fmt::format("{} is not a number", text);
-        return value > 0 ? "" : fmt::format("{} is not positive", text);
-      },
-      "positive");
+  return number_where([](double v) { return v > 0; }, "positive");
 }
 
 // An unsigned integer such as a seed: "-3" is refused, not read as 2^64 - 3.
