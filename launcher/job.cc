@@ -115,6 +115,7 @@ MonitorOptions monitor_options(const JobOptions& o, bool remote) {
   mo.world_size = launch.ranks;
   mo.token = random_token();
   mo.heartbeat_timeout_s = o.heartbeat_timeout_s;
+  mo.progress_timeout_s = o.progress_timeout_s;
   mo.start_timeout_s = o.start_timeout_s;
   mo.http_port = o.http_port;
   mo.http_address = o.http_public ? "0.0.0.0" : "127.0.0.1";

@@ -23,6 +23,7 @@ struct JobOptions {
   bool http_public = false;
   std::string monitor_address;  // what ranks on other hosts connect to (empty: found)
   double heartbeat_timeout_s = 60;
+  double progress_timeout_s = 600;  // 0: no progress timeout
   double start_timeout_s = 300;
   int max_restarts = 0;
   bool dry_run = false;

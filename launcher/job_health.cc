@@ -2,6 +2,9 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <cmath>
+#include <ctime>
 #include <utility>
 
 #include "core/exit_status.h"
@@ -16,6 +19,28 @@ double seconds_between(HealthClock::time_point from, HealthClock::time_point to)
 
 bool is_failure(const dist::ExitReport& exit) {
   return exit.signal != 0 || (exit.code != 0 && exit.code != kExitPreempted);
+}
+
+// Connected and neither ended nor gone: a rank expected to progress.
+bool active(const RankStatus& s) { return s.connected && !s.said_bye && !s.lost && !s.exit; }
+
+bool in_collective(const RankStatus& s) { return s.beaten && s.beat.in_collective_s > 0; }
+
+// "since 08:01:02 UTC" from Unix seconds.
+std::string utc_time(double unix_s) {
+  const std::time_t t = static_cast<std::time_t>(unix_s);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char text[16];
+  std::strftime(text, sizeof(text), "%H:%M:%S", &tm);
+  return text;
+}
+
+// The median of `sorted` without its element at `skip`. REQUIRES: sorted.size() >= 2.
+double median_without(const std::vector<double>& sorted, size_t skip) {
+  const size_t n = sorted.size() - 1;
+  auto at = [&](size_t k) { return sorted[k < skip ? k : k + 1]; };
+  return n % 2 == 1 ? at(n / 2) : (at(n / 2 - 1) + at(n / 2)) / 2;
 }
 
 }  // namespace
@@ -68,6 +93,7 @@ std::optional<Failure> JobHealth::handle(int rank, Sender from, const dist::Moni
         r.agent = true;
         r.agent_lost = false;
       } else {
+        if (!s.connected) s.last_progress = now;
         s.pid = m.hello.pid;
         s.connected = true;
         s.said_bye = s.lost = false;
@@ -75,9 +101,15 @@ std::optional<Failure> JobHealth::handle(int rank, Sender from, const dist::Moni
       }
       return std::nullopt;
     case dist::MessageKind::kBeat:
+      if (m.beat.progress > s.beat.progress) s.last_progress = now;
       s.beat = m.beat;
       s.beaten = true;
       s.last_beat = now;
+      r.samples.push_back({now, m.beat.progress, m.beat.work_s});
+      while (r.samples.size() > 2 &&
+             seconds_between(r.samples[1].at, now) >= options_.straggler_window_s) {
+        r.samples.pop_front();
+      }
       return std::nullopt;
     case dist::MessageKind::kBye:
       s.said_bye = true;
@@ -129,7 +161,58 @@ std::optional<Failure> JobHealth::check(HealthClock::time_point now) {
     }
     if (declared) return declared;
   }
+  if (std::optional<Failure> hung = fail_progress(now)) return hung;
   return fail_start(now);
+}
+
+std::optional<Failure> JobHealth::fail_progress(HealthClock::time_point now) {
+  const double timeout = options_.progress_timeout_s;
+  if (failure_ || timeout <= 0) return std::nullopt;
+  std::optional<HealthClock::time_point> latest;
+  int64_t highest_step = 0;
+  for (const Rank& r : ranks_) {
+    if (!active(r.status)) continue;
+    if (!latest || r.status.last_progress > *latest) latest = r.status.last_progress;
+    highest_step = std::max(highest_step, r.status.beat.step);
+  }
+  if (!latest) return std::nullopt;
+  const bool someone_progressed = seconds_between(*latest, now) <= timeout;
+  int culprit = -1;
+  for (size_t i = 0; i < ranks_.size(); ++i) {
+    const RankStatus& s = ranks_[i].status;
+    if (!active(s) || seconds_between(s.last_progress, now) <= timeout) continue;
+    if (in_collective(s) && someone_progressed) continue;  // it waits for the one progressing
+    if (culprit >= 0) {
+      const RankStatus& c = ranks_[static_cast<size_t>(culprit)].status;
+      if (in_collective(s) != in_collective(c)) {
+        if (in_collective(s)) continue;
+      } else if (s.last_progress >= c.last_progress) {
+        continue;
+      }
+    }
+    culprit = static_cast<int>(i);
+  }
+  if (culprit < 0) return std::nullopt;
+  const RankStatus& s = ranks_[static_cast<size_t>(culprit)].status;
+  const std::string where =
+      in_collective(s) ? fmt::format("inside a collective since {} UTC (for {:.0f} s)",
+                                     utc_time(s.beat.in_collective_since),
+                                     s.beat.in_collective_s + seconds_between(s.last_beat, now))
+                       : std::string("not inside a collective");
+  return fail(culprit, fmt::format("made no progress for {:.0f} s at step {} (the highest step of "
+                                   "any rank is {}), {}: it is hung (--progress-timeout {})",
+                                   seconds_between(s.last_progress, now), s.beat.step, highest_step,
+                                   where, timeout));
+}
+
+double JobHealth::work_rate(const Rank& r) {
+  if (r.samples.size() < 2) return std::nan("");
+  const Sample& first = r.samples.front();
+  const Sample& last = r.samples.back();
+  const double work = last.work_s - first.work_s;
+  // A rank that only waited in collectives did too little work to measure.
+  if (seconds_between(first.at, last.at) < 2 || work < 0.1) return std::nan("");
+  return static_cast<double>(last.progress - first.progress) / work;
 }
 
 std::optional<Failure> JobHealth::fail_start(HealthClock::time_point now) {
@@ -200,9 +283,21 @@ RankState JobHealth::state_of(const Rank& r, HealthClock::time_point now) const 
 std::vector<RankStatus> JobHealth::ranks(HealthClock::time_point now) const {
   std::vector<RankStatus> out;
   out.reserve(ranks_.size());
+  std::vector<double> measured;
   for (const Rank& r : ranks_) {
     out.push_back(r.status);
-    out.back().state = state_of(r, now);
+    RankStatus& s = out.back();
+    s.state = state_of(r, now);
+    s.work_rate = active(s) ? work_rate(r) : std::nan("");
+    if (std::isfinite(s.work_rate)) measured.push_back(s.work_rate);
+  }
+  if (measured.size() < 2) return out;
+  std::sort(measured.begin(), measured.end());
+  for (RankStatus& s : out) {
+    if (!std::isfinite(s.work_rate)) continue;
+    const size_t self = static_cast<size_t>(
+        std::lower_bound(measured.begin(), measured.end(), s.work_rate) - measured.begin());
+    s.straggler = s.work_rate < options_.straggler_fraction * median_without(measured, self);
   }
   return out;
 }

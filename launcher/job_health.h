@@ -11,13 +11,27 @@
 //   - an agent's connection drops without a report, and its rank has not said bye within
 //     lost_grace_s (the node or the agent was killed);
 //   - a connected rank sends no heartbeat for longer than heartbeat_timeout_s (stalled);
+//   - a connected rank's progress counter (dist/progress.h: steps trained, batches decoded) has
+//     not advanced for longer than progress_timeout_s (hung: its heartbeat thread goes on while
+//     the rest of it is stuck), unless it is blocked in a collective while another rank
+//     progressed within that time (it waits for that rank). Of several such ranks the failure
+//     names one outside a collective first (the others wait for it), then the longest without
+//     progress;
 //   - start_timeout_s after the attempt began, some rank has never connected nor been reported.
 // A rank whose agent reported its end is judged by that report alone.
+//
+// A running rank is a straggler when, over the last straggler_window_s, its progress per second
+// of work (time outside blocking collectives, as it reports) is below straggler_fraction times
+// the median of the other running ranks' (at least two ranks measured). Ranks of a data-parallel
+// job advance together, so their step rates cannot tell: a slow rank makes the others wait in
+// collectives, and it is their waiting that shows it.
 #ifndef LASYNTH_LAUNCHER_JOB_HEALTH_H_
 #define LASYNTH_LAUNCHER_JOB_HEALTH_H_
 
 #include <chrono>
 #include <cstdint>
+#include <deque>
+#include <limits>
 #include <map>
 #include <optional>
 #include <string>
@@ -72,19 +86,31 @@ struct JobHealthOptions {
   // How long a dropped connection waits for the other side's word before it counts as a death:
   // a rank's end is often seen before its agent's report arrives.
   double lost_grace_s = 2;
+  // Silence of a rank's progress counter after which the job fails; 0: never.
+  double progress_timeout_s = 600;
+  // Below this fraction of the median of the others' progress per second of work: a straggler.
+  double straggler_fraction = 0.5;
+  // The span over which progress per second of work is measured.
+  double straggler_window_s = 20;
 };
 
 // What is known of one rank in this attempt.
 struct RankStatus {
   RankState state = RankState::kWaiting;
-  std::string host;                      // from the first hello (rank's or agent's); empty before
-  int64_t pid = 0;                       // from the rank's hello
-  bool connected = false;                // the rank's own connection said hello
-  bool beaten = false;                   // it sent at least one heartbeat
-  bool said_bye = false;                 // a clean end
-  bool lost = false;                     // its connection dropped without a bye
-  dist::Heartbeat beat;                  // the last heartbeat
-  HealthClock::time_point last_beat;     // of the last heartbeat, or of the hello before one
+  std::string host;                   // from the first hello (rank's or agent's); empty before
+  int64_t pid = 0;                    // from the rank's hello
+  bool connected = false;             // the rank's own connection said hello
+  bool beaten = false;                // it sent at least one heartbeat
+  bool said_bye = false;              // a clean end
+  bool lost = false;                  // its connection dropped without a bye
+  dist::Heartbeat beat;               // the last heartbeat
+  HealthClock::time_point last_beat;  // of the last heartbeat, or of the hello before one
+  // When its progress counter last advanced, or of its first hello before it did.
+  HealthClock::time_point last_progress;
+  // Its progress per second of work over the straggler window; NaN until measured. Computed by
+  // ranks(), as is straggler.
+  double work_rate = std::numeric_limits<double>::quiet_NaN();
+  bool straggler = false;
   std::optional<dist::ExitReport> exit;  // how it ended, as its agent reported
 };
 
@@ -137,8 +163,15 @@ class JobHealth {
   std::vector<RankStatus> ranks(HealthClock::time_point now) const;
 
  private:
+  // One heartbeat's progress, for the work rate.
+  struct Sample {
+    HealthClock::time_point at;
+    int64_t progress = 0;
+    double work_s = 0;
+  };
   struct Rank {
-    RankStatus status;  // its state field is computed by ranks()
+    RankStatus status;  // its state, work_rate and straggler fields are computed by ranks()
+    std::deque<Sample> samples;  // the straggler window's, oldest first, one reaching past it
     HealthClock::time_point lost_at;
     bool agent = false;       // its agent said hello
     bool agent_lost = false;  // the agent's connection dropped before it reported
@@ -148,6 +181,9 @@ class JobHealth {
   // Declares the failure unless the attempt has one already; returns it when declared here.
   std::optional<Failure> fail(int rank, const std::string& cause);
   std::optional<Failure> fail_start(HealthClock::time_point now);
+  std::optional<Failure> fail_progress(HealthClock::time_point now);
+  // Progress per second of work over the window, NaN when too little was measured.
+  static double work_rate(const Rank& r);
   RankState state_of(const Rank& r, HealthClock::time_point now) const;
 
   const JobHealthOptions options_;

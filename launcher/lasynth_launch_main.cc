@@ -1,10 +1,10 @@
 // lasynth-launch: runs a data-parallel lasynth job and watches it.
 //
 //   lasynth-launch -n 8 [--hosts a:4,b:4] [--monitor-port P] [--heartbeat-timeout S]
-//                  [--max-restarts K] -- lasynth train ...
+//                  [--progress-timeout S] [--max-restarts K] -- lasynth train ...
 //
 // Prints and runs the mpirun line (srun --mpi=pmix inside a SLURM allocation), serves a live
-// page, /status and /metrics, ends the whole job when a rank dies or stalls, passes SIGINT,
+// page, /status and /metrics, ends the whole job when a rank dies, stalls or hangs, passes SIGINT,
 // SIGTERM and SIGUSR1 on to every rank as a request to checkpoint and stop, and can relaunch
 // from the latest checkpoint.
 #include <fmt/format.h>
@@ -63,6 +63,12 @@ int main(int argc, char** argv) {
          "--heartbeat-timeout", o.heartbeat_timeout_s,
          "seconds without a heartbeat after which a rank counts as stalled and the job ends")
       ->check(lasynth::app::positive());
+  app.add_option("--progress-timeout", o.progress_timeout_s,
+                 "seconds a rank may go without progress (a training step, or a batch decoded by "
+                 "eval, validation or retraining) before the job ends naming it, its host, its "
+                 "step and whether it is inside a collective; a rank blocked in a collective "
+                 "while another rank progresses is waiting, not hung (0: never)")
+      ->check(lasynth::app::at_least(0.0));
   app.add_option("--start-timeout", o.start_timeout_s,
                  "seconds for every rank to reach the monitor")
       ->check(lasynth::app::positive());
@@ -75,7 +81,12 @@ int main(int argc, char** argv) {
       "Exit status: 0 the job finished; {} stopped by SIGINT/SIGTERM/SIGUSR1 after every rank "
       "checkpointed (continue with --resume); {} the job failed (one line names the rank, host "
       "and cause); {} bad usage.\nRanks find the monitor through LASYNTH_MONITOR and "
-      "LASYNTH_MONITOR_TOKEN, which lasynth-launch sets.",
+      "LASYNTH_MONITOR_TOKEN, which lasynth-launch sets.\n/status and /metrics show each "
+      "rank's seconds since progress, and mark it a straggler when, over the last 20 s, its "
+      "progress per second spent outside collectives is below half the median of the other "
+      "ranks' (the others wait for it).\nTo test failure detection, "
+      "LASYNTH_FAULT=KIND:rank=R:step=N makes rank R, at training step N, hang (its heartbeat "
+      "goes on), crash (abort) or run slow (each step 3x as long).",
       lasynth::kExitPreempted, kJobFailedExitCode, kUsageExitCode));
   try {
     app.parse(argc, argv);

@@ -76,6 +76,7 @@ struct Monitor::Impl {
     JobHealthOptions h;
     h.world_size = std::max(o.world_size, 1);
     h.heartbeat_timeout_s = o.heartbeat_timeout_s;
+    h.progress_timeout_s = o.progress_timeout_s;
     h.start_timeout_s = o.start_timeout_s;
     h.lost_grace_s = o.lost_grace_s;
     return h;

@@ -2,7 +2,8 @@
 // (src/dist/monitor_protocol.h); it serves what it knows over HTTP (/status JSON, /metrics in
 // Prometheus' text format, / a page that updates itself) and decides when the job has failed
 // (launcher/job_health.h says when: a rank that dies, whose connection drops without a clean
-// end, that is silent for longer than the heartbeat timeout, or that never arrives). Malformed,
+// end, that is silent for longer than the heartbeat timeout, that makes no progress for longer
+// than the progress timeout, or that never arrives; and which ranks straggle). Malformed,
 // oversized, unknown or unauthenticated traffic is dropped and counted.
 #ifndef LASYNTH_LAUNCHER_MONITOR_H_
 #define LASYNTH_LAUNCHER_MONITOR_H_
@@ -28,6 +29,8 @@ struct MonitorOptions {
   std::string http_address = "127.0.0.1";
   int http_port = 0;  // 0: any free port; -1: no HTTP
   double heartbeat_timeout_s = 60;
+  // A rank's progress counter silent this long fails the job (job_health.h says when); 0: never.
+  double progress_timeout_s = 600;
   double start_timeout_s = 300;  // for every rank to connect
   // How long a dropped connection waits for its agent's report before it counts as a death.
   double lost_grace_s = 2;

@@ -25,6 +25,7 @@ const std::string& status_page_html() {
  th:nth-child(2), td:nth-child(2), th:nth-child(4), td:nth-child(4) { text-align: left; }
  tr.running td:nth-child(4) { color: #080; }
  tr.stalled td, tr.lost td, tr.failed td { color: #b00; }
+ tr.straggler td:last-child { color: #c60; font-weight: bold; }
 </style>
 </head>
 <body>
@@ -37,7 +38,8 @@ const std::string& status_page_html() {
 </div>
 <table id="ranks">
  <thead><tr><th>rank</th><th>host</th><th>pid</th><th>state</th><th>step</th><th>epoch</th>
- <th>loss</th><th>examples/s</th><th>since heartbeat (s)</th></tr></thead>
+ <th>loss</th><th>examples/s</th><th>since heartbeat (s)</th><th>since progress (s)</th>
+ <th>straggler</th></tr></thead>
  <tbody></tbody>
 </table>
 <script>
@@ -70,11 +72,12 @@ function render(s) {
   const body = document.querySelector("#ranks tbody");
   body.replaceChildren(...s.ranks.map(r => {
     const tr = document.createElement("tr");
-    tr.className = r.state;
+    tr.className = r.state + (r.straggler ? " straggler" : "");
     tr.dataset.rank = r.rank;
     [r.rank, r.host || "–", r.pid || "–", r.exit ? r.state + " (" + r.exit + ")" : r.state,
      r.step, r.epoch, fmt(r.loss, 4), fmt(r.examples_per_s, 1),
-     fmt(r.seconds_since_heartbeat, 1)].forEach(v => {
+     fmt(r.seconds_since_heartbeat, 1), fmt(r.seconds_since_progress, 1),
+     r.straggler ? "yes" : ""].forEach(v => {
       const td = document.createElement("td"); td.textContent = v; tr.appendChild(td);
     });
     return tr;

@@ -69,6 +69,7 @@ nlohmann::json status_json(const StatusSnapshot& s) {
               {"attempt", s.attempt},
               {"elapsed_s", s.elapsed_s},
               {"heartbeat_timeout_s", s.options.heartbeat_timeout_s},
+              {"progress_timeout_s", s.options.progress_timeout_s},
               {"ranks_connect_to", fmt::format("{}:{}", s.options.advertised, s.beat_port)},
               {"failure", s.failure ? nlohmann::json(s.failure->message) : nlohmann::json()}};
   j["monitor"] = counters_json(s.counters);
@@ -85,7 +86,16 @@ nlohmann::json status_json(const StatusSnapshot& s) {
         {"loss", r.beaten ? number(r.beat.loss) : nlohmann::json()},
         {"examples_per_s", number(r.beat.examples_per_s)},
         {"seconds_since_heartbeat",
-         r.connected ? nlohmann::json(seconds_between(r.last_beat, s.now)) : nlohmann::json()}};
+         r.connected ? nlohmann::json(seconds_between(r.last_beat, s.now)) : nlohmann::json()},
+        {"progress", r.beat.progress},
+        {"seconds_since_progress",
+         r.connected ? nlohmann::json(seconds_between(r.last_progress, s.now)) : nlohmann::json()},
+        {"in_collective_s",
+         r.beaten && r.beat.in_collective_s > 0
+             ? nlohmann::json(r.beat.in_collective_s + seconds_between(r.last_beat, s.now))
+             : nlohmann::json()},
+        {"work_rate", number(r.work_rate)},
+        {"straggler", r.straggler}};
     if (r.exit) row["exit"] = dist::describe_exit(*r.exit);
     rows.push_back(row);
   }
@@ -130,6 +140,25 @@ std::string prometheus_text(const StatusSnapshot& s) {
        [](const RankStatus& r, HealthClock::time_point now) {
          return seconds_between(r.last_beat, now);
        }},
+      {"lasynth_rank_progress", "Steps trained plus batches decoded by the rank.",
+       [](const RankStatus& r, HealthClock::time_point) {
+         return static_cast<double>(r.beat.progress);
+       }},
+      {"lasynth_rank_seconds_since_progress",
+       "Seconds since the rank's progress counter last advanced.",
+       [](const RankStatus& r, HealthClock::time_point now) {
+         return seconds_between(r.last_progress, now);
+       }},
+      {"lasynth_rank_in_collective", "1 while the rank is blocked inside a collective.",
+       [](const RankStatus& r, HealthClock::time_point) {
+         return r.beat.in_collective_s > 0 ? 1.0 : 0.0;
+       }},
+      {"lasynth_rank_work_rate",
+       "The rank's progress per second spent outside collectives, over the straggler window.",
+       [](const RankStatus& r, HealthClock::time_point) { return r.work_rate; }},
+      {"lasynth_rank_straggler",
+       "1 when the rank's work rate is below half the median of the other ranks'.",
+       [](const RankStatus& r, HealthClock::time_point) { return r.straggler ? 1.0 : 0.0; }},
   };
   for (const Gauge& g : gauges) {
     family(g.name, "gauge", g.help);

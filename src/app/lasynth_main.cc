@@ -21,6 +21,7 @@
 #include <fstream>
 #include <iostream>
 #include <memory>
+#include <optional>
 #include <thread>
 
 #include "app/cli_checks.h"
@@ -28,6 +29,7 @@
 #include "core/error.h"
 #include "core/exit_status.h"
 #include "dist/communicator.h"
+#include "dist/fault.h"
 #include "dist/heartbeat_client.h"
 #include "dist/mpi_communicator.h"
 #include "dist/world.h"
@@ -68,6 +70,8 @@ class Process {
   bool lead() const { return !comm_ || comm_->rank() == 0; }
   // Heartbeats to lasynth-launch's monitor, when this rank runs under it.
   dist::HeartbeatClient* heartbeat() const { return heartbeat_.get(); }
+  // The fault LASYNTH_FAULT asks this process to inject; none until join(), or when unset.
+  const std::optional<dist::Fault>& fault() const { return fault_; }
 
   // A line of this rank's own log (--log_dir), time-stamped; nothing without one.
   void log(const std::string& line);
@@ -79,6 +83,7 @@ class Process {
  private:
   std::unique_ptr<dist::Communicator> comm_;
   std::unique_ptr<dist::HeartbeatClient> heartbeat_;
+  std::optional<dist::Fault> fault_;
   std::ofstream rank_log_;
 };
 
@@ -91,6 +96,8 @@ void Process::log(const std::string& line) {
 }
 
 void Process::join(const RunOptions& run) {
+  // First: a malformed value is an error before anything runs.
+  fault_ = dist::fault_from_environment();
   const dist::World world = dist::world_from_environment();
   if (!run.log_dir.empty()) {
     std::filesystem::create_directories(run.log_dir);
@@ -148,6 +155,7 @@ void check_dataset(const Flags& f) {
 train::TrainHooks train_hooks(const Flags& f, Process& process) {
   train::TrainHooks hooks;
   hooks.comm = process.comm();
+  hooks.fault = process.fault();
   const int64_t log_interval = f.train.log_interval;
   hooks.on_step = [log_interval, &process](const dist::Heartbeat& beat) {
     if (process.heartbeat()) process.heartbeat()->update(beat);

@@ -10,6 +10,7 @@
 #include <iostream>
 
 #include "core/error.h"
+#include "dist/progress.h"
 
 namespace lasynth {
 namespace dist {
@@ -140,6 +141,11 @@ void HeartbeatClient::run() {
       std::lock_guard<std::mutex> lock(mu_);
       b = latest_;
     }
+    const ProgressSnapshot p = progress_snapshot();
+    b.progress = p.progress;
+    b.work_s = p.work_s;
+    b.in_collective_s = p.in_collective_s;
+    b.in_collective_since = p.in_collective_since;
     send(monitor_line(b));
     io.timer.expires_after(interval);
     io.timer.async_wait([&](boost::system::error_code e) {

@@ -1,10 +1,11 @@
 // A rank's line to lasynth-launch's monitor: a background thread connects to LASYNTH_MONITOR,
 // introduces the rank with the job's token and sends a heartbeat every LASYNTH_HEARTBEAT_S
-// seconds (1 by default) with the latest step, loss and throughput. The beats come from their own
-// thread so that a long step, a checkpoint or a validation pass is not mistaken for a stall, while
-// a stopped or dead process (kill -STOP, kill -9) falls silent. A "stop" from the monitor (the
-// launcher got SIGINT/SIGTERM/SIGUSR1) calls on_stop. Losing the monitor never stops training: it
-// is said once on stderr.
+// seconds (1 by default) with the latest step, loss and throughput, and the process's progress
+// as dist/progress.h has it at that moment. The beats come from their own thread so that a long
+// step, a checkpoint or a validation pass is not mistaken for a stall, while a stopped or dead
+// process (kill -STOP, kill -9) falls silent; a process whose main thread hangs goes on beating,
+// and its progress tells. A "stop" from the monitor (the launcher got SIGINT/SIGTERM/SIGUSR1)
+// calls on_stop. Losing the monitor never stops training: it is said once on stderr.
 #ifndef LASYNTH_DIST_HEARTBEAT_CLIENT_H_
 #define LASYNTH_DIST_HEARTBEAT_CLIENT_H_
 
@@ -38,7 +39,8 @@ class HeartbeatClient {
   HeartbeatClient(const HeartbeatClient&) = delete;
   HeartbeatClient& operator=(const HeartbeatClient&) = delete;
 
-  // The latest state; the next beat carries it. Cheap (a lock, no I/O).
+  // The latest training state; the next beat carries it, with the progress fields filled in
+  // from dist/progress.h. Cheap (a lock, no I/O).
   void update(const Heartbeat& beat);
 
  private:

@@ -43,6 +43,10 @@ MonitorMessage parse_monitor_line(std::string_view line) {
       // A NaN loss arrives as null: it is still a heartbeat.
       m.beat.loss = j.at("loss").is_number() ? j["loss"].get<double>() : std::nan("");
       m.beat.examples_per_s = j.at("examples_per_s").get<double>();
+      m.beat.progress = j.value("progress", int64_t{0});
+      m.beat.work_s = j.value("work_s", 0.0);
+      m.beat.in_collective_s = j.value("in_collective_s", 0.0);
+      m.beat.in_collective_since = j.value("in_collective_since", 0.0);
       m.kind = MessageKind::kBeat;
     } else if (type == "exit") {
       m.exit.code = j.at("code").get<int>();
@@ -78,7 +82,11 @@ std::string monitor_line(const Heartbeat& b) {
                   {"step", b.step},
                   {"epoch", b.epoch},
                   {"loss", b.loss},
-                  {"examples_per_s", b.examples_per_s}});
+                  {"examples_per_s", b.examples_per_s},
+                  {"progress", b.progress},
+                  {"work_s", b.work_s},
+                  {"in_collective_s", b.in_collective_s},
+                  {"in_collective_since", b.in_collective_since}});
 }
 
 std::string monitor_line(const ExitReport& e) {

@@ -6,7 +6,8 @@
 // an agent, "end" (the job failed: kill the rank now, whatever mpirun or srun manage to do).
 //
 //   {"type":"hello","token":"…","role":"rank"|"agent","rank":1,"size":4,"host":"n1","pid":42}
-//   {"type":"beat","step":120,"epoch":0,"loss":1.25,"examples_per_s":88.5}
+//   {"type":"beat","step":120,"epoch":0,"loss":1.25,"examples_per_s":88.5,"progress":131,
+//    "work_s":95.2,"in_collective_s":0.5,"in_collective_since":1764662400.25}
 //   {"type":"exit","code":0,"signal":0}      agent -> monitor
 //   {"type":"bye"}                           rank -> monitor: a clean end, nothing is wrong
 //   {"type":"stop"}                          monitor -> rank
@@ -40,11 +41,18 @@ struct MonitorHello {
   int64_t pid = 0;
 };
 
+// What a rank reports every beat: its training (step, epoch, loss, examples_per_s, set by the
+// training loop) and its progress (the rest, dist/progress.h, filled in by the heartbeat thread
+// as it sends; absent from a beat, they read 0).
 struct Heartbeat {
   int64_t step = 0;
   int64_t epoch = 0;
   double loss = 0;
   double examples_per_s = 0;
+  int64_t progress = 0;            // steps trained plus batches decoded, ever growing
+  double work_s = 0;               // seconds outside blocking collectives, from its own origin
+  double in_collective_s = 0;      // seconds inside the current blocking collective; 0: not in one
+  double in_collective_since = 0;  // when it entered it, Unix seconds; 0: not in one
 };
 
 struct ExitReport {

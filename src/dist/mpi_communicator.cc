@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "core/error.h"
+#include "dist/progress.h"
 
 namespace lasynth {
 namespace dist {
@@ -51,6 +52,7 @@ class MpiWork : public Work {
   }
   void wait() override {
     if (request_ == MPI_REQUEST_NULL) return;
+    const CollectiveScope blocked;
     check(MPI_Wait(&request_, MPI_STATUS_IGNORE), rank_, "MPI_Wait (all-reduce)");
     finish();
   }
@@ -83,6 +85,7 @@ class MpiCommunicator : public Communicator {
     return std::make_unique<MpiWork>(request, data, count, scale, rank());
   }
   void allreduce_doubles(double* data, size_t count, ReduceOp op) override {
+    const CollectiveScope blocked;
     check(MPI_Allreduce(MPI_IN_PLACE, data, checked(count), MPI_DOUBLE, mpi_op(op), MPI_COMM_WORLD),
           rank(), "MPI_Allreduce");
     if (op == ReduceOp::kAverage) {
@@ -90,14 +93,19 @@ class MpiCommunicator : public Communicator {
     }
   }
   void broadcast(void* data, size_t bytes, int root) override {
+    const CollectiveScope blocked;
     check(MPI_Bcast(data, checked(bytes), MPI_BYTE, root, MPI_COMM_WORLD), rank(), "MPI_Bcast");
   }
   void allgather(const void* data, size_t bytes, void* received) override {
+    const CollectiveScope blocked;
     check(MPI_Allgather(data, checked(bytes), MPI_BYTE, received, checked(bytes), MPI_BYTE,
                         MPI_COMM_WORLD),
           rank(), "MPI_Allgather");
   }
-  void barrier() override { check(MPI_Barrier(MPI_COMM_WORLD), rank(), "MPI_Barrier"); }
+  void barrier() override {
+    const CollectiveScope blocked;
+    check(MPI_Barrier(MPI_COMM_WORLD), rank(), "MPI_Barrier");
+  }
 
   World& mutable_world() { return world_; }
 

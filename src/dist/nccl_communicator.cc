@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "core/error.h"
+#include "dist/progress.h"
 
 namespace lasynth {
 namespace dist {
@@ -67,6 +68,7 @@ struct NcclState {
   }
   // Waits for `done` (an event after the collective) while watching NCCL's error and the clock.
   void wait(cudaEvent_t done, const char* operation) {
+    const CollectiveScope blocked;
     const auto deadline =
         std::chrono::steady_clock::now() + std::chrono::duration<double>(timeout_s());
     while (true) {
@@ -203,6 +205,7 @@ class NcclCommunicator : public Communicator {
     work.wait();
   }
   void barrier() override {
+    const CollectiveScope blocked;
     check_cuda(cudaStreamSynchronize(state_.stream), rank(), "cudaStreamSynchronize");
     bootstrap_->barrier();
   }

@@ -7,6 +7,7 @@
 
 #include "core/error.h"
 #include "data/batch.h"
+#include "dist/progress.h"
 #include "lang/domains.h"
 
 namespace lasynth {
@@ -72,6 +73,7 @@ void decode_split(model::Synthesizer& net, data::Dataset& ds, int k, const Decod
     }
     for (size_t j = 0; j < examples.size(); ++j) each(indices[j], examples[j], candidates[j]);
     done += end - begin;
+    dist::note_progress();
     if (progress) progress(done, mine);
   }
 }

@@ -13,6 +13,7 @@
 #include "core/fields.h"
 #include "data/dataset.h"
 #include "data/loader.h"
+#include "dist/progress.h"
 #include "lang/domains.h"
 #include "train/checkpoint.h"
 #include "train/data_parallel.h"
@@ -340,10 +341,16 @@ TrainResult Run::run() {
   Clock::time_point step_start = start_;
   TrainResult result;
   while (state_.step < total_steps_) {
+    const Clock::time_point step_began = Clock::now();
     const StepResult s = train_step();
     advance(s);
+    dist::note_progress();
     window_.add(s);
     beat(s, step_start);
+    if (hooks_.fault) {
+      dist::inject_fault(*hooks_.fault, rank_, state_.step,
+                         seconds_between(step_began, Clock::now()));
+    }
     const Agreement agreed = agree();
     const int stop = agreed.stop_signal;
     const bool log_step = state_.step % o_.log_interval == 0 || state_.step == total_steps_;

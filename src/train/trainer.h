@@ -9,9 +9,11 @@
 #include <cstdint>
 #include <functional>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 
 #include "dist/communicator.h"
+#include "dist/fault.h"
 #include "dist/monitor_protocol.h"
 #include "lang/domain.h"
 #include "model/model_options.h"
@@ -37,6 +39,8 @@ struct TrainHooks {
   // Progress for the user, a line at a time (what trains on what, every log step, validation,
   // the reducer's figures, a stop); rank 0 only. Null: silent.
   std::function<void(const std::string& line)> print;
+  // LASYNTH_FAULT's fault (dist/fault.h), injected once each step is done; none: a normal run.
+  std::optional<dist::Fault> fault;
 };
 
 struct TrainResult {

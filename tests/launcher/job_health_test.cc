@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
+#include <functional>
 #include <utility>
 #include <vector>
 
@@ -310,6 +312,199 @@ TEST_F(JobHealthTest, AReconnectedRankIsRunningAgain) {
   EXPECT_EQ(state(0), RankState::kRunning);
   advance(seconds(3));
   EXPECT_FALSE(health_.check(now_));
+}
+
+// What one heartbeat says of a rank's progress.
+struct Progress {
+  int64_t step = 0;
+  int64_t progress = 0;
+  double work_s = 0;
+  double in_collective_s = 0;      // 0: outside a collective
+  double in_collective_since = 0;  // Unix seconds
+};
+
+dist::MonitorMessage progress_beat(const Progress& p) {
+  dist::MonitorMessage m = beat(p.step);
+  m.beat.progress = p.progress;
+  m.beat.work_s = p.work_s;
+  m.beat.in_collective_s = p.in_collective_s;
+  m.beat.in_collective_since = p.in_collective_since;
+  return m;
+}
+
+// 2025-12-02 08:00:00 UTC.
+constexpr double kEightOClock = 1764662400;
+
+// The progress timeout and stragglers: ranks beat every second of a clock the test moves.
+class JobProgressTest : public ::testing::Test {
+ protected:
+  static JobHealthOptions options(int ranks) {
+    JobHealthOptions o;
+    o.world_size = ranks;
+    o.heartbeat_timeout_s = 10;
+    o.start_timeout_s = 300;
+    o.progress_timeout_s = 20;
+    return o;
+  }
+  explicit JobProgressTest(int ranks = 2) : health_(options(ranks), now_) {
+    for (int rank = 0; rank < ranks; ++rank) {
+      health_.handle(rank, Sender::kRank, hello(rank, "h" + std::to_string(rank), 100 + rank),
+                     now_);
+    }
+  }
+
+  // For `seconds` seconds, every second: each rank beats what `at(rank, second)` says, then the
+  // monitor checks. The failure declared, with the second it came at (1-based), if any.
+  std::optional<std::pair<int, Failure>> run(
+      int seconds, const std::function<Progress(int rank, int second)>& at) {
+    for (int t = 1; t <= seconds; ++t) {
+      now_ += std::chrono::seconds(1);
+      for (int rank = 0; rank < static_cast<int>(health_.ranks(now_).size()); ++rank) {
+        health_.handle(rank, Sender::kRank, progress_beat(at(rank, t)), now_);
+      }
+      if (const std::optional<Failure> f = health_.check(now_)) return std::make_pair(t, *f);
+    }
+    return std::nullopt;
+  }
+  RankStatus rank(int r) const { return health_.ranks(now_)[static_cast<size_t>(r)]; }
+
+  HealthClock::time_point now_ = HealthClock::time_point() + std::chrono::seconds(1000);
+  JobHealth health_;
+};
+
+TEST_F(JobProgressTest, AHungRankFailsTheJobAfterTheTimeoutNamingItsStepAndTheHighest) {
+  // Both train to step 5; then rank 1 hangs outside any collective while rank 0 finishes step 6
+  // and waits in the next all-reduce for it, beating all along.
+  const auto f = run(60, [](int rank, int t) {
+    const int64_t step = rank == 0 ? std::min(t, 6) : std::min(t, 5);
+    Progress p{step, step};
+    if (rank == 0 && t > 6) {
+      p.in_collective_s = t - 6;
+      p.in_collective_since = kEightOClock;
+    }
+    return p;
+  });
+  ASSERT_TRUE(f);
+  EXPECT_EQ(f->first, 5 + 21) << "rank 1 last progressed at second 5; the timeout is 20 s";
+  EXPECT_EQ(f->second.rank, 1);
+  EXPECT_EQ(f->second.message,
+            "rank 1 on h1 (pid 101) made no progress for 21 s at step 5 (the highest step of any "
+            "rank is 6), not inside a collective: it is hung (--progress-timeout 20)");
+  EXPECT_EQ(health_.state(), JobState::kFailed);
+  EXPECT_EQ(rank(1).state, RankState::kRunning) << "it beats: the heartbeat did not see it";
+}
+
+TEST_F(JobProgressTest, ARankWaitingInACollectiveForAProgressingRankIsNotHung) {
+  // Rank 0 validates alone (a batch decoded per second) while rank 1 waits in a collective for
+  // it for 100 s; then rank 0 hangs too, and it, not the waiting rank, is named.
+  const auto f = run(200, [](int rank, int t) {
+    if (rank == 1) return Progress{3, 3, 0, static_cast<double>(t), kEightOClock};
+    return Progress{3, std::min(t, 100)};
+  });
+  ASSERT_TRUE(f);
+  EXPECT_EQ(f->first, 121);
+  EXPECT_EQ(f->second.rank, 0);
+  EXPECT_NE(f->second.message.find("rank 0 on h0 (pid 100) made no progress for 21 s at step 3 "
+                                   "(the highest step of any rank is 3), not inside a collective"),
+            std::string::npos)
+      << f->second.message;
+}
+
+TEST_F(JobProgressTest, WhenEveryRankWaitsInACollectiveTheLongestSilentIsNamedWithSinceWhen) {
+  // A collective that never completes: rank 0 entered it at second 3, rank 1 at second 4.
+  const auto f = run(60, [](int rank, int t) {
+    const int entered = 3 + rank;
+    Progress p{std::min(t, entered), std::min(t, entered)};
+    if (t > entered) {
+      p.in_collective_s = t - entered;
+      p.in_collective_since = kEightOClock + entered;
+    }
+    return p;
+  });
+  ASSERT_TRUE(f);
+  EXPECT_EQ(f->first, 4 + 21) << "not before every rank has gone 20 s without progress";
+  EXPECT_EQ(f->second.message,
+            "rank 0 on h0 (pid 100) made no progress for 22 s at step 3 (the highest step of any "
+            "rank is 4), inside a collective since 08:00:03 UTC (for 22 s): it is hung "
+            "(--progress-timeout 20)");
+}
+
+TEST_F(JobProgressTest, ProgressCountsFromTheHelloAndSecondsSinceProgressAreKept) {
+  const auto f = run(5, [](int rank, int t) { return Progress{0, rank == 0 ? t : 0}; });
+  EXPECT_FALSE(f);
+  EXPECT_EQ(rank(0).last_progress, now_);
+  EXPECT_EQ(now_ - rank(1).last_progress, std::chrono::seconds(5)) << "since its hello";
+  const auto g = run(30, [](int rank, int t) { return Progress{0, rank == 0 ? 5 + t : 0}; });
+  ASSERT_TRUE(g);
+  EXPECT_EQ(g->first, 16);
+  EXPECT_EQ(g->second.rank, 1);
+}
+
+TEST_F(JobProgressTest, ATimeoutOfZeroNeverFails) {
+  JobHealthOptions o = options(2);
+  o.progress_timeout_s = 0;
+  JobHealth health(o, now_);
+  for (int r = 0; r < 2; ++r) health.handle(r, Sender::kRank, hello(r, "h", 1), now_);
+  for (int t = 0; t < 1000; ++t) {
+    now_ += std::chrono::seconds(1);
+    for (int r = 0; r < 2; ++r) health.handle(r, Sender::kRank, progress_beat({1, 1}), now_);
+    ASSERT_FALSE(health.check(now_)) << t;
+  }
+}
+
+TEST_F(JobProgressTest, ARankThatKeepsTheOthersWaitingIsAStraggler) {
+  // Both progress 10 per second (lockstep), but rank 0 spends two thirds of each second waiting
+  // in collectives for rank 1, which works all the time: rank 1 does a third of rank 0's
+  // progress per second of work.
+  auto lockstep = [](double slow_work) {
+    return [slow_work](int rank, int t) {
+      return Progress{t, 10 * t, rank == 0 ? t / 3.0 : slow_work * t};
+    };
+  };
+  EXPECT_FALSE(run(1, lockstep(1.0)));
+  EXPECT_TRUE(std::isnan(rank(0).work_rate)) << "one beat measures nothing";
+  EXPECT_FALSE(rank(1).straggler);
+  EXPECT_FALSE(run(30, lockstep(1.0)));
+  EXPECT_NEAR(rank(0).work_rate, 30, 1e-6);
+  EXPECT_NEAR(rank(1).work_rate, 10, 1e-6);
+  EXPECT_FALSE(rank(0).straggler);
+  EXPECT_TRUE(rank(1).straggler);
+}
+
+TEST_F(JobProgressTest, EqualRanksAreNotStragglersNorIsOneThatOnlyWaits) {
+  EXPECT_FALSE(run(10, [](int, int t) { return Progress{t, t, 0.5 * t}; }));
+  EXPECT_FALSE(rank(0).straggler);
+  EXPECT_FALSE(rank(1).straggler);
+  // Rank 1 waits in a collective while rank 0 alone works: rank 1 did no work to measure.
+  EXPECT_FALSE(run(25, [](int rank, int t) {
+    return rank == 0 ? Progress{10, 10 + t, 5 + t} : Progress{10, 10, 5, static_cast<double>(t)};
+  }));
+  EXPECT_TRUE(std::isnan(rank(1).work_rate));
+  EXPECT_FALSE(rank(0).straggler);
+  EXPECT_FALSE(rank(1).straggler);
+}
+
+class JobProgressFourRanksTest : public JobProgressTest {
+ protected:
+  JobProgressFourRanksTest() : JobProgressTest(4) {}
+};
+
+TEST_F(JobProgressFourRanksTest, AStragglerIsMeasuredOverTheLastWindowAgainstTheOthersMedian) {
+  // Ranks 0..2 need 1 s of work per 10 steps; rank 3 needs 2.5 s (below half of the others').
+  auto work = [](double rank3) {
+    return [rank3](int rank, int t) {
+      return Progress{t, 10 * t, (rank == 3 ? rank3 : 1.0) * t, 0, 0};
+    };
+  };
+  EXPECT_FALSE(run(30, work(2.5)));
+  for (int r = 0; r < 3; ++r) EXPECT_FALSE(rank(r).straggler) << r;
+  EXPECT_TRUE(rank(3).straggler);
+  // It recovers: once the window holds only its fast seconds, it is no longer one.
+  const double worked = 2.5 * 30;
+  EXPECT_FALSE(run(25, [&](int rank, int t) {
+    return Progress{30 + t, 10 * (30 + t), rank == 3 ? worked + t : 30.0 + t, 0, 0};
+  }));
+  EXPECT_FALSE(rank(3).straggler);
 }
 
 }  // namespace

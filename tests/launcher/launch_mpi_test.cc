@@ -1,11 +1,13 @@
 // lasynth-launch as a user runs it: real mpirun, real ranks training, real signals.
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <unistd.h>
 
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <regex>
 #include <string>
 
 #include "job_process.h"
@@ -19,6 +21,8 @@ using testing::JobProcess;
 const std::string kLaunch = LASYNTH_LAUNCH_BIN;
 const std::string kLasynth = LASYNTH_BIN;
 const std::string kDatagen = LASYNTH_DATAGEN_BIN;
+// Enough steps of the tiny model, 3x slower on one rank, for the monitor to measure it.
+constexpr int64_t kSlowJobSteps = 400;
 
 class Launch : public ::testing::Test {
  protected:
@@ -123,6 +127,77 @@ TEST_F(Launch, AStoppedRankIsFoundByTheHeartbeatTimeout) {
             std::string::npos)
       << p.output();
   EXPECT_EQ(processes_of_this_test(), "");
+}
+
+// LASYNTH_FAULT for the ranks of the jobs started while it lives (lasynth-launch exports every
+// LASYNTH_ variable to them).
+class FaultForRanks {
+ public:
+  explicit FaultForRanks(const std::string& value) { setenv("LASYNTH_FAULT", value.c_str(), 1); }
+  ~FaultForRanks() { unsetenv("LASYNTH_FAULT"); }
+};
+
+TEST_F(Launch, AHungRankEndsTheJobWithinTheProgressTimeoutNamingItsStep) {
+  const FaultForRanks fault("hang:rank=1:step=5");
+  JobProcess p(job({"--progress-timeout", "8"}, 1000000), path("out"));
+  // Every rank reaches step 5; rank 1 then hangs while its heartbeat goes on.
+  const nlohmann::json status = p.status_when_training(5);
+  ASSERT_EQ(status["ranks"].size(), 2u) << p.output();
+  const auto hung = std::chrono::steady_clock::now();
+  EXPECT_EQ(p.wait(60), 1) << p.output();
+  const double took =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - hung).count();
+  EXPECT_LT(took, 8 + 10) << p.output();
+  const std::string want = "lasynth-launch: the job failed: rank 1 on " +
+                           status["ranks"][1]["host"].get<std::string>() + " (pid " +
+                           std::to_string(status["ranks"][1]["pid"].get<int64_t>()) +
+                           ") made no progress for ";
+  EXPECT_NE(p.output().find(want), std::string::npos) << p.output();
+  EXPECT_NE(p.output().find(" s at step 5 (the highest step of any rank is 5), not inside a "
+                            "collective: it is hung (--progress-timeout 8)"),
+            std::string::npos)
+      << p.output();
+  EXPECT_NE(p.output().find("LASYNTH_FAULT hangs here at step 5"), std::string::npos);
+  EXPECT_EQ(processes_of_this_test(), "");
+}
+
+TEST_F(Launch, ACrashedRankEndsTheJobNamingIt) {
+  const FaultForRanks fault("crash:rank=1:step=5");
+  JobProcess p(job({}, 1000000), path("out"));
+  EXPECT_EQ(p.wait(60), 1) << p.output();
+  const std::string out = p.output();
+  EXPECT_NE(out.find("LASYNTH_FAULT aborts here at step 5"), std::string::npos) << out;
+  EXPECT_TRUE(std::regex_search(
+      out, std::regex("lasynth-launch: the job failed: rank 1 on [^ ]+ \\(pid [0-9]+\\) killed "
+                      "by signal 6 \\(SIGABRT\\)")))
+      << out;
+  EXPECT_EQ(processes_of_this_test(), "");
+}
+
+TEST_F(Launch, ASlowRankIsMarkedAStragglerAndTheJobCompletes) {
+  const FaultForRanks fault("slow:rank=1:step=1");
+  JobProcess p(job({}, kSlowJobSteps), path("out"));
+  const uint16_t port = p.monitor_port();
+  nlohmann::json status;
+  const bool marked = testing::eventually(
+      [&] {
+        status = nlohmann::json::parse(testing::http_get(port, "/status"), nullptr, false);
+        return !status.is_discarded() && status["ranks"].size() == 2 &&
+               status["ranks"][1]["straggler"] == true;
+      },
+      60);
+  ASSERT_TRUE(marked) << status.dump() << p.output();
+  EXPECT_EQ(status["ranks"][0]["straggler"], false) << status.dump();
+  // It keeps the other waiting: a third of its progress per second of work, give or take.
+  EXPECT_LT(status["ranks"][1]["work_rate"].get<double>(),
+            0.5 * status["ranks"][0]["work_rate"].get<double>())
+      << status.dump();
+  const std::string metrics = testing::http_get(port, "/metrics");
+  EXPECT_TRUE(std::regex_search(
+      metrics, std::regex("lasynth_rank_straggler\\{rank=\"1\",host=\"[^\"]+\"\\} 1")))
+      << metrics;
+  EXPECT_NE(metrics.find("lasynth_rank_seconds_since_progress{rank=\"0\""), std::string::npos);
+  EXPECT_EQ(p.wait(120), 0) << p.output();
 }
 
 TEST_F(Launch, SigtermCheckpointsEveryRankAndResumeContinues) {
