@@ -7,6 +7,7 @@
 
 #include "core/error.h"
 #include "data/generate.h"
+#include "dist/progress.h"
 #include "lang/domains.h"
 #include "test_files.h"
 #include "train/trainer.h"
@@ -76,7 +77,10 @@ TEST(Evaluate, WritesTheReportOfDesignMd) {
   e.max_decode_len = 40;
   e.batch_size = 4;
   e.beam = 1;
+  const int64_t progress = dist::progress_snapshot().progress;
   const auto report = evaluate(e);
+  // One per batch decoded: lasynth-launch's progress timeout sees a long evaluation advance.
+  EXPECT_EQ(dist::progress_snapshot().progress - progress, 2);
   EXPECT_EQ(report.at("step"), 4);
   EXPECT_EQ(report.at("split"), "test");
   EXPECT_EQ(report.at("examples"), 6);

@@ -10,6 +10,7 @@
 #include "core/error.h"
 #include "core/fields.h"
 #include "data/generate.h"
+#include "dist/progress.h"
 #include "lang/domains.h"
 #include "model/synthesizer.h"
 #include "run_tool.h"
@@ -264,6 +265,14 @@ TEST_F(TrainerTest, WritesValidationLines) {
   EXPECT_EQ(lines[1].at("step"), 3);
   EXPECT_EQ(lines[3].at("generalization"), 0.5);
   EXPECT_FALSE(lines[2].contains("split"));
+}
+
+TEST_F(TrainerTest, EveryStepAdvancesTheProgressCounter) {
+  ScratchDir dir;
+  const std::string data = make_dataset(dir);
+  const int64_t before = dist::progress_snapshot().progress;
+  train(options(data, dir.path("run"), 5), tiny());
+  EXPECT_EQ(dist::progress_snapshot().progress - before, 5);
 }
 
 TEST_F(TrainerTest, RefusesDamagedCheckpointsAndOtherModels) {
