@@ -105,7 +105,9 @@ std::optional<Failure> JobHealth::handle(int rank, Sender from, const dist::Moni
       s.beat = m.beat;
       s.beaten = true;
       s.last_beat = now;
-      r.samples.push_back({now, m.beat.progress, m.beat.work_s});
+      // Start-up (loading data and the model) is work without progress: measured from the first
+      // progress on, a rank slow to start is not taken for a slow rank.
+      if (m.beat.progress > 0) r.samples.push_back({now, m.beat.progress, m.beat.work_s});
       while (r.samples.size() > 2 &&
              seconds_between(r.samples[1].at, now) >= options_.straggler_window_s) {
         r.samples.pop_front();

@@ -20,11 +20,11 @@
 //   - start_timeout_s after the attempt began, some rank has never connected nor been reported.
 // A rank whose agent reported its end is judged by that report alone.
 //
-// A running rank is a straggler when, over the last straggler_window_s, its progress per second
-// of work (time outside blocking collectives, as it reports) is below straggler_fraction times
-// the median of the other running ranks' (at least two ranks measured). Ranks of a data-parallel
-// job advance together, so their step rates cannot tell: a slow rank makes the others wait in
-// collectives, and it is their waiting that shows it.
+// A running rank is a straggler when, over the last straggler_window_s since its first progress,
+// its progress per second of work (time outside blocking collectives, as it reports) is below
+// straggler_fraction times the median of the other running ranks' (at least two ranks measured).
+// Ranks of a data-parallel job advance together, so their step rates cannot tell: a slow rank makes
+// the others wait in collectives, and it is their waiting that shows it.
 #ifndef LASYNTH_LAUNCHER_JOB_HEALTH_H_
 #define LASYNTH_LAUNCHER_JOB_HEALTH_H_
 

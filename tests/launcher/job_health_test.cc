@@ -484,6 +484,17 @@ TEST_F(JobProgressTest, EqualRanksAreNotStragglersNorIsOneThatOnlyWaits) {
   EXPECT_FALSE(rank(1).straggler);
 }
 
+TEST_F(JobProgressTest, StartUpIsNotMeasured) {
+  // Rank 1 spends 10 s of work loading before its first step, rank 0 1 s; then they work alike.
+  EXPECT_FALSE(run(10, [](int rank, int t) { return Progress{0, 0, rank == 1 ? t : 0.1 * t}; }));
+  EXPECT_FALSE(run(5, [](int rank, int t) {
+    return Progress{t, t, (rank == 1 ? 10.0 : 1.0) + 0.5 * t};
+  }));
+  EXPECT_NEAR(rank(0).work_rate, 2, 1e-6);
+  EXPECT_NEAR(rank(1).work_rate, 2, 1e-6);
+  EXPECT_FALSE(rank(1).straggler);
+}
+
 class JobProgressFourRanksTest : public JobProgressTest {
  protected:
   JobProgressFourRanksTest() : JobProgressTest(4) {}

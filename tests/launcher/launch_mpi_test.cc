@@ -21,8 +21,9 @@ using testing::JobProcess;
 const std::string kLaunch = LASYNTH_LAUNCH_BIN;
 const std::string kLasynth = LASYNTH_BIN;
 const std::string kDatagen = LASYNTH_DATAGEN_BIN;
-// Enough steps of the tiny model, 3x slower on one rank, for the monitor to measure it.
-constexpr int64_t kSlowJobSteps = 400;
+// Enough steps of the tiny model, 3x slower on one rank, for the monitor to measure it (a few
+// seconds of training).
+constexpr int64_t kSlowJobSteps = 150;
 
 class Launch : public ::testing::Test {
  protected:
@@ -139,22 +140,37 @@ class FaultForRanks {
 
 TEST_F(Launch, AHungRankEndsTheJobWithinTheProgressTimeoutNamingItsStep) {
   const FaultForRanks fault("hang:rank=1:step=5");
-  JobProcess p(job({"--progress-timeout", "8"}, 1000000), path("out"));
+  JobProcess p(job({"--progress-timeout", "10"}, 1000000), path("out"));
   // Every rank reaches step 5; rank 1 then hangs while its heartbeat goes on.
   const nlohmann::json status = p.status_when_training(5);
   ASSERT_EQ(status["ranks"].size(), 2u) << p.output();
   const auto hung = std::chrono::steady_clock::now();
+  // Meanwhile /status shows rank 1 without progress and rank 0 waiting for it in a collective.
+  const uint16_t port = p.monitor_port();
+  nlohmann::json during;
+  EXPECT_TRUE(testing::eventually(
+      [&] {
+        during = nlohmann::json::parse(testing::http_get(port, "/status"), nullptr, false);
+        return !during.is_discarded() && during["ranks"].size() == 2 &&
+               during["ranks"][1]["seconds_since_progress"].is_number() &&
+               during["ranks"][1]["seconds_since_progress"].get<double>() > 3 &&
+               during["ranks"][0]["in_collective_s"].is_number();
+      },
+      10))
+      << during.dump();
+  EXPECT_TRUE(during["ranks"][1]["in_collective_s"].is_null()) << during.dump();
+  EXPECT_EQ(during["ranks"][1]["step"], 5) << during.dump();
   EXPECT_EQ(p.wait(60), 1) << p.output();
   const double took =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - hung).count();
-  EXPECT_LT(took, 8 + 10) << p.output();
+  EXPECT_LT(took, 10 + 10) << p.output();
   const std::string want = "lasynth-launch: the job failed: rank 1 on " +
                            status["ranks"][1]["host"].get<std::string>() + " (pid " +
                            std::to_string(status["ranks"][1]["pid"].get<int64_t>()) +
                            ") made no progress for ";
   EXPECT_NE(p.output().find(want), std::string::npos) << p.output();
   EXPECT_NE(p.output().find(" s at step 5 (the highest step of any rank is 5), not inside a "
-                            "collective: it is hung (--progress-timeout 8)"),
+                            "collective: it is hung (--progress-timeout 10)"),
             std::string::npos)
       << p.output();
   EXPECT_NE(p.output().find("LASYNTH_FAULT hangs here at step 5"), std::string::npos);
