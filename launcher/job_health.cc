@@ -184,6 +184,8 @@ std::optional<Failure> JobHealth::fail_progress(HealthClock::time_point now) {
     const RankStatus& s = ranks_[i].status;
     if (!active(s) || seconds_between(s.last_progress, now) <= timeout) continue;
     if (in_collective(s) && someone_progressed) continue;  // it waits for the one progressing
+    // Outside a collective first (ranks inside one may be waiting for it), then the longest
+    // without progress.
     if (culprit >= 0) {
       const RankStatus& c = ranks_[static_cast<size_t>(culprit)].status;
       if (in_collective(s) != in_collective(c)) {
