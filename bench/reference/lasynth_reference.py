@@ -59,6 +59,7 @@ class ModelOptions:
     embedding_size: int = 1024
     hidden_size: int = 512
     mlp_hidden_size: int = 512
+    num_mlp_layers: int = 1  # ReLU layers of the output MLP after its first
     num_layers: int = 2
     num_attention_layers: int = 2
     conv_channels: int = 64  # Karel: feature maps of the grid encoder
@@ -110,20 +111,30 @@ def split_directions(state: torch.Tensor) -> torch.Tensor:
 
 
 class Attention(nn.Module):
-    """Dot-product attention with a learned query projection; unscaled as the original's unless
-    `scaled` (scores / sqrt(key_size))."""
+    """The original LaSynth's attention: query and keys projected to one size, the softmax over
+    the projected keys' dot products (unscaled as the original's unless `scaled`: / sqrt(size))
+    weighs them, and the result is tanh(weighted keys + projected query)."""
 
-    def __init__(self, query_size: int, key_size: int, scaled: bool):
+    def __init__(self, query_size: int, key_size: int, size: int, scaled: bool):
         super().__init__()
-        self.project = nn.Linear(query_size, key_size)
-        self.scale = 1.0 / math.sqrt(key_size) if scaled else 1.0
+        self.query = nn.Linear(query_size, size)
+        self.keys = nn.Linear(key_size, size)
+        self.scale = 1.0 / math.sqrt(size) if scaled else 1.0
+
+    def project(self, query):
+        return self.query(query)
 
     def forward(self, query, keys, masked=None):
-        # query [N, Q, query_size], keys [N, S, key_size], masked [Q, S] (True = hidden)
-        scores = torch.bmm(self.project(query), keys.transpose(1, 2)) * self.scale
-        if masked is not None:
-            scores = scores.masked_fill(masked, float("-inf"))
-        return torch.bmm(torch.softmax(scores, -1), keys)
+        """query [N, Q, query_size], keys [N, S, key_size], masked [Q, S] (True = hidden) ->
+        [N, Q, size]; a query that sees no key returns its projection alone (the original's
+        first decoding step, before any token is in its history)."""
+        q, k = self.query(query), self.keys(keys)
+        scores = torch.bmm(q, k.transpose(1, 2)) * self.scale
+        if masked is None:
+            return torch.tanh(torch.bmm(torch.softmax(scores, -1), k) + q)
+        scores = scores.masked_fill(masked, torch.finfo(scores.dtype).min)
+        attended = torch.tanh(torch.bmm(torch.softmax(scores, -1), k) + q)
+        return torch.where(masked.all(-1).view(1, -1, 1), q, attended)
 
 
 class ArrayNet(nn.Module):
@@ -152,9 +163,20 @@ class ArrayNet(nn.Module):
     def one_hot(self, values):
         return F.one_hot(self.classes(values), self.num_classes).float()
 
-    def encode(self, dist, output: bool):
-        seq, (h, c) = (self.output_lstm if output else self.input_lstm)(dist @ self.values.weight)
+    def encode_input(self, dist):
+        seq, (h, c) = self.input_lstm(dist @ self.values.weight)
         return seq, join_directions(h, self.o.num_layers), join_directions(c, self.o.num_layers)
+
+    def encode_output(self, dist, encoded_input):
+        """The output encoder starts from the input encoder's final state, as the original's."""
+        _, in_h, in_c = encoded_input
+        seq, (h, c) = self.output_lstm(dist @ self.values.weight,
+                                       (split_directions(in_h), split_directions(in_c)))
+        return seq, join_directions(h, self.o.num_layers), join_directions(c, self.o.num_layers)
+
+    def encode_embedded(self, embedded):
+        """The input encoder over any embedded sequence [N, L, E] (the operation predictor's)."""
+        return self.input_lstm(embedded)[0]
 
     @property
     def num_result_classes(self) -> int:
@@ -243,6 +265,13 @@ class GridNet(nn.Module):
             dist.size(0), 16, self.o.grid_rows, self.o.grid_cols)
         return cnn(grid)
 
+    def encode_input(self, dist):
+        return self.encode(dist, False)
+
+    def encode_output(self, dist, encoded_input):
+        """The grid encoders are CNNs: an output is encoded on its own."""
+        return self.encode(dist, True)
+
     def encode(self, dist, output: bool):
         n, layers, d = dist.size(0), self.o.num_layers, self.o.decoder_size
         f = self.features(dist, self.output_cnn if output else self.input_cnn)
@@ -277,58 +306,61 @@ class IoEncoder(nn.Module):
         self.values = values
         d = o.decoder_size
         self.attention = nn.ModuleList(
-            [Attention(d, d, o.scaled_attention) for _ in range(o.num_attention_layers)])
-        self.mix = nn.ModuleList([nn.Linear(2 * d, d) for _ in range(o.num_attention_layers)])
+            [Attention(d, d, d, o.scaled_attention) for _ in range(o.num_attention_layers)])
 
     def attend(self, outputs, inputs):
-        for attention, mix in zip(self.attention, self.mix):
-            outputs = torch.tanh(mix(torch.cat([outputs, attention(outputs, inputs)], -1)))
+        for attention in self.attention:
+            outputs = attention(outputs, inputs)
         return outputs
 
     def forward(self, inputs, outputs) -> IoEncoding:
-        in_seq, in_h, in_c = self.values.encode(inputs, False)
-        out_seq, out_h, out_c = self.values.encode(outputs, True)
+        encoded_input = self.values.encode_input(inputs)
+        in_seq, in_h, in_c = encoded_input
+        out_seq, out_h, out_c = self.values.encode_output(outputs, encoded_input)
         return IoEncoding(in_seq, self.attend(out_seq, in_seq), out_seq, in_h + out_h, in_c + out_c)
 
     def reencode_inputs(self, io: IoEncoding, inputs):
-        io.inputs = self.values.encode(inputs, False)[0]
+        io.inputs = self.values.encode_input(inputs)[0]
         io.outputs = self.attend(io.raw_outputs, io.inputs)
 
 
 class OperationPredictor(nn.Module):
-    """For each position, the (current value, target) pair attends over the results of the
-    2(2R + 1) operations +c / -c; the distribution over operations is embedded and encoded by a
-    BiLSTM over the positions."""
+    """The original's: a table of the 2(2R + 1) operations +c / -c on each of the C = 2R + 1
+    input values. Per position, a lookup recognises the current input value (its embedding
+    against the keys of [-R, R]); the target's embedding is scored against every operation's
+    result for that value; the distribution over operations is embedded and encoded by the input
+    encoder. It shares the value network's embedding and input encoder (not its own modules)."""
 
-    def __init__(self, o: ModelOptions):
+    def __init__(self, o: ModelOptions, values: ArrayNet):
         super().__init__()
         self.o = o
-        r, s = o.value_range, o.num_values
-        self.deltas = [sign * c for sign in (1, -1) for c in range(-r, r + 1)]
-        shift = torch.zeros(len(self.deltas), s, s)  # [O, S, S]: class v -> class v + delta
-        for j, delta in enumerate(self.deltas):
-            for v in range(s):
-                if 0 <= v + delta < s:
-                    shift[j, v, v + delta] = 1
-        self.register_buffer("shift", shift)
-        self.values = nn.Embedding(s, o.embedding_size)
-        self.operations = nn.Embedding(len(self.deltas), o.embedding_size)
-        self.query = nn.Linear(2 * o.embedding_size, o.embedding_size)
-        self.lstm = lstm(o, o.embedding_size, o.hidden_size, True)
+        self._values = [values]  # shared, not registered: the IO encoder owns it
+        r, offset = o.value_range, o.value_offset
+        self.register_buffer("input_classes", torch.tensor([v + offset for v in range(-r, r + 1)]))
+        results = [[v + sign * c + offset for v in range(-r, r + 1)]
+                   for sign in (1, -1) for c in range(-r, r + 1)]
+        self.register_buffer("result_classes", torch.tensor(results))  # [O, C]
+        self.keys = nn.Linear(o.embedding_size, o.embedding_size)
+        self.operations = nn.Embedding(len(results), o.embedding_size)
 
     def forward(self, current, target):
-        """current, target [N, P, S] -> logits [N, P, O], encoding [N, P, D]."""
-        w = self.values.weight
-        results = torch.einsum("nls,ose->nloe", current, self.shift @ w)
-        query = self.query(torch.cat([current @ w, target @ w], -1))
-        logits = torch.einsum("nloe,nle->nlo", results, query) / math.sqrt(self.o.embedding_size)
-        seq, _ = self.lstm(torch.softmax(logits, -1) @ self.operations.weight)
-        return logits, seq
+        """current, target [N, P, S] -> the lookup's logits [N, P, C], encoding [N, P, D]."""
+        values = self._values[0]
+        w = values.values.weight
+        n, p = current.shape[:2]
+        ops, columns = self.result_classes.shape
+        keys = self.keys(w[self.input_classes])  # [C, E]
+        results = self.keys(w[self.result_classes.view(-1)])  # [O * C, E]
+        lookup = (current @ w) @ keys.t()  # [N, P, C]
+        scores = ((target @ w) @ results.t()).view(n, p, ops, columns)
+        per_operation = (scores @ torch.softmax(lookup, -1).unsqueeze(-1)).squeeze(-1)
+        embedded = torch.softmax(per_operation, -1) @ self.operations.weight
+        return lookup, values.encode_embedded(embedded)
 
-    def targets(self, inputs, outputs):
-        delta = (outputs - inputs).long()
-        r = self.o.value_range
-        return torch.where(delta.abs() <= r, delta + r, torch.full_like(delta, -100))
+    def targets(self, inputs):
+        """Each true input value's column; -100 (ignored) outside [-R, R]."""
+        v, r = inputs.long(), self.o.value_range
+        return torch.where(v.abs() <= r, v + r, torch.full_like(v, -100))
 
 
 def ternary(holds):
@@ -432,7 +464,7 @@ class Context:
     target: Optional[torch.Tensor] = None  # [N, P, S]: the outputs
     ops: Optional[torch.Tensor] = None  # [N, P, D]
     props: Optional[torch.Tensor] = None  # [N, Q, D]
-    history: Optional[torch.Tensor] = None  # [N, t, E]: tokens decoded so far
+    history: Optional[torch.Tensor] = None  # [N / rows, t, E]: tokens consumed after <s>
     decoded: Optional[torch.Tensor] = None  # [N, 1, D]: the last step's decoder output
     lstm: Optional[Tuple[torch.Tensor, torch.Tensor]] = None
 
@@ -450,29 +482,31 @@ class Synthesizer(nn.Module):
     def __init__(self, o: ModelOptions):
         super().__init__()
         self.o = o
-        d, e = o.decoder_size, o.embedding_size
-        features = d
+        d, e, scaled = o.decoder_size, o.embedding_size, o.scaled_attention
+        features = d  # what the pairs' max-pool hands on
         if o.use_properties:
             self.properties = PropertyEncoder(o)
-            self.attend_properties = Attention(d, d, o.scaled_attention)
-            features += d
+            self.attend_properties = Attention(d, d, d, scaled)
         else:
             self.encoder = IoEncoder(o, GridNet(o) if o.domain == "karel" else ArrayNet(o))
-            self.attend_inputs = Attention(d, d, o.scaled_attention)
-            self.attend_outputs = Attention(2 * d, d, o.scaled_attention)
-            features += 2 * d
+            self.attend_inputs = Attention(d, d, d, scaled)
+            self.attend_outputs = Attention(2 * d, d, d, scaled)
+            features = 2 * d
             if o.operation_predictor:
-                self.operations = OperationPredictor(o)
-                self.attend_operations = Attention(d, d, o.scaled_attention)
-                features += d
+                self.operations = OperationPredictor(o, self.encoder.values)
+                self.attend_operations = Attention(2 * d, d, d, scaled)
+                features = 3 * d
         if o.decoder_self_attention:
-            self.attend_self = Attention(d, e, o.scaled_attention)
-            features += e
+            self.attend_self = Attention(features, e, d, scaled)
+            features = d
         self.tokens = nn.Embedding(o.vocab_size, e)
         self.decoder = nn.LSTM(e, d, num_layers=o.num_layers, batch_first=True,
                                dropout=o.dropout if o.num_layers > 1 else 0.0)
-        self.hidden = nn.Linear(features, o.mlp_hidden_size)
+        self.mlp = nn.ModuleList(
+            [nn.Linear(features if i == 0 else o.mlp_hidden_size, o.mlp_hidden_size)
+             for i in range(o.num_mlp_layers + 1)])
         self.out = nn.Linear(o.mlp_hidden_size, o.vocab_size)
+        self.on_pool = None  # called with the tensor the pairs' max-pool reads (parity's tie check)
         with torch.no_grad():
             for p in self.parameters():
                 p.uniform_(-o.param_init, o.param_init)
@@ -497,26 +531,36 @@ class Synthesizer(nn.Module):
             op_logits, ctx.ops = self.operations(ctx.dist, ctx.target)
             if prediction is not None:
                 prediction.op_logits = op_logits
-                prediction.op_targets = self.operations.targets(flat_in, flat_out)
+                prediction.op_targets = self.operations.targets(flat_in)
         return ctx
 
     def head(self, ctx: Context, decoded, masked=None):
-        """decoded [N, T, D] -> logits [N / rows, T, vocab]."""
-        features = [decoded]
+        """decoded [N, T, D] -> logits [N / rows, T, vocab]: per pair, the input attention, the
+        output attention (query: decoder state and input attention), the operation attention
+        (query: both); max-pooled over the pairs; then self-attention with the pooled vector as
+        its query over the tokens consumed after <s>; then the MLP."""
         if self.o.use_properties:
-            features.append(self.attend_properties(decoded, ctx.props))
+            h = self.attend_properties(decoded, ctx.props)
         else:
             from_inputs = self.attend_inputs(decoded, ctx.io.inputs)
-            features.append(from_inputs)
-            features.append(self.attend_outputs(torch.cat([decoded, from_inputs], -1),
-                                                ctx.io.outputs))
+            from_outputs = self.attend_outputs(torch.cat([decoded, from_inputs], -1),
+                                               ctx.io.outputs)
+            features = [from_inputs, from_outputs]
             if self.o.operation_predictor:
-                features.append(self.attend_operations(decoded, ctx.ops))
+                features.append(self.attend_operations(torch.cat([from_inputs, from_outputs], -1),
+                                                       ctx.ops))
+            n, t = decoded.shape[:2]
+            pooled = torch.cat(features, -1).view(n // ctx.rows, ctx.rows, t, -1)
+            if self.on_pool is not None:
+                self.on_pool(pooled)
+            h = pooled.max(1)[0]
         if self.o.decoder_self_attention:
-            features.append(self.attend_self(decoded, ctx.history, masked))
-        n, t = decoded.shape[:2]
-        h = torch.tanh(self.hidden(torch.cat(features, -1)))
-        h = h.view(n // ctx.rows, ctx.rows, t, -1).max(1)[0]  # max-pool over the pairs
+            if ctx.history is not None and ctx.history.size(1) > 0:
+                h = self.attend_self(h, ctx.history, masked)
+            else:
+                h = self.attend_self.project(h)
+        for layer in self.mlp:
+            h = torch.relu(F.dropout(layer(h), self.o.dropout, self.training))
         return self.out(h)
 
     def execute(self, ctx: Context, state):
@@ -557,9 +601,10 @@ class Synthesizer(nn.Module):
                 decoded, ctx.lstm = self.decoder(embedded[:, begin:end], ctx.lstm)
             masked = None
             if o.decoder_self_attention:
-                ctx.history = embedded[:, :end]
-                masked = torch.ones(end - begin, end, dtype=torch.bool,
-                                    device=tokens.device).triu(begin + 1)
+                # Position p sees the tokens consumed after <s> up to p, as the original's history.
+                ctx.history = self.tokens(tokens[:, 1:end].long())
+                masked = torch.ones(end - begin, end - 1, dtype=torch.bool,
+                                    device=tokens.device).triu(begin)
             logits.append(self.head(ctx, decoded, masked))
             if not latent:
                 continue
@@ -634,9 +679,10 @@ class Synthesizer(nn.Module):
     def step(self, ctx: Context, token, consumed: int, keep_state: bool = False):
         """One decoding step from token [N / rows] after `consumed` tokens -> [N / rows, vocab].
         keep_state: leave the decoder's output [N, 1, D] in ctx.decoded (teacher forcing)."""
-        embedded = self.tokens(token).repeat_interleave(ctx.rows, 0).unsqueeze(1)
-        if self.o.decoder_self_attention:
+        embedded = self.tokens(token).unsqueeze(1)  # [N / rows, 1, E]
+        if self.o.decoder_self_attention and consumed > 0:
             ctx.history = embedded if ctx.history is None else torch.cat([ctx.history, embedded], 1)
+        embedded = embedded.repeat_interleave(ctx.rows, 0)
         decoded, ctx.lstm = self.decoder(embedded, ctx.lstm)
         if keep_state:
             ctx.decoded = decoded
@@ -657,7 +703,7 @@ class Synthesizer(nn.Module):
                             _pick(ctx.io.raw_outputs, rows))
         return Context(rows=ctx.rows, io=io, dist=_pick(ctx.dist, rows),
                        target=_pick(ctx.target, rows), ops=_pick(ctx.ops, rows),
-                       props=_pick(ctx.props, rows), history=_pick(ctx.history, rows),
+                       props=_pick(ctx.props, rows), history=_pick(ctx.history, index),
                        lstm=(ctx.lstm[0].index_select(1, rows), ctx.lstm[1].index_select(1, rows)))
 
     @torch.no_grad()

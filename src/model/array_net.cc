@@ -26,11 +26,22 @@ torch::Tensor ArrayNet::classes(const torch::Tensor& values) const {
   return (values.to(torch::kLong) + options_.value_offset()).clamp(0, options_.num_values() - 1);
 }
 
-ValueEncoding ArrayNet::encode(const torch::Tensor& dist, bool output) {
-  const torch::Tensor embedded = torch::matmul(dist, values_->weight);  // [N, L, E]
-  auto [seq, state] = (output ? output_lstm_ : input_lstm_)->forward(embedded);
+ValueEncoding ArrayNet::encode_input(const torch::Tensor& dist) {
+  auto [seq, state] = input_lstm_->forward(torch::matmul(dist, values_->weight));
   return {seq, join_directions(std::get<0>(state), options_.num_layers),
           join_directions(std::get<1>(state), options_.num_layers)};
+}
+
+ValueEncoding ArrayNet::encode_output(const torch::Tensor& dist, const ValueEncoding& input) {
+  auto [seq, state] =
+      output_lstm_->forward(torch::matmul(dist, values_->weight),
+                            std::make_tuple(split_directions(input.h), split_directions(input.c)));
+  return {seq, join_directions(std::get<0>(state), options_.num_layers),
+          join_directions(std::get<1>(state), options_.num_layers)};
+}
+
+torch::Tensor ArrayNet::encode_embedded(const torch::Tensor& embedded) {
+  return std::get<0>(input_lstm_->forward(embedded));
 }
 
 torch::Tensor ArrayNet::execute(const torch::Tensor& dist, const LstmState& state) {

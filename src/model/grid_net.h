@@ -21,10 +21,15 @@ class GridNet : public ValueNet {
   explicit GridNet(const ModelOptions& options);
   int64_t num_classes() const override { return kHeroStates * contents_; }
   torch::Tensor classes(const torch::Tensor& values) const override;
-  ValueEncoding encode(const torch::Tensor& dist, bool output) override;
+  ValueEncoding encode_input(const torch::Tensor& dist) override { return encode(dist, false); }
+  // The grid encoders are CNNs: an output is encoded on its own, without the input's summary.
+  ValueEncoding encode_output(const torch::Tensor& dist, const ValueEncoding&) override {
+    return encode(dist, true);
+  }
   torch::Tensor execute(const torch::Tensor& dist, const LstmState& state) override;
 
  private:
+  ValueEncoding encode(const torch::Tensor& dist, bool output);
   // dist [N, P, S] -> features [N, F, R, C]
   torch::Tensor features(const torch::Tensor& dist, torch::nn::Sequential& cnn);
 

@@ -33,30 +33,26 @@ IoEncoderImpl::IoEncoderImpl(const ModelOptions& o, std::shared_ptr<ValueNet> va
     : values_(register_module("values", std::move(values))) {
   const int64_t d = o.decoder_size();
   for (int64_t i = 0; i < o.num_attention_layers; ++i) {
-    attention_->push_back(Attention(d, d, o.scaled_attention));
-    mix_->push_back(torch::nn::Linear(2 * d, d));
+    attention_->push_back(Attention(d, d, d, o.scaled_attention));
   }
   register_module("attention", attention_);
-  register_module("mix", mix_);
 }
 
 torch::Tensor IoEncoderImpl::attend(torch::Tensor outputs, const torch::Tensor& inputs) {
   for (size_t i = 0; i < attention_->size(); ++i) {
-    const torch::Tensor context = attention_[i]->as<Attention>()->forward(outputs, inputs);
-    outputs =
-        torch::tanh(mix_[i]->as<torch::nn::Linear>()->forward(torch::cat({outputs, context}, -1)));
+    outputs = attention_[i]->as<Attention>()->forward(outputs, inputs);
   }
   return outputs;
 }
 
 IoEncoding IoEncoderImpl::forward(const torch::Tensor& inputs, const torch::Tensor& outputs) {
-  const ValueEncoding in = values_->encode(inputs, false);
-  const ValueEncoding out = values_->encode(outputs, true);
+  const ValueEncoding in = values_->encode_input(inputs);
+  const ValueEncoding out = values_->encode_output(outputs, in);
   return {in.seq, attend(out.seq, in.seq), out.seq, in.h + out.h, in.c + out.c};
 }
 
 void IoEncoderImpl::reencode_inputs(IoEncoding& io, const torch::Tensor& inputs) {
-  io.inputs = values_->encode(inputs, false).seq;
+  io.inputs = values_->encode_input(inputs).seq;
   io.outputs = attend(io.raw_outputs, io.inputs);
 }
 

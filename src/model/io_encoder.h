@@ -1,7 +1,8 @@
 // The IO encoder of LaSynth and RobustFill: the domain's value network encodes every input and
-// output (as class distributions, so latent inputs encode like real ones); then the output
-// encodings attend to the input encodings (num_attention_layers rounds: the "double attention").
-// Every pair is encoded on its own; pairs are pooled later, in the decoder.
+// output (as class distributions, so latent inputs encode like real ones; C's output encoder
+// starts from the input encoder's final state, as the original's); then the output encodings
+// attend to the input encodings (num_attention_layers rounds: the "double attention"). Every
+// pair is encoded on its own; pairs are pooled later, in the decoder.
 //   N = B * K pairs, P positions, S classes, L' encoded length, D = 2H.
 #ifndef LASYNTH_MODEL_IO_ENCODER_H_
 #define LASYNTH_MODEL_IO_ENCODER_H_
@@ -37,7 +38,6 @@ class IoEncoderImpl : public torch::nn::Module {
 
   std::shared_ptr<ValueNet> values_;
   torch::nn::ModuleList attention_;
-  torch::nn::ModuleList mix_;
 };
 TORCH_MODULE(IoEncoder);
 

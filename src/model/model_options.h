@@ -31,6 +31,7 @@ struct ModelOptions {
   int64_t embedding_size = 1024;
   int64_t hidden_size = 512;  // per direction of the bidirectional encoders
   int64_t mlp_hidden_size = 512;
+  int64_t num_mlp_layers = 1;        // hidden layers of the output MLP after its first
   int64_t num_layers = 2;            // of every LSTM
   int64_t num_attention_layers = 2;  // input <-> output attention in the IO encoder
   int64_t conv_channels = 64;        // Karel: feature maps of the grid encoder
@@ -67,11 +68,14 @@ struct ModelOptions {
     v("embedding_size", &M::embedding_size, "token and value embeddings", AtLeast(1));
     v("LSTM_hidden_size", &M::hidden_size, "LSTM hidden size per direction", AtLeast(1));
     v("MLP_hidden_size", &M::mlp_hidden_size, "output MLP hidden size", AtLeast(1));
+    v("num_MLP_layers", &M::num_mlp_layers,
+      "ReLU layers of the output MLP after its first, as the original counts them", AtLeast(0));
     v("num_LSTM_layers", &M::num_layers, "layers of every LSTM", AtLeast(1));
     v("num_attention_layers", &M::num_attention_layers, "input<->output attention layers",
       AtLeast(0));
     v("conv_channels", &M::conv_channels, "Karel: feature maps of the grid encoder", AtLeast(1));
-    v("dropout_rate", &M::dropout, "dropout between LSTM layers", Between(0, 1));
+    v("dropout_rate", &M::dropout, "dropout between LSTM layers and in the output MLP",
+      Between(0, 1));
     v("param_init", &M::param_init, "parameters start uniform in [-x, x]", AtLeast(0));
     v.group("Training");
     v("exec_loss_weight", &M::exec_loss_weight, "weight of the executor's loss", AtLeast(0));

@@ -1,49 +1,50 @@
 #include "model/operation_predictor.h"
 
-#include <cmath>
-
-#include "model/io_encoder.h"
+#include <vector>
 
 namespace lasynth {
 namespace model {
 
-OperationPredictorImpl::OperationPredictorImpl(const ModelOptions& o) : options_(o) {
+OperationPredictorImpl::OperationPredictorImpl(const ModelOptions& o,
+                                               std::shared_ptr<ArrayNet> values)
+    : options_(o), values_(std::move(values)) {
+  const int64_t r = o.values.range, offset = o.value_offset();
+  std::vector<int64_t> inputs, results;
+  for (int64_t v = -r; v <= r; ++v) inputs.push_back(v + offset);
   for (int sign : {1, -1}) {
-    for (int64_t c = -o.values.range; c <= o.values.range; ++c) deltas_.push_back(sign * c);
-  }
-  const int64_t ops = static_cast<int64_t>(deltas_.size()), s = o.num_values();
-  torch::Tensor shift = torch::zeros({ops, s, s});
-  for (int64_t j = 0; j < ops; ++j) {
-    for (int64_t v = 0; v < s; ++v) {
-      if (v + deltas_[j] >= 0 && v + deltas_[j] < s) shift[j][v][v + deltas_[j]] = 1;
+    for (int64_t c = -r; c <= r; ++c) {
+      for (int64_t v = -r; v <= r; ++v) results.push_back(v + sign * c + offset);
     }
   }
-  shift_ = register_buffer("shift", shift);
-  values_ = register_module("values", torch::nn::Embedding(s, o.embedding_size));
-  operations_ = register_module("operations", torch::nn::Embedding(ops, o.embedding_size));
-  query_ = register_module("query", torch::nn::Linear(2 * o.embedding_size, o.embedding_size));
-  lstm_ = register_module("lstm", embedding_encoder(o));
+  const int64_t columns = static_cast<int64_t>(inputs.size());
+  input_classes_ = register_buffer("input_classes", torch::tensor(inputs));
+  result_classes_ = register_buffer("result_classes", torch::tensor(results).view({-1, columns}));
+  keys_ = register_module("keys", torch::nn::Linear(o.embedding_size, o.embedding_size));
+  operations_ = register_module("operations",
+                                torch::nn::Embedding(result_classes_.size(0), o.embedding_size));
 }
 
 OperationEncoding OperationPredictorImpl::forward(const torch::Tensor& current,
                                                   const torch::Tensor& target) {
-  const torch::Tensor& w = values_->weight;  // [S, E]
-  // The embedding of each operation's result: [O, S, E] per class, then [N, L, O, E].
-  const torch::Tensor results = torch::einsum("nls,ose->nloe", {current, torch::matmul(shift_, w)});
-  const torch::Tensor query =
-      query_(torch::cat({torch::matmul(current, w), torch::matmul(target, w)}, -1));  // [N, L, E]
-  const torch::Tensor logits = torch::einsum("nloe,nle->nlo", {results, query}) /
-                               std::sqrt(static_cast<double>(options_.embedding_size));
-  const torch::Tensor embedded = torch::matmul(torch::softmax(logits, -1), operations_->weight);
-  return {logits, std::get<0>(lstm_->forward(embedded))};
+  const torch::Tensor& w = values_->embedding();  // [S, E]
+  const int64_t n = current.size(0), l = current.size(1);
+  const int64_t ops = result_classes_.size(0), columns = result_classes_.size(1);
+  const torch::Tensor keys = keys_(w.index_select(0, input_classes_));                 // [C, E]
+  const torch::Tensor results = keys_(w.index_select(0, result_classes_.view({-1})));  // [O*C, E]
+  const torch::Tensor lookup = torch::matmul(torch::matmul(current, w), keys.t());     // [N, L, C]
+  const torch::Tensor scores =
+      torch::matmul(torch::matmul(target, w), results.t()).view({n, l, ops, columns});
+  const torch::Tensor per_operation =
+      torch::matmul(scores, torch::softmax(lookup, -1).unsqueeze(-1)).squeeze(-1);  // [N, L, O]
+  const torch::Tensor embedded =
+      torch::matmul(torch::softmax(per_operation, -1), operations_->weight);  // [N, L, E]
+  return {lookup, values_->encode_embedded(embedded)};
 }
 
-torch::Tensor OperationPredictorImpl::targets(const torch::Tensor& inputs,
-                                              const torch::Tensor& outputs) const {
-  const torch::Tensor delta = (outputs - inputs).to(torch::kLong);  // [N, L]
-  // The first operation adding `delta`: +delta for |delta| <= R, else none.
-  return torch::where(delta.abs() <= options_.values.range, delta + options_.values.range,
-                      torch::full_like(delta, -100));
+torch::Tensor OperationPredictorImpl::targets(const torch::Tensor& inputs) const {
+  const int64_t r = options_.values.range;
+  const torch::Tensor v = inputs.to(torch::kLong);
+  return torch::where(v.abs() <= r, v + r, torch::full_like(v, -100));
 }
 
 }  // namespace model

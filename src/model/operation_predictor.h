@@ -1,40 +1,47 @@
-// LaSynth's operation predictor (C only): a table of the 2(2R + 1) operations "+c" and "-c"
-// (c in [-R, R]; 18 for R = 4) applied to every current input value. For each position, the
-// (current value, target output) pair attends over the table's results, giving a distribution
-// over operations; that distribution is embedded and encoded by a BiLSTM over the positions for
-// the decoder to attend to. Trained against the operation that maps the true input to the output.
-//   N = B * K pairs, L positions, S values, O operations, D = 2H.
+// LaSynth's operation predictor (C only), as the original's: a table of the 2(2R + 1) operations
+// "+c" and "-c" (c in [-R, R]; 18 for R = 4) applied to each of the 2R + 1 input values. For
+// each position, a lookup recognises the current input value (its embedding against the
+// embeddings of [-R, R]: a distribution over the table's columns); the target output's embedding
+// is scored against every operation's result for that value, giving a distribution over
+// operations; that distribution is embedded and encoded by the input encoder for the decoder to
+// attend to. Trained as the original is: the lookup against the true input value.
+//   N = B * K pairs, L positions, S values, C = 2R + 1 input values, O operations, E, D = 2H.
 #ifndef LASYNTH_MODEL_OPERATION_PREDICTOR_H_
 #define LASYNTH_MODEL_OPERATION_PREDICTOR_H_
 
 #include <torch/torch.h>
 
+#include <memory>
+
+#include "model/array_net.h"
 #include "model/model_options.h"
 
 namespace lasynth {
 namespace model {
 
 struct OperationEncoding {
-  torch::Tensor logits;  // [N, L, O]
+  torch::Tensor logits;  // [N, L, C]: the lookup of the current input value
   torch::Tensor seq;     // [N, L, D]
 };
 
 class OperationPredictorImpl : public torch::nn::Module {
  public:
-  explicit OperationPredictorImpl(const ModelOptions& options);
+  // `values`: the IO encoder's value network, whose embedding and input encoder it shares
+  // (owned and registered by the encoder).
+  OperationPredictorImpl(const ModelOptions& options, std::shared_ptr<ArrayNet> values);
   // current: the (latent) inputs [N, L, S]; target: the outputs [N, L, S].
   OperationEncoding forward(const torch::Tensor& current, const torch::Tensor& target);
-  // The operation mapping each true input value to its output [N, L] (int64), or -100 (ignored
-  // by the loss) where none does.
-  torch::Tensor targets(const torch::Tensor& inputs, const torch::Tensor& outputs) const;
+  // The lookup's target [N, L] (int64): each true input value's column, or -100 (ignored by the
+  // loss) for a value outside [-R, R].
+  torch::Tensor targets(const torch::Tensor& inputs) const;
 
  private:
   ModelOptions options_;
-  std::vector<int64_t> deltas_;  // the value each operation adds
-  torch::Tensor shift_;          // [O, S, S]: class s -> class s + delta (a buffer)
-  torch::nn::Embedding values_{nullptr}, operations_{nullptr};
-  torch::nn::Linear query_{nullptr};
-  torch::nn::LSTM lstm_{nullptr};
+  std::shared_ptr<ArrayNet> values_;
+  torch::Tensor input_classes_;   // [C]: the value classes of [-R, R] (a buffer)
+  torch::Tensor result_classes_;  // [O, C]: each operation's result on each value (a buffer)
+  torch::nn::Linear keys_{nullptr};
+  torch::nn::Embedding operations_{nullptr};
 };
 TORCH_MODULE(OperationPredictor);
 

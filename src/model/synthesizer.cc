@@ -16,27 +16,27 @@ torch::Tensor pick(const torch::Tensor& t, const torch::Tensor& rows, int64_t di
 
 SynthesizerImpl::SynthesizerImpl(const ModelOptions& o) : options_(o) {
   const int64_t d = o.decoder_size(), e = o.embedding_size;
-  int64_t features = d;
+  const bool scaled = o.scaled_attention;
+  int64_t features = d;  // what the pairs' max-pool hands on
   if (o.use_properties) {
     properties_ = register_module("properties", PropertyEncoder(o));
-    attend_properties_ = register_module("attend_properties", Attention(d, d, o.scaled_attention));
-    features += d;
+    attend_properties_ = register_module("attend_properties", Attention(d, d, d, scaled));
   } else {
     values_ = make_value_net(o);
     encoder_ = register_module("encoder", IoEncoder(o, values_));
-    attend_inputs_ = register_module("attend_inputs", Attention(d, d, o.scaled_attention));
-    attend_outputs_ = register_module("attend_outputs", Attention(2 * d, d, o.scaled_attention));
-    features += 2 * d;
+    attend_inputs_ = register_module("attend_inputs", Attention(d, d, d, scaled));
+    attend_outputs_ = register_module("attend_outputs", Attention(2 * d, d, d, scaled));
+    features = 2 * d;
     if (o.operation_predictor) {
-      operations_ = register_module("operations", OperationPredictor(o));
-      attend_operations_ =
-          register_module("attend_operations", Attention(d, d, o.scaled_attention));
-      features += d;
+      operations_ = register_module(
+          "operations", OperationPredictor(o, std::dynamic_pointer_cast<ArrayNet>(values_)));
+      attend_operations_ = register_module("attend_operations", Attention(2 * d, d, d, scaled));
+      features = 3 * d;
     }
   }
   if (o.decoder_self_attention) {
-    attend_self_ = register_module("attend_self", Attention(d, e, o.scaled_attention));
-    features += e;
+    attend_self_ = register_module("attend_self", Attention(features, e, d, scaled));
+    features = d;
   }
   tokens_ = register_module("tokens", torch::nn::Embedding(o.vocab_size, e));
   decoder_ =
@@ -44,7 +44,10 @@ SynthesizerImpl::SynthesizerImpl(const ModelOptions& o) : options_(o) {
                                                      .num_layers(o.num_layers)
                                                      .batch_first(true)
                                                      .dropout(o.num_layers > 1 ? o.dropout : 0.0)));
-  hidden_ = register_module("hidden", torch::nn::Linear(features, o.mlp_hidden_size));
+  for (int64_t i = 0; i <= o.num_mlp_layers; ++i) {
+    mlp_->push_back(torch::nn::Linear(i == 0 ? features : o.mlp_hidden_size, o.mlp_hidden_size));
+  }
+  register_module("mlp", mlp_);
   out_ = register_module("out", torch::nn::Linear(o.mlp_hidden_size, o.vocab_size));
   torch::NoGradGuard no_grad;
   for (auto& p : parameters()) p.uniform_(-o.param_init, o.param_init);
@@ -74,7 +77,7 @@ SynthesizerImpl::Context SynthesizerImpl::start(const torch::Tensor& inputs,
     c.ops = ops.seq;
     if (prediction) {
       prediction->op_logits = ops.logits;
-      prediction->op_targets = operations_->targets(flat_in, flat_out);
+      prediction->op_targets = operations_->targets(flat_in);
     }
   }
   return c;
@@ -82,26 +85,28 @@ SynthesizerImpl::Context SynthesizerImpl::start(const torch::Tensor& inputs,
 
 torch::Tensor SynthesizerImpl::head(const Context& c, const torch::Tensor& decoded,
                                     const torch::Tensor& masked) {
-  std::vector<torch::Tensor> features{decoded};
+  torch::Tensor h;
   if (options_.use_properties) {
-    features.push_back(attend_properties_(decoded, c.props));
+    h = attend_properties_(decoded, c.props);
   } else {
     const torch::Tensor from_inputs = attend_inputs_(decoded, c.io.inputs);
-    features.push_back(from_inputs);
-    features.push_back(attend_outputs_(torch::cat({decoded, from_inputs}, -1), c.io.outputs));
-    if (options_.operation_predictor) features.push_back(attend_operations_(decoded, c.ops));
+    const torch::Tensor from_outputs =
+        attend_outputs_(torch::cat({decoded, from_inputs}, -1), c.io.outputs);
+    std::vector<torch::Tensor> features{from_inputs, from_outputs};
+    if (options_.operation_predictor) {
+      features.push_back(attend_operations_(torch::cat({from_inputs, from_outputs}, -1), c.ops));
+    }
+    const int64_t n = decoded.size(0), t = decoded.size(1);
+    h = std::get<0>(torch::cat(features, -1).view({n / c.rows, c.rows, t, -1}).max(1));
   }
-  const int64_t n = decoded.size(0), t = decoded.size(1);
   if (options_.decoder_self_attention) {
-    // The pairs of an example share its history: their queries attend to it together.
-    const int64_t r = c.rows;
-    const torch::Tensor queries = decoded.reshape({n / r, r * t, decoded.size(2)});
-    const torch::Tensor context = attend_self_(
-        queries, c.history, masked.defined() ? masked.repeat({r, 1}) : masked);  // [N / r, r*t, E]
-    features.push_back(context.view({n, t, -1}));
+    h = c.history.defined() && c.history.size(1) > 0 ? attend_self_(h, c.history, masked)
+                                                     : attend_self_->project(h);
   }
-  torch::Tensor h = torch::tanh(hidden_(torch::cat(features, -1)));  // [N, T, M]
-  h = std::get<0>(h.view({n / c.rows, c.rows, t, -1}).max(1));       // max-pool over the pairs
+  for (const auto& layer : *mlp_) {
+    h = torch::relu(torch::dropout(layer->as<torch::nn::Linear>()->forward(h), options_.dropout,
+                                   is_training()));
+  }
   return out_(h);
 }
 
@@ -148,9 +153,10 @@ Prediction SynthesizerImpl::forward(const torch::Tensor& tokens, const torch::Te
     }
     torch::Tensor masked;
     if (options_.decoder_self_attention) {
-      c.history = program.slice(1, 0, end);
+      // Position p sees the tokens consumed after <s> up to p, as the original's history holds.
+      c.history = program.slice(1, 1, end);
       masked =
-          torch::ones({end - begin, end}, decoded.options().dtype(torch::kBool)).triu(begin + 1);
+          torch::ones({end - begin, end - 1}, decoded.options().dtype(torch::kBool)).triu(begin);
     }
     logits.push_back(head(c, decoded, masked));
     if (!latent) continue;
@@ -214,7 +220,7 @@ torch::Tensor SynthesizerImpl::loss(const Prediction& p, const torch::Tensor& to
 
 torch::Tensor SynthesizerImpl::step(Context& c, const torch::Tensor& token, int64_t consumed) {
   const torch::Tensor embedded = tokens_(token).unsqueeze(1);  // [N / rows, 1, E]
-  if (options_.decoder_self_attention) {
+  if (options_.decoder_self_attention && consumed > 0) {
     c.history = c.history.defined() ? torch::cat({c.history, embedded}, 1) : embedded;
   }
   auto [decoded, state] = decoder_->forward(embedded.repeat_interleave(c.rows, 0), c.lstm);

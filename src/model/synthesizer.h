@@ -1,9 +1,11 @@
 // The program synthesizer: LaSynth (Chen, Song, Tian 2021) and its baselines in one decoder,
-// chosen by ModelOptions' switches. The decoder is an LSTM over the program tokens that, for
-// each IO pair separately, attends to the pair's input encodings and then to its output
-// encodings (and, with the switches, to the operation predictor's encodings and to the tokens
-// decoded so far); the pairs' hidden vectors are max-pooled before the output layer, so one
-// token distribution is predicted per example.
+// chosen by ModelOptions' switches. The decoder is an LSTM over the program tokens whose head is
+// the original's: for each IO pair separately it attends to the pair's input encodings, then to
+// its output encodings (query: the decoder state and the input attention), then, with the
+// operation predictor, to the operation encodings (query: both attention results); the pairs'
+// attention results are max-pooled, so one vector per example goes on; with decoder
+// self-attention, that vector attends to the embeddings of the tokens consumed so far; an MLP of
+// 1 + num_MLP_layers ReLU layers predicts the token.
 //   RobustFill          no switches
 //   LaSynth             latent_execution (+ operation_predictor, decoder_self_attention)
 //   NoPartialExecutor   latent_execution + no_partial_execution
@@ -21,6 +23,7 @@
 #include <memory>
 #include <vector>
 
+#include "model/array_net.h"
 #include "model/attention.h"
 #include "model/io_encoder.h"
 #include "model/model_options.h"
@@ -47,7 +50,8 @@ struct Prediction {
   torch::Tensor exec_logits;   // [R, P, C]: the executor at each program's end over its result
                                // classes (latent only)
   torch::Tensor exec_targets;  // [R, P]: the true outputs' result classes
-  torch::Tensor op_logits;     // [B*K, L, O] (operation predictor only)
+  torch::Tensor op_logits;     // [B*K, L, C]: the operation predictor's lookup of the input
+                               // values (operation predictor only)
   torch::Tensor op_targets;    // [B*K, L]
 };
 
@@ -91,7 +95,7 @@ class SynthesizerImpl : public torch::nn::Module {
     torch::Tensor target;  // [N, P, S]: the outputs
     torch::Tensor ops;     // [N, L, D]
     torch::Tensor props;   // [N, Q, D]
-    // [N / rows, t, E]: the tokens decoded so far (self-attention), once per example: every
+    // [N / rows, t, E]: the tokens consumed after <s> (self-attention), once per example: every
     // pair of an example has decoded the same tokens.
     torch::Tensor history;
     LstmState lstm;
@@ -101,7 +105,8 @@ class SynthesizerImpl : public torch::nn::Module {
   };
 
   Context start(const torch::Tensor& inputs, const torch::Tensor& outputs, Prediction* prediction);
-  // decoded [N, T, D] -> logits [N / rows, T, vocab]
+  // decoded [N, T, D] -> logits [N / rows, T, vocab]; `masked` [T, t] hides history from
+  // positions (teacher forcing).
   torch::Tensor head(const Context& context, const torch::Tensor& decoded,
                      const torch::Tensor& masked);
   // The executor runs from the decoder's (h, c) `state`: new latent inputs, re-encoded.
@@ -122,7 +127,8 @@ class SynthesizerImpl : public torch::nn::Module {
   torch::nn::LSTM decoder_{nullptr};
   Attention attend_inputs_{nullptr}, attend_outputs_{nullptr}, attend_operations_{nullptr},
       attend_properties_{nullptr}, attend_self_{nullptr};
-  torch::nn::Linear hidden_{nullptr}, out_{nullptr};
+  torch::nn::ModuleList mlp_;
+  torch::nn::Linear out_{nullptr};
 };
 TORCH_MODULE(Synthesizer);
 

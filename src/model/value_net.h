@@ -32,8 +32,10 @@ class ValueNet : public torch::nn::Module {
   torch::Tensor one_hot(const torch::Tensor& values) const {
     return torch::one_hot(classes(values), num_classes()).to(torch::kFloat);
   }
-  // dist [N, P, S] -> encoding, by the input encoder or the output encoder.
-  virtual ValueEncoding encode(const torch::Tensor& dist, bool output) = 0;
+  // dist [N, P, S] -> encoding, by the input encoder.
+  virtual ValueEncoding encode_input(const torch::Tensor& dist) = 0;
+  // dist [N, P, S] -> encoding, by the output encoder, knowing the pair's input's encoding.
+  virtual ValueEncoding encode_output(const torch::Tensor& dist, const ValueEncoding& input) = 0;
   // The latent executor: from the current (latent) inputs `dist` and the decoder's state (h, c)
   // [layers, N, D], the logits [N, P, R] of the values after the decoded program prefix, over
   // the R result classes: the values an output may take (C: the 2 output_range + 1 values of

@@ -10,8 +10,8 @@ reference model gets the same parameters and runs forward, loss and backward twi
 decoder LSTM over whole chunks, the C++ algorithm) and "stepwise" (one decoding step per token,
 as the original LaSynth trains). Prints a table of the worst differences and exits 1 if any
 value differs by more than ATOL + RTOL * |reference| (torch.allclose's rule), 2 if the case's
-parameters do not fit the reference's model, 3 if the batch has a near-tie in the head's max-pool
-over the pairs (see TIE): the caller then tries another batch.
+parameters do not fit the reference's model, 3 if some values differ but the batch has a near-tie
+in the head's max-pool over the pairs (see TIE): the caller then tries another batch.
 """
 
 import math
@@ -40,8 +40,13 @@ RTOL, ATOL = 1e-4, 1e-5
 # The head max-pools over an example's pairs. Where the two largest values lie within rounding of
 # each other, the last bit decides which pair gets the gradient, and the fused and stepwise
 # forwards (or C++) may decide differently: the loss agrees, but the gradients of everything
-# below the head differ by far. Measured on a C NoPartialExecutor batch: margins of 6e-8 put 39
-# comparisons at up to 47 times the tolerance. Such a batch cannot test gradients.
+# below the head may differ by far. Measured on a C NoPartialExecutor batch: margins of 6e-8 put
+# 39 comparisons at up to 47 times the tolerance. Ties are common where they decide nothing: the
+# decoder forgets its pair-dependent initial state over a long program (the forget gates), so
+# late positions' input attention is the same, to the last bit, in every pair. So a batch with a
+# near-tie is still compared, and only a failing comparison on it is set aside (exit 3): a batch
+# without one must pass, and a real difference fails every batch, near-tie or not, which the
+# caller reports when no batch passes.
 TIE = 1e-6
 
 
@@ -61,27 +66,36 @@ def options(case):
     return ref.ModelOptions(**o)
 
 
-def pool_margin(hidden, rows):
-    """The smallest gap between the largest and second largest pair of the max-pool."""
-    if rows < 2:
+def repeated_pairs(inputs, outputs):
+    """[B, K] bool: the pair equals an earlier pair of its example (input and output)."""
+    pairs = torch.cat([inputs, outputs], -1)  # [B, K, 2V]
+    same = (pairs.unsqueeze(2) == pairs.unsqueeze(1)).all(-1)  # [B, K, K]
+    return same.tril(-1).any(-1)
+
+
+def pool_margin(pooled, repeated):
+    """The smallest gap between the largest and second largest pair of the max-pool; pooled
+    [B, K, T, F]. A repeated pair computes what its twin computes, so whichever of the two
+    wins, the gradients are the same: it is left out."""
+    if pooled.size(1) < 2:
         return math.inf
-    h = torch.tanh(hidden.detach())
-    top = h.view(h.size(0) // rows, rows, *h.shape[1:]).topk(2, dim=1).values
-    return (top[:, 0] - top[:, 1]).min().item()
+    distinct = pooled.detach().masked_fill(repeated.view(*repeated.shape, 1, 1), -math.inf)
+    top = distinct.topk(2, dim=1).values
+    gaps = top[:, 0] - top[:, 1]
+    return gaps.min().item()
 
 
 def run_reference(model, case, stepwise):
     """Loss, gradients, and the smallest max-pool margin of the forward."""
     model.zero_grad(set_to_none=True)
     tokens, inputs, outputs = case["tokens"], case["inputs"], case["outputs"]
-    rows = 1 if model.o.use_properties else inputs.size(1)
-    margins = []
-    hook = model.hidden.register_forward_hook(
-        lambda module, args, out: margins.append(pool_margin(out, rows)))
+    margins = [math.inf]
+    repeated = repeated_pairs(inputs, outputs)
+    model.on_pool = lambda pooled: margins.append(pool_margin(pooled, repeated))
     forward = model.forward_stepwise if stepwise else model
     loss = model.loss(forward(tokens, inputs, outputs), tokens, case["examples"],
                       case["target_tokens"])
-    hook.remove()
+    model.on_pool = None
     loss.backward()
     grads = {}
     for name, p in model.named_parameters():
@@ -123,13 +137,10 @@ def main():
                 return 2
             p.copy_(params[name])
 
-    rows = []
+    rows, margins = [], []
     for mode in ("fused", "stepwise"):
         loss, grads, margin = run_reference(model, case, mode == "stepwise")
-        if margin < TIE:
-            print(f"{case['variant']}: the {mode} forward's max-pool over the pairs has a "
-                  f"near-tie (margin {margin:.1e} < {TIE:g}): this batch cannot compare gradients")
-            return 3
+        margins.append(margin)
         rows.append((mode,) + compare("loss", case["loss"], loss))
         rows.extend((mode,) + compare(name, case["grads"][name], grads[name]) for name in grads)
     failed = [r for r in rows if not r[3] <= 1.0]
@@ -145,6 +156,10 @@ def main():
         shown += [r for r in failed if r[0] == mode and r not in shown]
         for r in shown:
             print(f"| {r[0]:<8} | {r[1]:<44} | {r[2]:>10.3e} | {r[3]:>11.3f} | {r[4]:>10.3e} |")
+    if failed and min(margins) < TIE:
+        print(f"{case['variant']}: the max-pool over the pairs has a near-tie (margin "
+              f"{min(margins):.1e} < {TIE:g}): this batch cannot decide; try another")
+        return 3
     return 1 if failed else 0
 
 

@@ -104,12 +104,14 @@ TEST_P(SynthesizerTest, LearnsAFixedBatch) {
     (step == 0 ? first : last) = loss.item<float>();
     (step == 0 ? first_tokens : last_tokens) = token_loss(p, b.tokens);
   }
-  // Measured: every variant reaches 0.3 of its first loss in 200 steps (in 150, C LaSynth without
-  // operations reached 0.31 or 0.29 depending on rounding order: the plateau's length varies
-  // at these tiny sizes), except that the operation
-  // predictor's extra (at first constant) attention input delays leaving the plateau of the
-  // programs' common prefix at these tiny sizes (0.34..0.57 depending on the seed).
-  const float ratio = v().operations ? 0.6f : 0.3f;
+  // Measured: every variant without decoder self-attention reaches 0.3 of its first loss in 200
+  // steps (C LaSynth without operations 0.29..0.31 at 150 steps, depending on rounding order).
+  // With self-attention, the original's head (the pooled pairs attend to the history, and
+  // tanh(context + query) alone goes on to the MLP) leaves the plateau of the programs' shared
+  // prefix far later: 0.50 (C, no operations), 0.62 (C LaSynth, NoPartialExecutor), 0.77 (Karel),
+  // the same at 400 steps and at learning rates 1e-2 and 3e-3; the PyTorch reference does the
+  // same (issue 16's note). Those variants are held to learning at all, and the others to more.
+  const float ratio = v().self_attention ? 0.85f : 0.3f;
   EXPECT_LT(last_tokens, ratio * first_tokens) << "loss " << first_tokens << " -> " << last_tokens;
   EXPECT_LT(last, 0.5f * first) << "loss with the auxiliary losses " << first << " -> " << last;
 }
