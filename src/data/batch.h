@@ -25,11 +25,13 @@ struct Batch {
   std::vector<int32_t> outputs;  // [B, K, V]
 };
 
-// Takes the first io_pairs pairs of each example.
+// Takes the first io_pairs pairs of each example, and each program without `prefix`, the ids
+// every program of its domain begins with (Domain::fixed_prefix); throws ParseError naming the
+// example when one does not begin with them.
 // REQUIRES: examples[i] has at least io_pairs pairs of value_size values; indices.size() ==
 // examples.size().
 Batch make_batch(const std::vector<StoredExample>& examples, const std::vector<int64_t>& indices,
-                 int io_pairs, int value_size);
+                 int io_pairs, int value_size, const std::vector<int32_t>& prefix);
 
 }  // namespace data
 }  // namespace lasynth

@@ -46,7 +46,7 @@ void BatchLoader::run(int64_t epoch, int64_t step) {
       std::vector<StoredExample> examples;
       examples.reserve(indices.size());
       for (int64_t i : indices) examples.push_back(dataset.get(options_.split, i));
-      Item item{epoch, step, make_batch(examples, indices, pairs, info.value_size)};
+      Item item{epoch, step, make_batch(examples, indices, pairs, info.value_size, options_.prefix)};
       item.batch.global_size = static_cast<int64_t>(sampler.global_batch(epoch, step).size());
       {
         std::unique_lock<std::mutex> lock(mu_);

@@ -21,9 +21,10 @@ namespace data {
 struct LoaderOptions {
   std::string dir;
   std::string split = "train";
-  SamplerOptions sampler;  // num_examples is filled from the dataset
-  int pairs = 0;           // the first `pairs` pairs of each example go in a batch; 0: all
-  int prefetch = 4;        // batches read ahead
+  SamplerOptions sampler;       // num_examples is filled from the dataset
+  int pairs = 0;                // the first `pairs` pairs of each example go in a batch; 0: all
+  std::vector<int32_t> prefix;  // the ids every program begins with, left out of batches
+  int prefetch = 4;             // batches read ahead
 };
 
 // next() is for one consumer thread.

@@ -47,6 +47,9 @@ void decode_split(model::Synthesizer& net, data::Dataset& ds, int k, const Decod
   for (int64_t batch = rank; batch < batches; batch += world) {
     mine += std::min(n, (batch + 1) * o.batch_size) - batch * o.batch_size;
   }
+  const data::Manifest& manifest = ds.manifest();
+  const auto domain = make_domain(manifest.domain, manifest.domain_options);
+  const std::vector<int32_t> prefix = domain->vocabulary().encode(domain->fixed_prefix());
   int64_t done = 0;
   for (int64_t batch = rank; batch < batches; batch += world) {
     const int64_t begin = batch * o.batch_size, end = std::min(n, begin + o.batch_size);
@@ -60,7 +63,7 @@ void decode_split(model::Synthesizer& net, data::Dataset& ds, int k, const Decod
     std::vector<data::StoredExample> spec = examples;
     for (auto& ex : spec) ex.io.resize(static_cast<size_t>(k));
     data::Batch b =
-        data::make_batch(spec, indices, k, static_cast<int>(spec[0].io[0].input.size()));
+        data::make_batch(spec, indices, k, static_cast<int>(spec[0].io[0].input.size()), prefix);
     const auto inputs =
         torch::from_blob(b.inputs.data(), {b.size, k, b.value_size}, torch::kInt32).to(device);
     const auto outputs =
@@ -70,6 +73,9 @@ void decode_split(model::Synthesizer& net, data::Dataset& ds, int k, const Decod
       for (auto& p : net->greedy(inputs, outputs, o.max_decode_len)) candidates.push_back({p});
     } else {
       candidates = net->beam_search(inputs, outputs, o.beam, o.max_decode_len);
+    }
+    for (auto& beams : candidates) {
+      for (auto& program : beams) program.insert(program.begin(), prefix.begin(), prefix.end());
     }
     for (size_t j = 0; j < examples.size(); ++j) each(indices[j], examples[j], candidates[j]);
     done += end - begin;

@@ -53,7 +53,8 @@ DecodeOptions decode_options_for(const Options& options, const std::string& spli
 }
 
 // Calls `each` for every example this rank decodes, in order, with the example as stored (every
-// pair) and its candidates in beam order (one for greedy decoding). After each batch, `progress`
+// pair) and its candidates in beam order (one for greedy decoding), each a whole program: the
+// domain's fixed prefix (which the model does not decode) and the decoded tokens. After each batch, `progress`
 // (when set) gets this rank's examples done so far and its share in all.
 void decode_split(
     model::Synthesizer& net, data::Dataset& dataset, int num_spec, const DecodeOptions& options,

@@ -43,7 +43,9 @@ struct EvalOptions {
       "DIR/eval-SPLIT-beamN.{json,csv,png})");
     v("beam", &E::beam, "beam size at evaluation (1: greedy)", AtLeast(1));
     v("eval_batch_size", &E::batch_size, "examples decoded at once", AtLeast(1));
-    v("max_decode_len", &E::max_decode_len, "longest program decoded", AtLeast(1));
+    v("max_decode_len", &E::max_decode_len,
+      "most tokens decoded (after the fixed prefix the model does not decode: C's header)",
+      AtLeast(1));
   }
 };
 

@@ -79,10 +79,14 @@ SynthesisResult synthesize(const std::string& checkpoint, const nlohmann::json& 
                        torch::from_blob(out.data(), {1, k, v}, torch::kInt32), beam, max_len)[0];
   SynthesisResult result;
   result.candidates = static_cast<int64_t>(candidates.size());
+  // The model decodes what follows the domain's fixed prefix.
+  std::vector<std::string> prefix = domain->fixed_prefix();
   for (const auto& ids : candidates) {
+    std::vector<std::string> tokens = prefix;
+    for (const std::string& t : domain->vocabulary().decode(ids)) tokens.push_back(t);
     std::unique_ptr<Program> program;
     try {
-      program = domain->parse(domain->vocabulary().decode(ids));
+      program = domain->parse(tokens);
     } catch (const ParseError&) {
       continue;
     }

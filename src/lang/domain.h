@@ -129,6 +129,11 @@ class Domain {
   // The limits in force, all keys present, as text.
   virtual DomainOptions options() const = 0;
 
+  // The tokens every program of the domain begins with, which the models neither read nor decode
+  // (batches leave them out, decoding puts them back): C's header `int * func_1 ( int a [ ] )`,
+  // since the original decodes from `{`. Karel decodes whole programs, as Bunel et al.'s.
+  virtual std::vector<std::string> fixed_prefix() const { return {}; }
+
   // Throws ParseError naming the offending token and the reason.
   virtual std::unique_ptr<Program> parse(const std::vector<std::string>& tokens) const = 0;
   virtual std::unique_ptr<Program> parse_source(const std::string& text) const = 0;

@@ -173,6 +173,7 @@ Run::Run(const TrainOptions& o, model::ModelOptions m, const TrainHooks& hooks)
   lo.sampler.rank = rank_;
   lo.sampler.seed = state_.sampler_seed;
   lo.pairs = o.train_on_all_pairs ? 0 : domain->num_spec();
+  lo.prefix = domain->vocabulary().encode(domain->fixed_prefix());
   loader_ = std::make_unique<data::BatchLoader>(lo, state_.epoch, state_.epoch_step);
   total_steps_ = o.max_steps >= 0 ? o.max_steps
                                   : (o.num_epochs * loader_->steps_per_epoch() + o.grad_accum - 1) /

@@ -316,6 +316,39 @@ TEST(BatchLoader, CarriesTheFirstPairsWhenAsked) {
   }
 }
 
+// The models neither read nor decode the domain's fixed prefix (C's header): batches leave it
+// out, and a program without it is refused, naming the example.
+TEST(BatchLoader, LeavesOutTheDomainsFixedPrefix) {
+  ScratchDir dir;
+  const std::string d = make_dataset(dir);
+  Dataset ds(d);
+  const auto domain = make_domain(ds.manifest().domain, ds.manifest().domain_options);
+  LoaderOptions o;
+  o.dir = d;
+  o.split = "val";
+  o.sampler.batch_size = 8;
+  o.prefix = domain->vocabulary().encode(domain->fixed_prefix());
+  ASSERT_EQ(o.prefix.size(), 9u);  // int * func_1 ( int a [ ] )
+  BatchLoader loader(o);
+  const Batch b = loader.next();
+  for (int64_t i = 0; i < b.size; ++i) {
+    const StoredExample ex = ds.get("val", b.indices[i]);
+    const int32_t* row = b.tokens.data() + i * b.max_len;
+    EXPECT_EQ(row[0], Vocabulary::kBos);
+    EXPECT_EQ(row[1], domain->vocabulary().find("{"));
+    EXPECT_TRUE(std::equal(ex.tokens.begin() + 9, ex.tokens.end(), row + 1));
+    EXPECT_EQ(b.lengths[i], static_cast<int32_t>(ex.tokens.size() - 9 + 2));
+  }
+  std::vector<StoredExample> examples{ds.get("val", 0)};
+  examples[0].tokens.erase(examples[0].tokens.begin());
+  try {
+    make_batch(examples, {42}, 5, 5, o.prefix);
+    FAIL() << "a program without the header";
+  } catch (const ParseError& e) {
+    EXPECT_NE(std::string(e.what()).find("example 42"), std::string::npos) << e.what();
+  }
+}
+
 TEST(BatchLoader, ReportsAMissingDataset) {
   LoaderOptions o;
   o.dir = "/nonexistent/lasynth";

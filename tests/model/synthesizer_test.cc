@@ -93,7 +93,7 @@ TEST_P(SynthesizerTest, LearnsAFixedBatch) {
   torch::manual_seed(2);
   Synthesizer model(tiny(v()));
   const Tensors b = batch(v().domain, 3, 2);
-  torch::optim::Adam adam(model->parameters(), torch::optim::AdamOptions(3e-2));
+  torch::optim::Adam adam(model->parameters(), torch::optim::AdamOptions(1e-2));
   float first = 0, last = 0, first_tokens = 0, last_tokens = 0;
   for (int step = 0; step < 200; ++step) {
     adam.zero_grad();
@@ -105,12 +105,12 @@ TEST_P(SynthesizerTest, LearnsAFixedBatch) {
     (step == 0 ? first_tokens : last_tokens) = token_loss(p, b.tokens);
   }
   // Measured: every variant without decoder self-attention reaches 0.3 of its first loss in 200
-  // steps (C LaSynth without operations 0.29..0.31 at 150 steps, depending on rounding order).
-  // With self-attention, the original's head (the pooled pairs attend to the history, and
-  // tanh(context + query) alone goes on to the MLP) leaves the plateau of the programs' shared
-  // prefix far later: 0.50 (C, no operations), 0.62 (C LaSynth, NoPartialExecutor), 0.77 (Karel),
-  // the same at 400 steps and at learning rates 1e-2 and 3e-3; the PyTorch reference does the
-  // same (issue 16's note). Those variants are held to learning at all, and the others to more.
+  // steps. With self-attention, the original's head (the pooled pairs attend to the history,
+  // and tanh(context + query) alone goes on to the MLP) leaves the plateau of the programs'
+  // shared prefix far later: 0.50 (C, no operations), 0.52 (NoPartialExecutor), 0.63 (C
+  // LaSynth), 0.77 (Karel), no better at 400 steps or at learning rates 3e-2 and 3e-3; the
+  // PyTorch reference does the same (issue 16's note). Those variants are held to learning at
+  // all, the others to more. At 3e-2 the executor's loss of C LaSynth without operations grows.
   const float ratio = v().self_attention ? 0.85f : 0.3f;
   EXPECT_LT(last_tokens, ratio * first_tokens) << "loss " << first_tokens << " -> " << last_tokens;
   EXPECT_LT(last, 0.5f * first) << "loss with the auxiliary losses " << first << " -> " << last;
@@ -159,7 +159,7 @@ TEST_P(SynthesizerTest, TeacherForcingReproducesGreedyDecoding) {
   torch::manual_seed(7);
   Synthesizer model(tiny(v()));
   const Tensors b = batch(v().domain, 3, 7);
-  torch::optim::Adam adam(model->parameters(), torch::optim::AdamOptions(3e-2));
+  torch::optim::Adam adam(model->parameters(), torch::optim::AdamOptions(1e-2));
   for (int step = 0; step < 15; ++step) {  // a model with some structure, not a uniform one
     adam.zero_grad();
     model->loss(model(b.tokens, b.inputs, b.outputs), b.tokens, LossScale::of(b.tokens)).backward();
@@ -209,7 +209,7 @@ TEST_P(SynthesizerTest, BeamsAreRankedByTheirProbability) {
   torch::manual_seed(9);
   Synthesizer model(tiny(v()));
   const Tensors b = batch(v().domain, 3, 9);
-  torch::optim::Adam adam(model->parameters(), torch::optim::AdamOptions(3e-2));
+  torch::optim::Adam adam(model->parameters(), torch::optim::AdamOptions(1e-2));
   for (int step = 0; step < 30; ++step) {
     adam.zero_grad();
     model->loss(model(b.tokens, b.inputs, b.outputs), b.tokens, LossScale::of(b.tokens)).backward();

@@ -354,7 +354,8 @@ Tensors batch_of(const Domain& domain, const std::vector<data::StoredExample>& a
   for (size_t i = 0; i < indices.size(); ++i) indices[i] = static_cast<int64_t>(i);
   int64_t v = 1;
   for (int64_t s : domain.value_shape()) v *= s;
-  data::Batch b = data::make_batch(part, indices, domain.num_spec(), static_cast<int>(v));
+  data::Batch b = data::make_batch(part, indices, domain.num_spec(), static_cast<int>(v),
+                                   domain.vocabulary().encode(domain.fixed_prefix()));
   const int64_t k = b.io_pairs;
   return {torch::from_blob(b.tokens.data(), {b.size, b.max_len}, torch::kInt32).clone(),
           torch::from_blob(b.inputs.data(), {b.size, k, v}, torch::kInt32).clone(),

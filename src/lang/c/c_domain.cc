@@ -92,6 +92,8 @@ ValueLayout CDomain::value_layout() const {
   return layout;
 }
 
+std::vector<std::string> CDomain::fixed_prefix() const { return tokenize("int * func_1(int a[])"); }
+
 std::unique_ptr<lasynth::Program> CDomain::parse(const std::vector<std::string>& tokens) const {
   return std::make_unique<CProgram>(c::parse(c::vocabulary().encode(tokens)), limits_);
 }
