@@ -219,8 +219,10 @@ int run_retrain(const Flags& f, Process& process) {
   return 0;
 }
 
-// Validation during training: the first --val_examples of the val split, greedy.
-std::function<nlohmann::ordered_json(model::Synthesizer&)> validation(const Flags& f) {
+// Validation during training: the first --val_examples of the val split, greedy, shared among
+// the ranks of `comm` (null: this process alone).
+std::function<nlohmann::ordered_json(model::Synthesizer&)> validation(const Flags& f,
+                                                                      dist::Communicator* comm) {
   if (f.train.val_examples <= 0) return nullptr;
   auto val = std::make_shared<data::Dataset>(f.run.data_folder);
   if (val->size("val") == 0) return nullptr;
@@ -230,6 +232,7 @@ std::function<nlohmann::ordered_json(model::Synthesizer&)> validation(const Flag
   e.limit = f.train.val_examples;
   e.predictions = false;
   e.quiet = true;
+  e.comm = comm;
   return
       [val, e](model::Synthesizer& net) { return eval::evaluate_model(net, *val, e)["metrics"]; };
 }
@@ -246,7 +249,7 @@ int run_train(const Flags& f, Process& process) {
   train::resolve_device(options.device, process.comm()->world().local_rank);
   check_dataset(f);
   train::TrainHooks hooks = train_hooks(f, process);
-  hooks.validate = validation(f);
+  hooks.validate = validation(f, process.comm());
   const train::TrainResult r = train::train(options, f.model, hooks);
   if (process.lead()) {
     std::cout << fmt::format("{} {} steps; last loss {:.4f}; checkpoint {}\n",

@@ -301,21 +301,21 @@ void Run::log(const StepResult& s, int stop, TrainResult* result) {
   window_ = Window{};
 }
 
-// Rank 0: the validation hook's metrics as a line of metrics.jsonl.
+// Every rank decodes its share; rank 0 writes the metrics as a line of metrics.jsonl.
 void Run::validate(int64_t epoch) {
-  if (!hooks_.validate || !lead_) return;
+  if (!hooks_.validate) return;
   net_->eval();
   nlohmann::ordered_json validation = hooks_.validate(net_);
   net_->train();
-  if (validation.empty()) return;
+  window_.start = Clock::now();  // the window's throughput counts training only
+  if (!lead_ || validation.empty()) return;
   nlohmann::ordered_json v;
   v["step"] = state_.step;
   v["epoch"] = epoch;
   v["split"] = "val";
   for (auto& [key, value] : validation.items()) v[key] = value;
   metrics_ << v.dump() << '\n' << std::flush;
-  say(fmt::format("  validation {}", validation.dump()));
-  window_.start = Clock::now();  // the window's throughput counts training only
+  say(fmt::format("  validation on {} rank(s): {}", world_, validation.dump()));
 }
 
 void Run::print_reducer_stats() {

@@ -29,8 +29,10 @@ struct TrainHooks {
   // batch (world size x batch_size examples); gradients are summed over ranks, and only rank 0
   // writes checkpoints, metrics and progress.
   dist::Communicator* comm = nullptr;
-  // Called at every log step on rank 0 with the model in eval mode; its metrics (when not empty)
-  // are written as a validation line of metrics.jsonl: {"step", "epoch", "split", ...}.
+  // Called at every log step on every rank, with the model in eval mode: the ranks decode their
+  // shares of the validation examples together, as `lasynth eval` does, rather than all waiting
+  // for rank 0; rank 0 writes its metrics (when not empty) as a validation line of
+  // metrics.jsonl: {"step", "epoch", "split", ...}.
   std::function<nlohmann::ordered_json(model::Synthesizer&)> validate;
   // Called on every rank after every optimizer step with this rank's view: the step, the mean
   // loss over its own examples and its examples/s (smoothed over recent steps). Heartbeats to

@@ -77,6 +77,41 @@ TEST_F(DistributedEval, TwoRanksWriteTheReportOfOne) {
   EXPECT_NE(two.out.find("rank 0's share of 11 on 2 ranks"), std::string::npos) << two.out;
 }
 
+// Validation during training is decoded by every rank, each its share, as `lasynth eval` does
+// (issue 18: rank 0 alone kept the others waiting): its metrics line is what one process's
+// evaluation of the same checkpoint on the val split reports.
+TEST_F(DistributedEval, TwoRanksValidateTogetherDuringTraining) {
+  const std::string run2 = dir.path("run2");
+  const Result t = run_command(kMpirun + kLasynth + " train --data_folder " + data +
+                                   " --model_dir " + run2 + kTiny +
+                                   " --lr 0.01 --max_steps 10 --log_interval 10 --val_examples 8"
+                                   " --eval_batch_size 3 --max_decode_len 12",
+                               true);
+  ASSERT_EQ(t.exit_code, 0) << t.out;
+  EXPECT_NE(t.out.find("validation on 2 rank(s): "), std::string::npos) << t.out;
+  nlohmann::json val;
+  std::istringstream lines(read(run2 + "/metrics.jsonl"));
+  for (std::string line; std::getline(lines, line);) {
+    const auto j = nlohmann::json::parse(line);
+    if (j.value("split", "") == "val") val = j;
+  }
+  ASSERT_FALSE(val.is_null()) << read(run2 + "/metrics.jsonl");
+  EXPECT_EQ(val["step"], 10);
+  const Result one =
+      run_command(kLasynth + " eval --data_folder " + data + " --load_model " + run2 +
+                      "/ckpt-10.pt --split val --beam 1 --max_decode_len 12"
+                      " --eval_batch_size 3"
+                      " --report " +
+                      dir.path("val.json"),
+                  true);
+  ASSERT_EQ(one.exit_code, 0) << one.out;
+  const auto report = nlohmann::json::parse(read(dir.path("val.json")));
+  ASSERT_EQ(report["examples"], 8);
+  for (const auto& [key, value] : report["metrics"].items()) {
+    EXPECT_EQ(val[key], value) << key;
+  }
+}
+
 TEST_F(DistributedEval, CheckpointTableOfEveryCheckpointThenOnlyTheNewOnes) {
   const std::string eval = kMpirun + kLasynth + " eval --data_folder " + data + " --checkpoints " +
                            run + " --beam 1 --max_decode_len 12";
