@@ -131,7 +131,10 @@ std::map<std::string, at::Tensor> restore_weights(const std::string& path,
   torch::NoGradGuard no_grad;
   auto assign = [&](const std::string& name, at::Tensor& target) {
     if (!weights.contains(name)) {
-      throw IoError(fmt::format("{}: no tensor '{}'; it holds another model", path, name));
+      throw IoError(fmt::format(
+          "{}: no tensor '{}'; it holds another model, or one an older lasynth wrote before the "
+          "model changed (issue 16): train it again",
+          path, name));
     }
     const at::Tensor t = weights.at(name).toTensor();
     if (t.sizes() != target.sizes()) {
