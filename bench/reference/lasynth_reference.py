@@ -233,6 +233,12 @@ class GridNet(nn.Module):
         self.output_summary = nn.Linear(d, 2 * o.num_layers * d)
         if o.latent_execution:
             self.state = nn.Linear(d, f)
+            # Dilated 3 x 3 layers (1, 2, 4, ...) until every cell sees every other.
+            self.reach = nn.ModuleList()
+            needed, radius, dilation = max(o.grid_rows, o.grid_cols) - 1, 2, 1
+            while radius < needed:
+                self.reach.append(nn.Conv2d(f, f, 3, padding=dilation, dilation=dilation))
+                radius, dilation = radius + dilation, dilation * 2
             self.cell_logits = nn.Conv2d(f, self.CLASSES, 1)
 
     @property
@@ -286,6 +292,8 @@ class GridNet(nn.Module):
         [layers, N, D]: its top layer's output."""
         f = self.features(dist, self.input_cnn)
         mixed = torch.relu(f + self.state(state[0][-1]).unsqueeze(-1).unsqueeze(-1))
+        for layer in self.reach:
+            mixed = mixed + torch.relu(layer(mixed))
         return self.cell_logits(mixed).flatten(2).transpose(1, 2)
 
 

@@ -1,5 +1,7 @@
 #include "model/grid_net.h"
 
+#include <algorithm>
+
 namespace lasynth {
 namespace model {
 
@@ -26,6 +28,15 @@ GridNet::GridNet(const ModelOptions& o) : options_(o), contents_(o.values.channe
   output_summary_ = register_module("output_summary", torch::nn::Linear(d, 2 * o.num_layers * d));
   if (o.latent_execution) {
     state_ = register_module("state", torch::nn::Linear(d, f));
+    // The grid features see 5 x 5 cells; dilated 3 x 3 layers (dilation 1, 2, 4, ...) widen
+    // that until every cell sees every other, so that `exec_period` tokens may move the hero or
+    // a marker anywhere: 18 x 18 grids take 4 layers, 8 x 8 ones 3.
+    const int64_t needed = std::max(o.values.rows, o.values.cols) - 1;
+    for (int64_t radius = 2, dilation = 1; radius < needed; radius += dilation, dilation *= 2) {
+      reach_->push_back(torch::nn::Conv2d(
+          torch::nn::Conv2dOptions(f, f, 3).padding(dilation).dilation(dilation)));
+    }
+    register_module("reach", reach_);
     cell_logits_ = register_module(
         "cell_logits", torch::nn::Conv2d(torch::nn::Conv2dOptions(f, num_classes(), 1)));
   }
@@ -66,7 +77,10 @@ ValueEncoding GridNet::encode(const torch::Tensor& dist, bool output) {
 torch::Tensor GridNet::execute(const torch::Tensor& dist, const LstmState& state) {
   const torch::Tensor f = features(dist, input_cnn_);
   const torch::Tensor top = std::get<0>(state).select(0, -1);  // [N, D]: the decoder's output
-  const torch::Tensor mixed = torch::relu(f + state_(top).unsqueeze(-1).unsqueeze(-1));
+  torch::Tensor mixed = torch::relu(f + state_(top).unsqueeze(-1).unsqueeze(-1));
+  for (const auto& layer : *reach_) {
+    mixed = mixed + torch::relu(layer->as<torch::nn::Conv2d>()->forward(mixed));
+  }
   return cell_logits_(mixed).flatten(2).transpose(1, 2);  // [N, P, S]
 }
 

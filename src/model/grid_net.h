@@ -4,7 +4,7 @@
 // classes. A distribution over them maps linearly onto the channels, which a small CNN encodes;
 // the feature map is pooled to a 4 x 4 grid of encodings the decoder attends to. The latent state
 // is the grid: the executor predicts every cell's class from the current grid's features and the
-// decoder state.
+// decoder state, through dilated layers that let every cell see the whole grid.
 #ifndef LASYNTH_MODEL_GRID_NET_H_
 #define LASYNTH_MODEL_GRID_NET_H_
 
@@ -40,6 +40,7 @@ class GridNet : public ValueNet {
   torch::nn::Linear input_out_{nullptr}, output_out_{nullptr};
   torch::nn::Linear input_summary_{nullptr}, output_summary_{nullptr};
   torch::nn::Linear state_{nullptr};
+  torch::nn::ModuleList reach_;  // the executor's dilated layers
   torch::nn::Conv2d cell_logits_{nullptr};
 };
 
