@@ -73,7 +73,7 @@ BenchBatch generate(const Flags& f) {
   int64_t v = 1;
   for (int64_t d : domain->value_shape()) v *= d;
   data::Batch b = data::make_batch(examples, indices, domain->num_spec(), static_cast<int>(v),
-                                   domain->vocabulary().encode(domain->fixed_prefix()));
+                                   domain->fixed_prefix_ids());
   BenchBatch out;
   out.options = domain->options();
   out.vocab_size = domain->vocabulary().size();

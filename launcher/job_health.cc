@@ -8,14 +8,11 @@
 #include <utility>
 
 #include "core/exit_status.h"
+#include "core/seconds.h"
 
 namespace lasynth {
 namespace launcher {
 namespace {
-
-double seconds_between(HealthClock::time_point from, HealthClock::time_point to) {
-  return std::chrono::duration<double>(to - from).count();
-}
 
 bool is_failure(const dist::ExitReport& exit) {
   return exit.signal != 0 || (exit.code != 0 && exit.code != kExitPreempted);

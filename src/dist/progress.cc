@@ -4,15 +4,13 @@
 #include <chrono>
 #include <mutex>
 
+#include "core/seconds.h"
+
 namespace lasynth {
 namespace dist {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-double seconds_between(Clock::time_point a, Clock::time_point b) {
-  return std::chrono::duration<double>(b - a).count();
-}
 
 std::atomic<int64_t> progress_count{0};
 

@@ -49,7 +49,7 @@ void decode_split(model::Synthesizer& net, data::Dataset& ds, int k, const Decod
   }
   const data::Manifest& manifest = ds.manifest();
   const auto domain = make_domain(manifest.domain, manifest.domain_options);
-  const std::vector<int32_t> prefix = domain->vocabulary().encode(domain->fixed_prefix());
+  const std::vector<int32_t> prefix = domain->fixed_prefix_ids();
   int64_t done = 0;
   for (int64_t batch = rank; batch < batches; batch += world) {
     const int64_t begin = batch * o.batch_size, end = std::min(n, begin + o.batch_size);

@@ -80,13 +80,12 @@ SynthesisResult synthesize(const std::string& checkpoint, const nlohmann::json& 
   SynthesisResult result;
   result.candidates = static_cast<int64_t>(candidates.size());
   // The model decodes what follows the domain's fixed prefix.
-  std::vector<std::string> prefix = domain->fixed_prefix();
-  for (const auto& ids : candidates) {
-    std::vector<std::string> tokens = prefix;
-    for (const std::string& t : domain->vocabulary().decode(ids)) tokens.push_back(t);
+  const std::vector<int32_t> prefix = domain->fixed_prefix_ids();
+  for (std::vector<int32_t> ids : candidates) {
+    ids.insert(ids.begin(), prefix.begin(), prefix.end());
     std::unique_ptr<Program> program;
     try {
-      program = domain->parse(tokens);
+      program = domain->parse(domain->vocabulary().decode(ids));
     } catch (const ParseError&) {
       continue;
     }

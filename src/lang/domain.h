@@ -133,6 +133,7 @@ class Domain {
   // (batches leave them out, decoding puts them back): C's header `int * func_1 ( int a [ ] )`,
   // since the original decodes from `{`. Karel decodes whole programs, as Bunel et al.'s.
   virtual std::vector<std::string> fixed_prefix() const { return {}; }
+  std::vector<int32_t> fixed_prefix_ids() const { return vocabulary().encode(fixed_prefix()); }
 
   // Throws ParseError naming the offending token and the reason.
   virtual std::unique_ptr<Program> parse(const std::vector<std::string>& tokens) const = 0;

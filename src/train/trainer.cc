@@ -11,6 +11,7 @@
 
 #include "core/error.h"
 #include "core/fields.h"
+#include "core/seconds.h"
 #include "data/dataset.h"
 #include "data/loader.h"
 #include "dist/progress.h"
@@ -24,10 +25,6 @@ namespace train {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-double seconds_between(Clock::time_point a, Clock::time_point b) {
-  return std::chrono::duration<double>(b - a).count();
-}
 
 // The run's settings as the checkpoint records them (checkpoint_format.h, "config").
 std::string config_text(const TrainOptions& o, const model::ModelOptions& m,
@@ -173,7 +170,7 @@ Run::Run(const TrainOptions& o, model::ModelOptions m, const TrainHooks& hooks)
   lo.sampler.rank = rank_;
   lo.sampler.seed = state_.sampler_seed;
   lo.pairs = o.train_on_all_pairs ? 0 : domain->num_spec();
-  lo.prefix = domain->vocabulary().encode(domain->fixed_prefix());
+  lo.prefix = domain->fixed_prefix_ids();
   loader_ = std::make_unique<data::BatchLoader>(lo, state_.epoch, state_.epoch_step);
   total_steps_ = o.max_steps >= 0 ? o.max_steps
                                   : (o.num_epochs * loader_->steps_per_epoch() + o.grad_accum - 1) /

@@ -327,7 +327,7 @@ TEST(BatchLoader, LeavesOutTheDomainsFixedPrefix) {
   o.dir = d;
   o.split = "val";
   o.sampler.batch_size = 8;
-  o.prefix = domain->vocabulary().encode(domain->fixed_prefix());
+  o.prefix = domain->fixed_prefix_ids();
   ASSERT_EQ(o.prefix.size(), 9u);  // int * func_1 ( int a [ ] )
   BatchLoader loader(o);
   const Batch b = loader.next();

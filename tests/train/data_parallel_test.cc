@@ -355,7 +355,7 @@ Tensors batch_of(const Domain& domain, const std::vector<data::StoredExample>& a
   int64_t v = 1;
   for (int64_t s : domain.value_shape()) v *= s;
   data::Batch b = data::make_batch(part, indices, domain.num_spec(), static_cast<int>(v),
-                                   domain.vocabulary().encode(domain.fixed_prefix()));
+                                   domain.fixed_prefix_ids());
   const int64_t k = b.io_pairs;
   return {torch::from_blob(b.tokens.data(), {b.size, b.max_len}, torch::kInt32).clone(),
           torch::from_blob(b.inputs.data(), {b.size, k, v}, torch::kInt32).clone(),
