@@ -174,6 +174,7 @@ retrain::ProgramGenOptions program_gen_options(const Flags& f, Process& process)
   g.data_folder = f.run.data_folder;
   g.batch_size = f.eval.batch_size;
   g.max_decode_len = f.eval.max_decode_len;
+  g.search = f.eval.search;
   g.device = f.run.effective_device();
   g.comm = process.comm();
   g.quiet = false;
@@ -229,6 +230,7 @@ std::function<nlohmann::ordered_json(model::Synthesizer&)> validation(const Flag
   eval::EvalOptions e = f.eval_options();
   e.split = "val";
   e.beam = 1;
+  e.search = "beam";  // greedy: the paper's figure
   e.limit = f.train.val_examples;
   e.predictions = false;
   e.quiet = true;
@@ -319,10 +321,12 @@ int run_synthesize(const Flags& f, const std::string& examples_file, bool json) 
   std::string domain_name;
   const eval::SynthesisResult r =
       eval::synthesize(f.run.checkpoint(), examples, f.eval.beam, f.eval.max_decode_len,
-                       &domain_name, examples_file.empty() ? "stdin" : examples_file);
+                       eval::parse_search(f.eval.search), &domain_name,
+                       examples_file.empty() ? "stdin" : examples_file);
   if (!r.program) {
-    std::cerr << fmt::format("lasynth: no consistent program in beam {} ({} candidates)\n",
-                             f.eval.beam, r.candidates);
+    std::cerr << fmt::format("lasynth: no consistent program in beam {} ({} candidates{})\n",
+                             f.eval.beam, r.candidates,
+                             f.eval.search == "beam" ? "" : ", " + f.eval.search + " search");
     return 2;
   }
   if (json) {
@@ -418,6 +422,9 @@ CommandLine::CommandLine() {
   add_flags(retrain_cmd, &retrain);
   synth_cmd = app.add_subcommand(
       "synthesize", "the best program consistent with every given input/output example");
+  // A user asking for a program wants one that runs: synthesis prunes by execution unless told
+  // not to; eval keeps plain beam search, the paper's.
+  synth.eval.search = "execution_guided";
   add_flags(synth_cmd, &synth);
   synth_cmd->add_option("--examples", examples_file,
                         "JSON file {\"io\": [{\"input\", \"output\"}, ...]} (- or absent: stdin)");

@@ -15,6 +15,7 @@
 
 #include "data/dataset.h"
 #include "dist/communicator.h"
+#include "eval/execution_guide.h"
 #include "model/synthesizer.h"
 #include "train/trainer.h"
 
@@ -35,11 +36,12 @@ struct DecodeOptions {
   int64_t batch_size = 32;
   int64_t beam = 1;  // 1: greedy
   int64_t max_decode_len = 256;
+  Search search = Search::kBeam;  // execution-guided: beam search even for beam 1
   dist::Communicator* comm = nullptr;
 };
 
 // The decoding settings of an evaluation's or a retraining's options (any struct with batch_size,
-// beam, max_decode_len and comm) for the first `count` examples of `split`.
+// beam, max_decode_len, search and comm) for the first `count` examples of `split`.
 template <typename Options>
 DecodeOptions decode_options_for(const Options& options, const std::string& split, int64_t count) {
   DecodeOptions d;
@@ -48,14 +50,15 @@ DecodeOptions decode_options_for(const Options& options, const std::string& spli
   d.batch_size = options.batch_size;
   d.beam = options.beam;
   d.max_decode_len = options.max_decode_len;
+  d.search = parse_search(options.search);
   d.comm = options.comm;
   return d;
 }
 
 // Calls `each` for every example this rank decodes, in order, with the example as stored (every
 // pair) and its candidates in beam order (one for greedy decoding), each a whole program: the
-// domain's fixed prefix (which the model does not decode) and the decoded tokens. After each batch, `progress`
-// (when set) gets this rank's examples done so far and its share in all.
+// domain's fixed prefix (which the model does not decode) and the decoded tokens. After each batch,
+// `progress` (when set) gets this rank's examples done so far and its share in all.
 void decode_split(
     model::Synthesizer& net, data::Dataset& dataset, int num_spec, const DecodeOptions& options,
     const std::function<void(int64_t index, const data::StoredExample& example,

@@ -14,9 +14,10 @@ namespace eval {
 
 struct EvalOptions {
   std::string split = "test";
-  std::string report;       // where to write the JSON report ("" for none)
-  std::string checkpoints;  // a model directory: evaluate every checkpoint into its table
-  int64_t beam = 64;        // 1: greedy decoding
+  std::string report;           // where to write the JSON report ("" for none)
+  std::string checkpoints;      // a model directory: evaluate every checkpoint into its table
+  int64_t beam = 64;            // 1: greedy decoding
+  std::string search = "beam";  // or "execution_guided" (eval/execution_guide.h)
   int64_t batch_size = 32;
   int64_t max_decode_len = 256;
 
@@ -42,6 +43,12 @@ struct EvalOptions {
       "evaluation: every checkpoint of this model directory not yet in its table (writes "
       "DIR/eval-SPLIT-beamN.{json,csv,png})");
     v("beam", &E::beam, "beam size at evaluation (1: greedy)", AtLeast(1));
+    v("search", &E::search,
+      "how to decode: beam (beam search) or execution_guided (beam search that runs each "
+      "candidate on the specification inputs whenever it completes a top-level statement and "
+      "drops it when it fails there, and keeps a finished one only when it reproduces every "
+      "specification output)",
+      OneOf({"beam", "execution_guided"}));
     v("eval_batch_size", &E::batch_size, "examples decoded at once", AtLeast(1));
     v("max_decode_len", &E::max_decode_len,
       "most tokens decoded (after the fixed prefix the model does not decode: C's header)",

@@ -187,6 +187,7 @@ nlohmann::ordered_json evaluate(const EvalOptions& o) {
   report["split"] = o.split;
   report["examples"] = body["examples"];
   report["beam"] = std::max<int64_t>(1, o.beam);
+  report["search"] = o.search;
   report["metrics"] = body["metrics"];
   if (o.predictions) report["predictions"] = std::move(body["predictions"]);
   if (!o.report.empty() && (!o.comm || o.comm->rank() == 0)) {

@@ -38,7 +38,7 @@ void check_value_range(const model::ModelOptions& o, const std::vector<IoPair>& 
 }  // namespace
 
 SynthesisResult synthesize(const std::string& checkpoint, const nlohmann::json& examples,
-                           int64_t beam, int64_t max_len, std::string* domain_name,
+                           int64_t beam, int64_t max_len, Search search, std::string* domain_name,
                            const std::string& where) {
   train::LoadedModel model = train::load_model(checkpoint);
   const auto domain = make_domain(model.domain, model.domain_options);
@@ -74,9 +74,16 @@ SynthesisResult synthesize(const std::string& checkpoint, const nlohmann::json& 
     in.insert(in.end(), p.input.begin(), p.input.end());
     out.insert(out.end(), p.output.begin(), p.output.end());
   }
-  const auto candidates =
-      net->beam_search(torch::from_blob(in.data(), {1, k, v}, torch::kInt32),
-                       torch::from_blob(out.data(), {1, k, v}, torch::kInt32), beam, max_len)[0];
+  ExecutionGuide guide(*domain, {io});
+  model::SynthesizerImpl::CandidateFilter keep;
+  if (search == Search::kExecutionGuided) {
+    keep = [&guide](int64_t e, const std::vector<int32_t>& ids, bool finished) {
+      return guide.viable(e, ids, finished);
+    };
+  }
+  const auto candidates = net->beam_search(torch::from_blob(in.data(), {1, k, v}, torch::kInt32),
+                                           torch::from_blob(out.data(), {1, k, v}, torch::kInt32),
+                                           beam, max_len, keep)[0];
   SynthesisResult result;
   result.candidates = static_cast<int64_t>(candidates.size());
   // The model decodes what follows the domain's fixed prefix.

@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 
+#include "eval/execution_guide.h"
 #include "lang/domain.h"
 
 namespace lasynth {
@@ -19,11 +20,12 @@ struct SynthesisResult {
 };
 
 // `examples` is {"io": [{"input": ..., "output": ...}, ...]} in the domain's JSON value layout.
-// Decodes with beam search of width `beam` from the checkpoint (file or model directory) and
-// returns the first candidate, in beam order, that reproduces every pair. Throws ParseError for
+// Decodes with beam search of width `beam` (execution-guided: every pair guides it) from the
+// checkpoint (file or model directory) and returns the first candidate, in beam order, that
+// reproduces every pair. Throws ParseError for
 // malformed examples (naming them as `where`: their file), IoError for an unreadable checkpoint.
 SynthesisResult synthesize(const std::string& checkpoint, const nlohmann::json& examples,
-                           int64_t beam, int64_t max_len, std::string* domain_name,
+                           int64_t beam, int64_t max_len, Search search, std::string* domain_name,
                            const std::string& where = "examples");
 
 }  // namespace eval

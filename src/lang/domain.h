@@ -135,6 +135,15 @@ class Domain {
   virtual std::vector<std::string> fixed_prefix() const { return {}; }
   std::vector<int32_t> fixed_prefix_ids() const { return vocabulary().encode(fixed_prefix()); }
 
+  // Whether `tokens`, the start of a program (fixed prefix included), end with a complete
+  // statement outside every loop and branch, so that executing them (execute_prefix) runs exactly
+  // what every completion runs first: a failure there is a failure of every program that begins
+  // so. Execution-guided search prunes at these points only, since a prefix cut inside a loop may
+  // fail where the whole loop does not (a `while` body before its counter's increment).
+  virtual bool ends_statement(const std::vector<std::string>& tokens) const = 0;
+  // Throws ParseError, naming the token and the reason, when no program begins with `tokens`.
+  virtual void check_prefix(const std::vector<std::string>& tokens) const = 0;
+
   // Throws ParseError naming the offending token and the reason.
   virtual std::unique_ptr<Program> parse(const std::vector<std::string>& tokens) const = 0;
   virtual std::unique_ptr<Program> parse_source(const std::string& text) const = 0;

@@ -1,5 +1,6 @@
 #include "model/synthesizer.h"
 
+#include <algorithm>
 #include <limits>
 
 #include "lang/vocabulary.h"
@@ -283,7 +284,8 @@ std::vector<std::vector<int32_t>> SynthesizerImpl::greedy(const torch::Tensor& i
 }
 
 std::vector<std::vector<std::vector<int32_t>>> SynthesizerImpl::beam_search(
-    const torch::Tensor& inputs, const torch::Tensor& outputs, int64_t beam, int64_t max_len) {
+    const torch::Tensor& inputs, const torch::Tensor& outputs, int64_t beam, int64_t max_len,
+    const CandidateFilter& keep) {
   torch::NoGradGuard no_grad;
   const int64_t b = inputs.size(0), w = beam, v = options_.vocab_size;
   // Every beam of an example starts from the example's context: beam row i reads example i / W.
@@ -300,32 +302,61 @@ std::vector<std::vector<std::vector<int32_t>>> SynthesizerImpl::beam_search(
   // A finished beam only continues with </s>, at no cost.
   torch::Tensor eos_only = torch::full({v}, kNegInf, as_float);
   eos_only[Vocabulary::kEos] = 0;
+  // With a filter, every expansion is offered, best first, until W are kept, so that refused
+  // candidates leave room for the next best instead of emptying the beam (an untrained model's
+  // best hundred may all be refused).
+  const int64_t offered = keep ? w * v : w;
+  const auto on_device = [&](auto values, auto dtype) {
+    return torch::tensor(values, torch::TensorOptions().dtype(dtype)).to(inputs.device());
+  };
   for (int64_t consumed = 0; consumed < max_len && !finished.all().item<bool>(); ++consumed) {
     torch::Tensor logp = torch::log_softmax(step(c, token, consumed), -1).view({b, w, v});
     logp = torch::where(finished.unsqueeze(-1), eos_only.view({1, 1, v}), logp);
     const torch::Tensor total = (scores.unsqueeze(-1) + logp).view({b, w * v});
-    auto [best, index] = total.topk(w, 1);  // [B, W]
-    const torch::Tensor from = index.div(v, "floor");
-    const torch::Tensor next = index.remainder(v);
-    const torch::Tensor rows = (from + torch::arange(b, as_long).unsqueeze(1) * w).reshape({-1});
-    c = select(c, rows, true);
-    const torch::Tensor was_finished = finished.view({-1}).index_select(0, rows).view({b, w});
-    std::vector<std::vector<int32_t>> reordered(seqs.size());
-    // The token sequences live on the host: the step's choices come back once, together.
-    token = next.reshape({-1});
-    const torch::Tensor host =
-        torch::cat({rows, token, was_finished.reshape({-1}).to(torch::kLong)}).cpu();
-    const auto chosen = host.accessor<int64_t, 1>();
+    auto [top, index] = total.topk(offered, 1);  // [B, offered]
+    // The token sequences live on the host: the step's candidates come back once, together.
+    const torch::Tensor top_host = top.cpu(), index_host = index.cpu();
+    const torch::Tensor finished_host = finished.reshape({-1}).cpu();
+    const auto top_at = top_host.accessor<float, 2>();
+    const auto index_at = index_host.accessor<int64_t, 2>();
+    const auto was_finished = finished_host.accessor<bool, 1>();
     const int64_t n = b * w;
-    for (int64_t i = 0; i < n; ++i) {
-      reordered[i] = seqs[chosen[i]];
-      if (!chosen[2 * n + i] && chosen[n + i] != Vocabulary::kEos) {
-        reordered[i].push_back(static_cast<int32_t>(chosen[n + i]));
+    std::vector<int64_t> rows(n), tokens(n);
+    std::vector<float> best(n);
+    std::vector<uint8_t> done(n);
+    std::vector<std::vector<int32_t>> kept(n);
+    for (int64_t i = 0; i < b; ++i) {
+      int64_t filled = 0;
+      for (int64_t j = 0; j < offered && filled < w; ++j) {
+        const float score = top_at[i][j];
+        const int64_t from = i * w + index_at[i][j] / v, next = index_at[i][j] % v;
+        std::vector<int32_t> seq = seqs[from];
+        const bool eos = next == Vocabulary::kEos;
+        if (!was_finished[from] && !eos) seq.push_back(static_cast<int32_t>(next));
+        if (keep) {
+          if (score == kNegInf) break;
+          if (!was_finished[from] && !keep(i, seq, eos)) continue;
+        }
+        const int64_t slot = i * w + filled++;
+        rows[slot] = from;
+        tokens[slot] = next;
+        best[slot] = score;
+        done[slot] = was_finished[from] || eos;
+        kept[slot] = std::move(seq);
+      }
+      for (; filled < w; ++filled) {  // every candidate refused: dead slots
+        const int64_t slot = i * w + filled;
+        rows[slot] = i * w;
+        tokens[slot] = Vocabulary::kEos;
+        best[slot] = kNegInf;
+        done[slot] = true;
       }
     }
-    seqs = std::move(reordered);
-    scores = best;
-    finished = was_finished | (next == Vocabulary::kEos);
+    c = select(c, on_device(rows, torch::kLong), true);
+    token = on_device(tokens, torch::kLong);
+    scores = on_device(best, torch::kFloat).view({b, w});
+    finished = on_device(done, torch::kUInt8).to(torch::kBool).view({b, w});
+    seqs = std::move(kept);
   }
   std::vector<std::vector<std::vector<int32_t>>> out(static_cast<size_t>(b));
   const torch::Tensor finished_host = finished.cpu(), scores_host = scores.cpu();

@@ -20,6 +20,7 @@
 
 #include <torch/torch.h>
 
+#include <functional>
 #include <memory>
 #include <vector>
 
@@ -77,11 +78,19 @@ class SynthesizerImpl : public torch::nn::Module {
   std::vector<std::vector<int32_t>> greedy(const torch::Tensor& inputs,
                                            const torch::Tensor& outputs, int64_t max_len);
 
+  // Whether a candidate of example `example` (decoded ids after <s>, without </s>; `finished`:
+  // it has just chosen </s>) may stay in the beam. Called once for each candidate each step it
+  // grows; must not throw.
+  using CandidateFilter =
+      std::function<bool(int64_t example, const std::vector<int32_t>& ids, bool finished)>;
+
   // Beam search of width `beam`: for each example, up to `beam` programs (token ids without <s>
-  // and </s>), finished ones first, each group best first by total log-probability.
+  // and </s>), finished ones first, each group best first by total log-probability. With `keep`,
+  // a candidate it refuses leaves the beam and the next best take its place.
   std::vector<std::vector<std::vector<int32_t>>> beam_search(const torch::Tensor& inputs,
                                                              const torch::Tensor& outputs,
-                                                             int64_t beam, int64_t max_len);
+                                                             int64_t beam, int64_t max_len,
+                                                             const CandidateFilter& keep = nullptr);
 
   const ModelOptions& options() const { return options_; }
 

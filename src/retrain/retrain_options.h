@@ -32,7 +32,8 @@ struct ProgramGenOptions {
   std::string checkpoint;   // the model: a ckpt-STEP.pt or a model directory
   int64_t batch_size = 32;
   int64_t max_decode_len = 256;
-  int64_t limit = -1;  // decode only the first `limit` specifications (-1: all)
+  std::string search = "beam";  // eval::EvalOptions::search
+  int64_t limit = -1;           // decode only the first `limit` specifications (-1: all)
   int shards = 4;
   std::string device = "cpu";
   dist::Communicator* comm = nullptr;  // ranks split the specifications; rank 0 writes

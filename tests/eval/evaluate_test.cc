@@ -8,6 +8,7 @@
 #include "core/error.h"
 #include "data/generate.h"
 #include "dist/progress.h"
+#include "eval/decode.h"
 #include "lang/domains.h"
 #include "test_files.h"
 #include "train/trainer.h"
@@ -46,9 +47,9 @@ TEST(Score, CountsConsistencyGeneralizationAndExactMatch) {
   EXPECT_FALSE(s.consistent);
 }
 
-TEST(Evaluate, WritesTheReportOfDesignMd) {
-  torch::set_num_threads(1);
-  lasynth::testing::ScratchDir dir;
+// A C dataset of 40 training programs (6 test) in dir/data and a tiny LaSynth trained `steps`
+// steps on it in dir/run.
+void train_tiny(const lasynth::testing::ScratchDir& dir, int64_t steps, double lr) {
   data::GenerateOptions g;
   g.train = 40;
   g.val = 4;
@@ -62,13 +63,21 @@ TEST(Evaluate, WritesTheReportOfDesignMd) {
   train::TrainOptions t;
   t.data_folder = data;
   t.model_dir = dir.path("run");
-  t.max_steps = 4;
-  t.log_interval = 4;
+  t.max_steps = steps;
+  t.log_interval = steps;
   t.batch_size = 4;
+  t.lr = lr;
   model::ModelOptions m;
   m.embedding_size = m.hidden_size = m.mlp_hidden_size = 16;
   m.num_layers = m.num_attention_layers = 1;
   train::train(t, m);
+}
+
+TEST(Evaluate, WritesTheReportOfDesignMd) {
+  torch::set_num_threads(1);
+  lasynth::testing::ScratchDir dir;
+  train_tiny(dir, 4, train::TrainOptions().lr);
+  const std::string data = dir.path("data");
 
   EvalOptions e;
   e.data_folder = data;
@@ -100,7 +109,79 @@ TEST(Evaluate, WritesTheReportOfDesignMd) {
   e.report.clear();
   const auto beamed = evaluate(e);
   EXPECT_EQ(beamed.at("beam"), 4);
+  EXPECT_EQ(beamed.at("search"), "beam");
   EXPECT_EQ(beamed.at("predictions").size(), 6u);
+}
+
+// Execution-guided: no candidate returned fails on a specification input where it ends a
+// top-level statement, every finished one reproduces the specification, and accuracy is no
+// lower than plain beam search's at the same width.
+TEST(Evaluate, ExecutionGuidedSearchReturnsNoFailingPrefix) {
+  torch::set_num_threads(1);
+  lasynth::testing::ScratchDir dir;
+  train_tiny(dir, 4, train::TrainOptions().lr);  // untrained: plain search writes no C
+  const std::string data = dir.path("data");
+  const auto domain = make_domain("c");
+  EvalOptions e;
+  e.data_folder = data;
+  e.checkpoint = dir.path("run");
+  e.max_decode_len = 40;
+  e.batch_size = 4;
+  e.beam = 4;
+  const auto beamed = evaluate(e);
+  e.search = "execution_guided";
+  const auto guided = evaluate(e);
+  EXPECT_EQ(guided.at("search"), "execution_guided");
+  for (const char* key : {"io_consistency", "generalization"}) {
+    EXPECT_GE(guided.at("metrics").at(key).get<double>(),
+              beamed.at("metrics").at(key).get<double>())
+        << key;
+  }
+  // Every candidate, for each search: how many begin no program, and the checks below.
+  data::Dataset ds(data);
+  train::LoadedModel model = train::load_model(dir.path("run"));
+  auto ungrammatical = [&](const std::string& search) {
+    e.search = search;
+    int64_t count = 0, candidates = 0;
+    decode_split(model.net, ds, domain->num_spec(), decode_options_for(e, "test", 6),
+                 [&](int64_t, const data::StoredExample& example,
+                     const std::vector<std::vector<int32_t>>& beam) {
+                   for (const auto& ids : beam) {
+                     ++candidates;
+                     const auto tokens = domain->vocabulary().decode(ids);
+                     try {
+                       domain->check_prefix(tokens);
+                     } catch (const ParseError&) {
+                       ++count;
+                       continue;
+                     }
+                     if (search == "beam") continue;
+                     for (size_t n = 1; n <= tokens.size(); ++n) {
+                       if (!domain->ends_statement(
+                               {tokens.begin(), tokens.begin() + static_cast<long>(n)})) {
+                         continue;
+                       }
+                       for (int p = 0; p < domain->num_spec(); ++p) {
+                         EXPECT_TRUE(domain->execute_prefix(tokens, n, example.io[p].input).ok());
+                       }
+                     }
+                     std::unique_ptr<Program> program;
+                     try {
+                       program = domain->parse(tokens);
+                     } catch (const ParseError&) {
+                       continue;  // unfinished: it reached max_decode_len
+                     }
+                     for (int p = 0; p < domain->num_spec(); ++p) {
+                       EXPECT_EQ(program->execute(example.io[p].input).output,
+                                 example.io[p].output);
+                     }
+                   }
+                 });
+    EXPECT_GT(candidates, 0);
+    return count;
+  };
+  EXPECT_GT(ungrammatical("beam"), 0);
+  EXPECT_EQ(ungrammatical("execution_guided"), 0);
 }
 
 }  // namespace

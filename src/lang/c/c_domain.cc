@@ -94,6 +94,23 @@ ValueLayout CDomain::value_layout() const {
 
 std::vector<std::string> CDomain::fixed_prefix() const { return tokenize("int * func_1(int a[])"); }
 
+bool CDomain::ends_statement(const std::vector<std::string>& tokens) const {
+  // Outside every loop and branch is inside the function's braces only (depth 1); a `;` inside
+  // parentheses belongs to a `for` header.
+  int braces = 0, parens = 0;
+  int32_t last = kPad;
+  for (const int32_t t : c::vocabulary().encode(tokens)) {
+    braces += (t == kLBrace) - (t == kRBrace);
+    parens += (t == kLParen) - (t == kRParen);
+    last = t;
+  }
+  return (last == kSemi || last == kRBrace) && braces == 1 && parens == 0;
+}
+
+void CDomain::check_prefix(const std::vector<std::string>& tokens) const {
+  parse_prefix(c::vocabulary().encode(tokens));
+}
+
 std::unique_ptr<lasynth::Program> CDomain::parse(const std::vector<std::string>& tokens) const {
   return std::make_unique<CProgram>(c::parse(c::vocabulary().encode(tokens)), limits_);
 }

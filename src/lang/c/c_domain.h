@@ -30,6 +30,8 @@ class CDomain : public Domain {
   DomainOptions options() const override { return limits_.to_options(); }
 
   std::vector<std::string> fixed_prefix() const override;
+  bool ends_statement(const std::vector<std::string>& tokens) const override;
+  void check_prefix(const std::vector<std::string>& tokens) const override;
   std::unique_ptr<Program> parse(const std::vector<std::string>& tokens) const override;
   std::unique_ptr<Program> parse_source(const std::string& text) const override;
   ExecResult execute_prefix(const std::vector<std::string>& tokens, size_t n,

@@ -79,6 +79,28 @@ World KarelDomain::world(const Value& value) const {
   return world_from_value(value, limits_.rows, limits_.cols);
 }
 
+bool KarelDomain::ends_statement(const std::vector<std::string>& tokens) const {
+  // Outside every loop and branch is inside `m( ... m)` only (depth 1); a condition's `c( c)`
+  // opens a level too, so an action is never counted inside one.
+  int depth = 0;
+  int32_t last = kPad;
+  for (const int32_t t : karel::vocabulary().encode(tokens)) {
+    const bool opens =
+        t == kMOpen || t == kCOpen || t == kIOpen || t == kEOpen || t == kWOpen || t == kROpen;
+    const bool closes = t == kMClose || t == kCClose || t == kIClose || t == kEClose ||
+                        t == kWClose || t == kRClose;
+    depth += opens - closes;
+    last = t;
+  }
+  const bool block_closed =
+      last == kIClose || last == kEClose || last == kWClose || last == kRClose;
+  return (is_action(last) || block_closed) && depth == 1;
+}
+
+void KarelDomain::check_prefix(const std::vector<std::string>& tokens) const {
+  parse_prefix(karel::vocabulary().encode(tokens));
+}
+
 std::unique_ptr<lasynth::Program> KarelDomain::parse(const std::vector<std::string>& tokens) const {
   return std::make_unique<KarelProgram>(karel::parse(karel::vocabulary().encode(tokens)), *this);
 }

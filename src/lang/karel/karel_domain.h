@@ -30,6 +30,8 @@ class KarelDomain : public Domain {
   int num_spec() const override { return limits_.num_spec; }
   DomainOptions options() const override { return limits_.to_options(); }
 
+  bool ends_statement(const std::vector<std::string>& tokens) const override;
+  void check_prefix(const std::vector<std::string>& tokens) const override;
   std::unique_ptr<Program> parse(const std::vector<std::string>& tokens) const override;
   std::unique_ptr<Program> parse_source(const std::string& text) const override;
   ExecResult execute_prefix(const std::vector<std::string>& tokens, size_t n,

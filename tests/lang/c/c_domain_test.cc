@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "core/error.h"
+#include "lang/c/tokens.h"
 #include "lang/domains.h"
 
 namespace lasynth {
@@ -81,6 +82,41 @@ TEST(CDomain, ExecutesPrefixes) {
   EXPECT_EQ(d->execute_prefix(tokens, 20, in).output, (Value{9, 0, 0, 0, 0}));
   EXPECT_EQ(d->execute_prefix(tokens, tokens.size(), in).output, (Value{9, 8, 0, 0, 0}));
   EXPECT_THROW(d->execute_prefix(tokens, tokens.size() + 1, in), ConfigError);
+}
+
+// A statement ends outside every loop and branch after a declaration, a top-level assignment, a
+// whole loop, a then-block (an `else` may follow) and `return a;`: never inside a `for` header
+// or a block, nor before the body or after the function's `}`.
+TEST(CDomain, StatementsEndOnlyAtTheTopLevel) {
+  const auto d = make_domain("c");
+  const std::vector<std::string> pieces = {
+      "int * func_1(int a[]) {",
+      "int l_0 = 0;",
+      "a[0] = 2;",
+      "for (l_0 = 0; l_0 < 5; l_0++) { a[l_0] += 1; if (a[l_0] > 2) { a[l_0] = 0; } }",
+      "if (a[1] == 0) { a[2] = 1; }",
+      "else { a[2] = 2; }",
+      "return a;",
+      "}"};
+  std::vector<std::string> tokens;
+  std::vector<size_t> expected;
+  for (size_t i = 0; i < pieces.size(); ++i) {
+    for (const std::string& t : c::tokenize(pieces[i])) tokens.push_back(t);
+    if (i > 0 && i + 1 < pieces.size()) expected.push_back(tokens.size());
+  }
+  ASSERT_NO_THROW(d->parse(tokens));
+  std::vector<size_t> ends;
+  for (size_t n = 0; n <= tokens.size(); ++n) {
+    if (d->ends_statement({tokens.begin(), tokens.begin() + static_cast<long>(n)})) {
+      ends.push_back(n);
+    }
+  }
+  EXPECT_EQ(ends, expected);
+  for (size_t n = 0; n <= tokens.size(); ++n) {
+    EXPECT_NO_THROW(d->check_prefix({tokens.begin(), tokens.begin() + static_cast<long>(n)}));
+  }
+  EXPECT_THROW(d->check_prefix(c::tokenize("int * func_1(int a[]) { a[0] = 1; int")), ParseError);
+  EXPECT_THROW(d->check_prefix(c::tokenize("int * func_1(int a[]) { return a; } a")), ParseError);
 }
 
 TEST(CDomain, ValuesToAndFromJson) {

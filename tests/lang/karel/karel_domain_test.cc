@@ -4,6 +4,7 @@
 
 #include "core/error.h"
 #include "lang/domains.h"
+#include "lang/karel/tokens.h"
 
 namespace lasynth {
 namespace {
@@ -54,6 +55,37 @@ TEST(KarelDomain, ParsesExecutesAndPrefixes) {
   EXPECT_EQ(p->execute(walled).status, ExecStatus::kCrash);
   EXPECT_THROW(p->execute(Value(5, 0)), ParseError);
   EXPECT_THROW(d->parse({"DEF", "run"}), ParseError);
+}
+
+// As C's: after an action or a whole loop or branch in `m( ... m)`, never inside a block or a
+// condition, nor after `DEF run m(` or the closing `m)`.
+TEST(KarelDomain, StatementsEndOnlyAtTheTopLevel) {
+  const auto d = make_domain("karel");
+  const std::vector<std::string> pieces = {"DEF run m(",
+                                           "move",
+                                           "WHILE c( frontIsClear c) w( move turnLeft w)",
+                                           "IFELSE c( markersPresent c) i( pickMarker i)",
+                                           "ELSE e( putMarker e)",
+                                           "REPEAT R=3 r( turnRight r)",
+                                           "m)"};
+  std::vector<std::string> tokens;
+  std::vector<size_t> expected;
+  for (size_t i = 0; i < pieces.size(); ++i) {
+    for (const std::string& t : karel::tokenize(pieces[i])) tokens.push_back(t);
+    if (i > 0 && i + 1 < pieces.size()) expected.push_back(tokens.size());
+  }
+  ASSERT_NO_THROW(d->parse(tokens));
+  std::vector<size_t> ends;
+  for (size_t n = 0; n <= tokens.size(); ++n) {
+    if (d->ends_statement({tokens.begin(), tokens.begin() + static_cast<long>(n)})) {
+      ends.push_back(n);
+    }
+  }
+  EXPECT_EQ(ends, expected);
+  for (size_t n = 0; n <= tokens.size(); ++n) {
+    EXPECT_NO_THROW(d->check_prefix({tokens.begin(), tokens.begin() + static_cast<long>(n)}));
+  }
+  EXPECT_THROW(d->check_prefix(karel::tokenize("DEF run m( move c(")), ParseError);
 }
 
 }  // namespace
