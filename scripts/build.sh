@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the dependencies (unless LASYNTH_SKIP_INSTALL=1) and builds lasynth into build/ (or
-# $LASYNTH_BUILD_DIR) with CMake and Ninja. Incremental: a second run rebuilds only what changed.
+# $LASYNTH_BUILD_DIR) with CMake and Ninja: everything, or only the targets named as arguments
+# (e.g. `scripts/build.sh lasynth`). Incremental: a second run rebuilds only what changed.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 build_dir=${LASYNTH_BUILD_DIR:-$root/build}
@@ -12,5 +13,7 @@ fi
 start=$(date +%s)
 cmake -S "$root" -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE="${LASYNTH_BUILD_TYPE:-Release}" >/dev/null
 # Each job of a torch translation unit needs ~1.3 GB; the default parallelism is the core count.
-cmake --build "$build_dir" -- ${LASYNTH_JOBS:+-j "$LASYNTH_JOBS"}
+targets=()
+for t in "$@"; do targets+=(--target "$t"); done
+cmake --build "$build_dir" "${targets[@]}" -- ${LASYNTH_JOBS:+-j "$LASYNTH_JOBS"}
 echo "build: done in $(( $(date +%s) - start )) s ($build_dir)"

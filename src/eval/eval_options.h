@@ -44,10 +44,10 @@ struct EvalOptions {
       "DIR/eval-SPLIT-beamN.{json,csv,png})");
     v("beam", &E::beam, "beam size at evaluation (1: greedy)", AtLeast(1));
     v("search", &E::search,
-      "how to decode: beam (beam search) or execution_guided (beam search that runs each "
-      "candidate on the specification inputs whenever it completes a top-level statement and "
-      "drops it when it fails there, and keeps a finished one only when it reproduces every "
-      "specification output)",
+      "how to decode: beam (beam search) or execution_guided (beam search that drops a "
+      "candidate as soon as no program begins with it or, run on the specification inputs "
+      "whenever it completes a top-level statement, it fails there; a finished one stays only "
+      "when it reproduces every specification output)",
       OneOf({"beam", "execution_guided"}));
     v("eval_batch_size", &E::batch_size, "examples decoded at once", AtLeast(1));
     v("max_decode_len", &E::max_decode_len,
