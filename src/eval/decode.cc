@@ -73,11 +73,8 @@ void decode_split(model::Synthesizer& net, data::Dataset& ds, int k, const Decod
       std::vector<std::vector<IoPair>> pairs;
       for (const auto& ex : spec) pairs.push_back(ex.io);
       ExecutionGuide guide(*domain, std::move(pairs));
-      candidates =
-          net->beam_search(inputs, outputs, std::max<int64_t>(1, o.beam), o.max_decode_len,
-                           [&guide](int64_t e, const std::vector<int32_t>& ids, bool finished) {
-                             return guide.viable(e, ids, finished);
-                           });
+      candidates = net->beam_search(inputs, outputs, std::max<int64_t>(1, o.beam), o.max_decode_len,
+                                    guide.filter());
     } else if (o.beam <= 1) {
       for (auto& p : net->greedy(inputs, outputs, o.max_decode_len)) candidates.push_back({p});
     } else {

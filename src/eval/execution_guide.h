@@ -9,6 +9,7 @@
 #define LASYNTH_EVAL_EXECUTION_GUIDE_H_
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -31,6 +32,14 @@ class ExecutionGuide {
   // Whether example `example`'s candidate, the decoded ids after the domain's fixed prefix, may
   // still become a program consistent with its specification. Never throws.
   bool viable(int64_t example, const std::vector<int32_t>& ids, bool finished);
+
+  // viable() as beam search's candidate filter (model::SynthesizerImpl::CandidateFilter). The
+  // guide must outlive it.
+  std::function<bool(int64_t, const std::vector<int32_t>&, bool)> filter() {
+    return [this](int64_t example, const std::vector<int32_t>& ids, bool finished) {
+      return viable(example, ids, finished);
+    };
+  }
 
   // Candidates executed (at statement ends and when finished) and those refused (for their
   // grammar or their execution), so far.

@@ -76,11 +76,7 @@ SynthesisResult synthesize(const std::string& checkpoint, const nlohmann::json& 
   }
   ExecutionGuide guide(*domain, {io});
   model::SynthesizerImpl::CandidateFilter keep;
-  if (search == Search::kExecutionGuided) {
-    keep = [&guide](int64_t e, const std::vector<int32_t>& ids, bool finished) {
-      return guide.viable(e, ids, finished);
-    };
-  }
+  if (search == Search::kExecutionGuided) keep = guide.filter();
   const auto candidates = net->beam_search(torch::from_blob(in.data(), {1, k, v}, torch::kInt32),
                                            torch::from_blob(out.data(), {1, k, v}, torch::kInt32),
                                            beam, max_len, keep)[0];
