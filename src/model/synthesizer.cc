@@ -314,22 +314,24 @@ std::vector<std::vector<std::vector<int32_t>>> SynthesizerImpl::beam_search(
     logp = torch::where(finished.unsqueeze(-1), eos_only.view({1, 1, v}), logp);
     const torch::Tensor total = (scores.unsqueeze(-1) + logp).view({b, w * v});
     auto [top, index] = total.topk(offered, 1);  // [B, offered]
-    // The token sequences live on the host: the step's candidates come back once, together.
-    const torch::Tensor top_host = top.cpu(), index_host = index.cpu();
-    const torch::Tensor finished_host = finished.reshape({-1}).cpu();
-    const auto top_at = top_host.accessor<float, 2>();
-    const auto index_at = index_host.accessor<int64_t, 2>();
-    const auto was_finished = finished_host.accessor<bool, 1>();
+    // The token sequences live on the host: the step's candidates come back in two copies.
     const int64_t n = b * w;
-    std::vector<int64_t> rows(n), tokens(n);
+    const torch::Tensor top_host = top.cpu();
+    const torch::Tensor ids_host =
+        torch::cat({index.reshape({-1}), finished.reshape({-1}).to(torch::kLong)}).cpu();
+    const auto top_at = top_host.accessor<float, 2>();
+    const int64_t* index_at = ids_host.data_ptr<int64_t>();  // [B, offered], then [N] finished
+    const int64_t* was_finished = index_at + b * offered;
+    // Slot s of the next beam: picks[s], the row it extends, and picks[n + s], the token added.
+    std::vector<int64_t> picks(2 * n);
     std::vector<float> best(n);
-    std::vector<uint8_t> done(n);
     std::vector<std::vector<int32_t>> kept(n);
     for (int64_t i = 0; i < b; ++i) {
       int64_t filled = 0;
       for (int64_t j = 0; j < offered && filled < w; ++j) {
         const float score = top_at[i][j];
-        const int64_t from = i * w + index_at[i][j] / v, next = index_at[i][j] % v;
+        const int64_t flat = index_at[i * offered + j];
+        const int64_t from = i * w + flat / v, next = flat % v;
         std::vector<int32_t> seq = seqs[from];
         const bool eos = next == Vocabulary::kEos;
         if (!was_finished[from] && !eos) seq.push_back(static_cast<int32_t>(next));
@@ -338,24 +340,25 @@ std::vector<std::vector<std::vector<int32_t>>> SynthesizerImpl::beam_search(
           if (!was_finished[from] && !keep(i, seq, eos)) continue;
         }
         const int64_t slot = i * w + filled++;
-        rows[slot] = from;
-        tokens[slot] = next;
+        picks[slot] = from;
+        picks[n + slot] = next;
         best[slot] = score;
-        done[slot] = was_finished[from] || eos;
         kept[slot] = std::move(seq);
       }
-      for (; filled < w; ++filled) {  // every candidate refused: dead slots
+      for (; filled < w; ++filled) {  // every candidate refused: dead slots, finished at once
         const int64_t slot = i * w + filled;
-        rows[slot] = i * w;
-        tokens[slot] = Vocabulary::kEos;
+        picks[slot] = i * w;
+        picks[n + slot] = Vocabulary::kEos;
         best[slot] = kNegInf;
-        done[slot] = true;
       }
     }
-    c = select(c, on_device(rows, torch::kLong), true);
-    token = on_device(tokens, torch::kLong);
+    const torch::Tensor chosen = on_device(picks, torch::kLong);
+    const torch::Tensor from = chosen.slice(0, 0, n);
+    c = select(c, from, true);
+    token = chosen.slice(0, n);
     scores = on_device(best, torch::kFloat).view({b, w});
-    finished = on_device(done, torch::kUInt8).to(torch::kBool).view({b, w});
+    finished =
+        (finished.reshape({-1}).index_select(0, from) | (token == Vocabulary::kEos)).view({b, w});
     seqs = std::move(kept);
   }
   std::vector<std::vector<std::vector<int32_t>>> out(static_cast<size_t>(b));

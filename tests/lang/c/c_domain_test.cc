@@ -5,6 +5,7 @@
 #include "core/error.h"
 #include "lang/c/tokens.h"
 #include "lang/domains.h"
+#include "lang/prefixes.h"
 
 namespace lasynth {
 namespace {
@@ -98,22 +99,11 @@ TEST(CDomain, StatementsEndOnlyAtTheTopLevel) {
       "else { a[2] = 2; }",
       "return a;",
       "}"};
-  std::vector<std::string> tokens;
-  std::vector<size_t> expected;
-  for (size_t i = 0; i < pieces.size(); ++i) {
-    for (const std::string& t : c::tokenize(pieces[i])) tokens.push_back(t);
-    if (i > 0 && i + 1 < pieces.size()) expected.push_back(tokens.size());
-  }
-  ASSERT_NO_THROW(d->parse(tokens));
-  std::vector<size_t> ends;
-  for (size_t n = 0; n <= tokens.size(); ++n) {
-    if (d->ends_statement({tokens.begin(), tokens.begin() + static_cast<long>(n)})) {
-      ends.push_back(n);
-    }
-  }
-  EXPECT_EQ(ends, expected);
-  for (size_t n = 0; n <= tokens.size(); ++n) {
-    EXPECT_NO_THROW(d->check_prefix({tokens.begin(), tokens.begin() + static_cast<long>(n)}));
+  const testing::PiecedProgram program = testing::pieced_program(pieces, c::tokenize);
+  ASSERT_NO_THROW(d->parse(program.tokens));
+  EXPECT_EQ(program.statement_ends(*d), program.inner_ends);
+  for (size_t n = 0; n <= program.tokens.size(); ++n) {
+    EXPECT_NO_THROW(d->check_prefix(program.prefix(n)));
   }
   EXPECT_THROW(d->check_prefix(c::tokenize("int * func_1(int a[]) { a[0] = 1; int")), ParseError);
   EXPECT_THROW(d->check_prefix(c::tokenize("int * func_1(int a[]) { return a; } a")), ParseError);

@@ -5,6 +5,7 @@
 #include "core/error.h"
 #include "lang/domains.h"
 #include "lang/karel/tokens.h"
+#include "lang/prefixes.h"
 
 namespace lasynth {
 namespace {
@@ -68,22 +69,11 @@ TEST(KarelDomain, StatementsEndOnlyAtTheTopLevel) {
                                            "ELSE e( putMarker e)",
                                            "REPEAT R=3 r( turnRight r)",
                                            "m)"};
-  std::vector<std::string> tokens;
-  std::vector<size_t> expected;
-  for (size_t i = 0; i < pieces.size(); ++i) {
-    for (const std::string& t : karel::tokenize(pieces[i])) tokens.push_back(t);
-    if (i > 0 && i + 1 < pieces.size()) expected.push_back(tokens.size());
-  }
-  ASSERT_NO_THROW(d->parse(tokens));
-  std::vector<size_t> ends;
-  for (size_t n = 0; n <= tokens.size(); ++n) {
-    if (d->ends_statement({tokens.begin(), tokens.begin() + static_cast<long>(n)})) {
-      ends.push_back(n);
-    }
-  }
-  EXPECT_EQ(ends, expected);
-  for (size_t n = 0; n <= tokens.size(); ++n) {
-    EXPECT_NO_THROW(d->check_prefix({tokens.begin(), tokens.begin() + static_cast<long>(n)}));
+  const testing::PiecedProgram program = testing::pieced_program(pieces, karel::tokenize);
+  ASSERT_NO_THROW(d->parse(program.tokens));
+  EXPECT_EQ(program.statement_ends(*d), program.inner_ends);
+  for (size_t n = 0; n <= program.tokens.size(); ++n) {
+    EXPECT_NO_THROW(d->check_prefix(program.prefix(n)));
   }
   EXPECT_THROW(d->check_prefix(karel::tokenize("DEF run m( move c(")), ParseError);
 }
