@@ -37,6 +37,9 @@ class LocalCommunicator : public Communicator {
   void allgather(const void* data, size_t bytes, void* received) override {
     std::memcpy(received, data, bytes);
   }
+  void gather(const void* data, size_t bytes, void* received, int) override {
+    std::memcpy(received, data, bytes);
+  }
   void barrier() override {}
 
  private:
@@ -55,6 +58,23 @@ std::vector<std::string> Communicator::allgather_strings(const std::string& text
   std::string all(longest * lengths.size(), '\0');
   allgather(padded.data(), longest, all.data());
   std::vector<std::string> texts;
+  for (size_t r = 0; r < lengths.size(); ++r) texts.push_back(all.substr(r * longest, lengths[r]));
+  return texts;
+}
+
+std::vector<std::string> Communicator::gather_strings(const std::string& text, int root) {
+  // The lengths go to every rank (8 bytes each) so that all agree on the padded size.
+  const uint64_t length = text.size();
+  std::vector<uint64_t> lengths(static_cast<size_t>(size()));
+  allgather(&length, sizeof(length), lengths.data());
+  const uint64_t longest = *std::max_element(lengths.begin(), lengths.end());
+  std::string padded = text;
+  padded.resize(longest);
+  const bool at_root = rank() == root;
+  std::string all(at_root ? longest * lengths.size() : 0, '\0');
+  gather(padded.data(), longest, at_root ? all.data() : nullptr, root);
+  std::vector<std::string> texts;
+  if (!at_root) return texts;
   for (size_t r = 0; r < lengths.size(); ++r) texts.push_back(all.substr(r * longest, lengths[r]));
   return texts;
 }

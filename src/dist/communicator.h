@@ -50,11 +50,19 @@ class Communicator {
   // All ranks, same order; blocks. Every rank's `bytes` bytes, in rank order, into `received`
   // (size() * bytes bytes).
   virtual void allgather(const void* data, size_t bytes, void* received) = 0;
+  // All ranks, same order; blocks. Every rank's `bytes` bytes, in rank order, into `received`
+  // (size() * bytes bytes) at `root` only; the other ranks' `received` is not touched and may be
+  // null.
+  virtual void gather(const void* data, size_t bytes, void* received, int root) = 0;
   // All ranks, same order; blocks.
   virtual void barrier() = 0;
 
   // Convenience over allgather: every rank's string, in rank order (lengths may differ).
   std::vector<std::string> allgather_strings(const std::string& text);
+  // Convenience over gather: every rank's string, in rank order, at `root`; the other ranks get
+  // an empty vector. What only one rank reads (an evaluation's predictions) need not fill every
+  // rank's memory.
+  std::vector<std::string> gather_strings(const std::string& text, int root);
 };
 
 // All ranks, same order; blocks. One line describing the job for its log, e.g. "4 ranks (mpi)

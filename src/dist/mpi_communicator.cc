@@ -102,6 +102,12 @@ class MpiCommunicator : public Communicator {
                         MPI_COMM_WORLD),
           rank(), "MPI_Allgather");
   }
+  void gather(const void* data, size_t bytes, void* received, int root) override {
+    const CollectiveScope blocked;
+    check(MPI_Gather(data, checked(bytes), MPI_BYTE, received, checked(bytes), MPI_BYTE, root,
+                     MPI_COMM_WORLD),
+          rank(), "MPI_Gather");
+  }
   void barrier() override {
     const CollectiveScope blocked;
     check(MPI_Barrier(MPI_COMM_WORLD), rank(), "MPI_Barrier");

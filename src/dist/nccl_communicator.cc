@@ -204,6 +204,10 @@ class NcclCommunicator : public Communicator {
     work.download_and_record(received, bytes * static_cast<size_t>(size()));
     work.wait();
   }
+  // Host bytes that only one rank reads: through the bootstrap's MPI, not the device.
+  void gather(const void* data, size_t bytes, void* received, int root) override {
+    bootstrap_->gather(data, bytes, received, root);
+  }
   void barrier() override {
     const CollectiveScope blocked;
     check_cuda(cudaStreamSynchronize(state_.stream), rank(), "cudaStreamSynchronize");

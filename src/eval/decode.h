@@ -65,16 +65,18 @@ void decode_split(
                              const std::vector<std::vector<int32_t>>& candidates)>& each,
     const std::function<void(int64_t done, int64_t mine)>& progress = nullptr);
 
-// Every rank's records of the first `count` examples, in example order: a record lands at its
-// `index`; an example no rank sent a record for stays empty. Records travel between ranks as
-// JSON objects, by the to_json and from_json that argument-dependent lookup finds for Record
+// At rank 0, every rank's records of the first `count` examples, in example order: a record lands
+// at its `index`; an example no rank sent a record for stays empty. The other ranks get an empty
+// vector: a split's records fill one rank's memory, not every rank's. Records travel between ranks
+// as JSON objects, by the to_json and from_json that argument-dependent lookup finds for Record
 // (they name every field). With comm: all ranks, same order; blocks.
 template <typename Record>
 std::vector<std::optional<Record>> gather_by_index(const std::vector<Record>& mine, int64_t count,
                                                    dist::Communicator* comm) {
   const std::string text = nlohmann::json(mine).dump();
   const std::vector<std::string> parts =
-      comm ? comm->allgather_strings(text) : std::vector<std::string>{text};
+      comm ? comm->gather_strings(text, 0) : std::vector<std::string>{text};
+  if (parts.empty()) return {};
   std::vector<std::optional<Record>> all(static_cast<size_t>(count));
   for (const std::string& part : parts) {
     for (Record& record : nlohmann::json::parse(part).get<std::vector<Record>>()) {

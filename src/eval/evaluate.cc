@@ -116,38 +116,44 @@ class ProgressLines {
   const int world_;
 };
 
-// The report's "examples", "metrics" and (with `predictions`) "predictions" of every example.
-// REQUIRES: every example scored.
-nlohmann::ordered_json make_report(const std::vector<std::optional<ScoredExample>>& scored,
-                                   bool predictions) {
-  int64_t consistent = 0, generalizes = 0, exact = 0, length = 0, reference_length = 0;
-  nlohmann::ordered_json listed = nlohmann::ordered_json::array();
-  for (const std::optional<ScoredExample>& line : scored) {
-    const ScoredExample& e = line.value();
-    consistent += e.consistent;
-    generalizes += e.generalizes;
-    exact += e.exact;
-    length += e.length;
-    reference_length += e.reference_length;
-    if (predictions) {
-      nlohmann::ordered_json p;
-      p["index"] = e.index;
-      p["source"] = e.source;
-      p["consistent"] = e.consistent;
-      p["generalizes"] = e.generalizes;
-      p["exact"] = e.exact;
-      listed.push_back(std::move(p));
-    }
+// The report's "examples", "metrics" and (with `predictions`) "predictions" of the first `n`
+// examples of the split, each scored on one rank (`mine`: this rank's). Every rank gets the
+// metrics; the predictions reach rank 0 alone, the others list none. With comm: all ranks, same
+// order; blocks.
+nlohmann::ordered_json make_report(const std::vector<ScoredExample>& mine, int64_t n,
+                                   bool predictions, dist::Communicator* comm) {
+  // Counts and token sums, exact in doubles up to 2^53.
+  double sums[6] = {static_cast<double>(mine.size()), 0, 0, 0, 0, 0};
+  for (const ScoredExample& e : mine) {
+    sums[1] += e.consistent;
+    sums[2] += e.generalizes;
+    sums[3] += e.exact;
+    sums[4] += static_cast<double>(e.length);
+    sums[5] += static_cast<double>(e.reference_length);
   }
-  const double count = static_cast<double>(scored.size());
+  if (comm) comm->allreduce_doubles(sums, 6, dist::ReduceOp::kSum);
+  const double count = sums[0];
   nlohmann::ordered_json report;
-  report["examples"] = scored.size();
-  report["metrics"] = {{"io_consistency", consistent / count},
-                       {"generalization", generalizes / count},
-                       {"exact_match", exact / count},
-                       {"avg_length", length / count},
-                       {"avg_reference_length", reference_length / count}};
-  if (predictions) report["predictions"] = std::move(listed);
+  report["examples"] = static_cast<int64_t>(count);
+  report["metrics"] = {{"io_consistency", sums[1] / count},
+                       {"generalization", sums[2] / count},
+                       {"exact_match", sums[3] / count},
+                       {"avg_length", sums[4] / count},
+                       {"avg_reference_length", sums[5] / count}};
+  if (!predictions) return report;
+  nlohmann::ordered_json listed = nlohmann::ordered_json::array();
+  // In example order, the same whatever the number of ranks.
+  for (const std::optional<ScoredExample>& line : gather_by_index(mine, n, comm)) {
+    const ScoredExample& e = line.value();
+    nlohmann::ordered_json p;
+    p["index"] = e.index;
+    p["source"] = e.source;
+    p["consistent"] = e.consistent;
+    p["generalizes"] = e.generalizes;
+    p["exact"] = e.exact;
+    listed.push_back(std::move(p));
+  }
+  report["predictions"] = std::move(listed);
   return report;
 }
 
@@ -171,8 +177,7 @@ nlohmann::ordered_json evaluate_model(model::Synthesizer& net, data::Dataset& ds
     if (!o.quiet && rank == 0) progress_lines.report(done, mine, generalizes);
   };
   decode_split(net, ds, domain->num_spec(), decode_options_for(o, o.split, n), each, progress);
-  // Every rank's examples, in example order: the same report whatever the number of ranks.
-  return make_report(gather_by_index(scored, n, o.comm), o.predictions);
+  return make_report(scored, n, o.predictions, o.comm);
 }
 
 nlohmann::ordered_json evaluate(const EvalOptions& o) {

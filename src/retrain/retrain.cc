@@ -54,8 +54,8 @@ const std::vector<int32_t>* consistent_prediction(
                                                                                 : nullptr;
 }
 
-// Decodes the first `n` specifications of the train split; every rank returns every rank's kept
-// programs, by specification. All ranks, same order; blocks.
+// Decodes the first `n` specifications of the train split; rank 0 returns every rank's kept
+// programs, by specification, the other ranks nothing. All ranks, same order; blocks.
 std::vector<std::optional<KeptProgram>> decode_programs(const ProgramGenOptions& o,
                                                         train::LoadedModel& model,
                                                         data::Dataset& ds, const Domain& domain,
@@ -257,10 +257,11 @@ ProgramGenResult generate_programs(const ProgramGenOptions& o) {
   result.specifications = eval::examples_to_decode(ds, "train", o.limit);
   const std::vector<std::optional<KeptProgram>> programs =
       decode_programs(o, model, ds, *domain, result.specifications);
-  const std::vector<data::StoredExample> train =
-      o.rule == "original" ? original_train_split(ds, *domain, programs, result)
-                           : shortest_train_split(ds, programs, result);
+  // Rank 0 alone builds and writes the new train split; the others wait at the barrier.
   if (!o.comm || o.comm->rank() == 0) {
+    const std::vector<data::StoredExample> train =
+        o.rule == "original" ? original_train_split(ds, *domain, programs, result)
+                             : shortest_train_split(ds, programs, result);
     if (train.empty()) {
       throw ConfigError(fmt::format(
           "{} found no program consistent with every pair of the {} specifications decoded; "

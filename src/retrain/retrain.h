@@ -40,8 +40,9 @@ struct ProgramGenResult {
 };
 
 // Writes OUT (every rank returns once it is on disk). Its manifest records, under
-// generator.sources.train, the checkpoint, its step, the rule, the beam and the counts. Throws
-// ConfigError or IoError naming the file at fault.
+// generator.sources.train, the checkpoint, its step, the rule, the beam and the counts; rank 0
+// returns the counts, the other ranks only `specifications`. Throws ConfigError or IoError naming
+// the file at fault.
 ProgramGenResult generate_programs(const ProgramGenOptions& options);
 
 // One line on `result` of `rule` for the user.

@@ -2,8 +2,9 @@
 // DataParallel): each rank is a thread with its own FakeCommunicator, and a Hub joins the n-th
 // collective of every rank, as a real backend does. Every collective computes what MPI would
 // (sums in rank order, averages, maxima, broadcast from any root, all-gather in rank order,
-// barrier), so code under test that calls collectives in another order on another rank, with
-// other sizes, or reads an asynchronous result before wait(), gets a wrong answer or an error.
+// gather to any root, barrier), so code under test that calls collectives in another order on
+// another rank, with other sizes, or reads an asynchronous result before wait(), gets a wrong
+// answer or an error.
 //   - A collective completes when every rank joined it; the last rank to join computes the
 //     result, and each rank copies it into its own buffer in wait() (or a done() that returns
 //     true), never earlier: a buffer read before wait() still holds the rank's own values.
@@ -39,7 +40,7 @@ namespace fake {
 
 class Hub {
  public:
-  enum class Kind { kAllreduceFloat, kAllreduceDouble, kBroadcast, kAllgather, kBarrier };
+  enum class Kind { kAllreduceFloat, kAllreduceDouble, kBroadcast, kAllgather, kGather, kBarrier };
 
   // One rank's part in a collective.
   struct Part {
@@ -125,6 +126,8 @@ class Hub {
         return "broadcast";
       case Kind::kAllgather:
         return "all-gather";
+      case Kind::kGather:
+        return "gather";
       case Kind::kBarrier:
         return "barrier";
     }
@@ -133,7 +136,9 @@ class Hub {
 
   static std::string describe(const Part& p) {
     return std::string(name(p.kind)) + " of " + std::to_string(p.bytes.size()) + " bytes" +
-           (p.kind == Kind::kBroadcast ? " from root " + std::to_string(p.root) : "") +
+           (p.kind == Kind::kBroadcast || p.kind == Kind::kGather
+                ? " to/from root " + std::to_string(p.root)
+                : "") +
            (p.kind == Kind::kAllreduceFloat || p.kind == Kind::kAllreduceDouble
                 ? " op " + std::to_string(static_cast<int>(p.op))
                 : "");
@@ -164,10 +169,11 @@ class Hub {
       const Part& p = call.parts[r];
       // An all-gather's ranks may not disagree on the size either: every rank sends as many
       // bytes. The reduce op and root matter only where the operation reads them.
-      const bool same = p.kind == first.kind && p.bytes.size() == first.bytes.size() &&
-                        (p.kind != Kind::kBroadcast || p.root == first.root) &&
-                        ((p.kind != Kind::kAllreduceFloat && p.kind != Kind::kAllreduceDouble) ||
-                         p.op == first.op);
+      const bool same =
+          p.kind == first.kind && p.bytes.size() == first.bytes.size() &&
+          ((p.kind != Kind::kBroadcast && p.kind != Kind::kGather) || p.root == first.root) &&
+          ((p.kind != Kind::kAllreduceFloat && p.kind != Kind::kAllreduceDouble) ||
+           p.op == first.op);
       if (!same) {
         call.error = "collective #" + std::to_string(seq) + ": rank 0 called " + describe(first) +
                      ", rank " + std::to_string(r) + " " + describe(p);
@@ -191,6 +197,7 @@ class Hub {
         }
         break;
       case Kind::kAllgather:
+      case Kind::kGather:
         for (const Part& p : call.parts) {
           call.result.insert(call.result.end(), p.bytes.begin(), p.bytes.end());
         }
@@ -222,7 +229,7 @@ class FakeWork : public Work {
   void wait() override {
     if (delivered_) return;
     hub_.wait(rank_, seq_, *call_);
-    std::memcpy(data_, call_->result.data(), call_->result.size());
+    if (data_) std::memcpy(data_, call_->result.data(), call_->result.size());
     delivered_ = true;
   }
 
@@ -261,6 +268,16 @@ class FakeCommunicator : public Communicator {
         std::vector<char>(static_cast<const char*>(data), static_cast<const char*>(data) + bytes)};
     const int64_t seq = next_++;
     FakeWork(hub_, rank(), seq, hub_.join(rank(), seq, std::move(part)), received).wait();
+  }
+  // Only the root's `received` gets the result; the hub checks that every rank names one root.
+  void gather(const void* data, size_t bytes, void* received, int root) override {
+    Hub::Part part{
+        Hub::Kind::kGather, ReduceOp::kSum, root,
+        std::vector<char>(static_cast<const char*>(data), static_cast<const char*>(data) + bytes)};
+    const int64_t seq = next_++;
+    FakeWork(hub_, rank(), seq, hub_.join(rank(), seq, std::move(part)),
+             rank() == root ? received : nullptr)
+        .wait();
   }
   void barrier() override { start(Hub::Kind::kBarrier, ReduceOp::kSum, 0, nullptr, 0)->wait(); }
 

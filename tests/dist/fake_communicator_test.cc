@@ -21,7 +21,8 @@ TEST(FakeCommunicator, ComputesEveryCollectiveAcrossRanks) {
   std::vector<std::vector<double>> doubles(kRanks);
   std::vector<std::string> broadcasts(kRanks);
   std::vector<std::vector<int>> gathered(kRanks);
-  std::vector<std::vector<std::string>> strings(kRanks);
+  std::vector<std::vector<std::string>> strings(kRanks), at_root(kRanks);
+  std::vector<std::vector<int>> to_root(kRanks);
   const auto errors = fake::run_ranks(kRanks, [&](FakeCommunicator& comm) {
     const int r = comm.rank();
     const float x = static_cast<float>(r + 1);
@@ -41,6 +42,9 @@ TEST(FakeCommunicator, ComputesEveryCollectiveAcrossRanks) {
     comm.allgather(mine, sizeof(mine), gathered[r].data());
     comm.barrier();
     strings[r] = comm.allgather_strings(std::string(static_cast<size_t>(r) * 3, 'x'));
+    to_root[r].assign(kRanks, -1);
+    comm.gather(&r, sizeof(r), to_root[r].data(), 1);
+    at_root[r] = comm.gather_strings(std::string(static_cast<size_t>(r) + 1, 'y'), 2);
   });
   ASSERT_EQ(errors, std::vector<std::string>(kRanks));
   for (int r = 0; r < kRanks; ++r) {
@@ -51,6 +55,11 @@ TEST(FakeCommunicator, ComputesEveryCollectiveAcrossRanks) {
     EXPECT_EQ(broadcasts[r], "ccccc") << r;
     EXPECT_EQ(gathered[r], (std::vector<int>{0, 100, 1, 101, 2, 102})) << r;
     EXPECT_EQ(strings[r], (std::vector<std::string>{"", "xxx", "xxxxxx"})) << r;
+    // A gather fills the root's buffer only.
+    const std::vector<int> ranks = {0, 1, 2}, untouched(kRanks, -1);
+    EXPECT_EQ(to_root[r], r == 1 ? ranks : untouched) << r;
+    const std::vector<std::string> texts = {"y", "yy", "yyy"}, none;
+    EXPECT_EQ(at_root[r], r == 2 ? texts : none) << r;
   }
 }
 

@@ -9,6 +9,7 @@
 #include "data/generate.h"
 #include "dist/progress.h"
 #include "eval/decode.h"
+#include "fake_communicator.h"
 #include "lang/domains.h"
 #include "test_files.h"
 #include "train/trainer.h"
@@ -20,6 +21,33 @@ namespace {
 std::vector<int32_t> ids(const Domain& d, const std::string& body) {
   return d.vocabulary().encode(
       d.parse_source("int * func_1(int a[]) {" + body + " return a; }")->tokens());
+}
+
+struct Tagged {
+  int64_t index = 0;
+  std::string text;
+};
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(Tagged, index, text)
+
+// An evaluation's records go to rank 0 alone: at 1,000 ranks an all-gather would hold every
+// prediction of the split in every rank's memory.
+TEST(GatherByIndex, RankZeroGetsEveryRecordInExampleOrderTheOthersNone) {
+  std::vector<std::vector<std::optional<Tagged>>> got(3);
+  const auto errors = dist::fake::run_ranks(3, [&](dist::fake::FakeCommunicator& comm) {
+    std::vector<Tagged> mine;  // rank r decoded examples r, r + 3, ...; no rank example 7
+    for (int64_t i = comm.rank(); i < 7; i += 3)
+      mine.push_back({i, "program " + std::to_string(i)});
+    got[static_cast<size_t>(comm.rank())] = gather_by_index(mine, 8, &comm);
+  });
+  ASSERT_EQ(errors, std::vector<std::string>(3));
+  ASSERT_EQ(got[0].size(), 8u);
+  for (int64_t i = 0; i < 7; ++i) {
+    ASSERT_TRUE(got[0][static_cast<size_t>(i)].has_value()) << i;
+    EXPECT_EQ(got[0][static_cast<size_t>(i)]->text, "program " + std::to_string(i));
+  }
+  EXPECT_FALSE(got[0][7].has_value());
+  EXPECT_TRUE(got[1].empty());
+  EXPECT_TRUE(got[2].empty());
 }
 
 TEST(Score, CountsConsistencyGeneralizationAndExactMatch) {
