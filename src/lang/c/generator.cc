@@ -186,9 +186,12 @@ class Draw {
     s->kind = Stmt::Kind::kFor;
     const int n = lim_.array_len;
     const bool up = rng_.bernoulli(0.7);
-    const auto start = static_cast<int32_t>(rng_.uniform_int(0, n - 1));
-    const auto end =
-        static_cast<int32_t>(up ? rng_.uniform_int(start + 1, n) : rng_.uniform_int(0, start));
+    int32_t start = up ? 0 : n - 1;
+    int32_t end = up ? n : 0;
+    if (!rng_.bernoulli(lim_.whole_loops)) {
+      start = static_cast<int32_t>(rng_.uniform_int(0, n - 1));
+      end = static_cast<int32_t>(up ? rng_.uniform_int(start + 1, n) : rng_.uniform_int(0, start));
+    }
     s->init = std::make_unique<Stmt>();
     s->init->kind = Stmt::Kind::kAssign;
     s->init->op = AssignOp::kSet;

@@ -25,6 +25,8 @@ const std::vector<OptionField<Limits>>& fields() {
       {"max_statements", &Limits::max_statements, 1, 64,
        "most statements per program, nested ones included"},
       {"max_depth", &Limits::max_depth, 0, 8, "deepest nesting of if/for/while"},
+      {"whole_loops", &Limits::whole_loops, 0, 1,
+       "chance that a for loop walks the whole array; the others walk a random part"},
       {"max_tokens", &Limits::max_tokens, 16, static_cast<double>(kMaxProgramTokens),
        "longest generated program, in tokens"},
       {"step_limit", &Limits::step_limit, 1, 100000000,

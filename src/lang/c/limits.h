@@ -26,6 +26,9 @@ struct Limits {
   // Statements in a program, nested ones included, and nesting depth of if/for/while.
   int max_statements = 8;
   int max_depth = 2;
+  // Chance that a for loop walks the whole array (0 to array_len - 1, or back), the loop of
+  // almost every program written by people; the others walk a random part of it.
+  double whole_loops = 0.5;
   // Longest generated program, in tokens (the paper's maximum decode length).
   int max_tokens = 256;
   // Statements executed plus loop tests before an execution fails.

@@ -42,6 +42,37 @@ TEST(CGenerator, ProgramsStayWithinTheLimits) {
   EXPECT_GT(ifs, 300);
 }
 
+// The share of top-level for loops that walk the whole array, up (0 to n) or down (n - 1 to 0).
+double whole_loop_share(double whole_loops) {
+  Limits limits;
+  limits.whole_loops = whole_loops;
+  Generator gen(limits);
+  Rng rng(5);
+  int loops = 0, whole = 0;
+  for (int i = 0; i < 2000; ++i) {
+    for (const Stmt& s : gen.sample_program(rng).body) {
+      if (s.kind != Stmt::Kind::kFor) continue;
+      ++loops;
+      const int32_t start = s.init->value->value;
+      const int32_t end = s.value->rhs->value;
+      const bool up = s.value->op == BinOp::kLt;
+      whole +=
+          up ? start == 0 && end == limits.array_len : start == limits.array_len - 1 && end == 0;
+    }
+  }
+  EXPECT_GT(loops, 200);
+  return static_cast<double>(whole) / loops;
+}
+
+TEST(CGenerator, WholeLoopsSetsTheShareOfLoopsOverTheWholeArray) {
+  EXPECT_EQ(whole_loop_share(1.0), 1.0);
+  // Random bounds walk the whole array in 1 loop of 25.
+  EXPECT_LT(whole_loop_share(0.0), 0.15);
+  const double half = whole_loop_share(0.5);
+  EXPECT_GT(half, 0.45);
+  EXPECT_LT(half, 0.65);
+}
+
 TEST(CGenerator, InputsAreDistinctAndInRange) {
   Limits limits;
   limits.value_range = 2;
