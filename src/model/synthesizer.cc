@@ -306,6 +306,20 @@ std::vector<std::vector<std::vector<int32_t>>> SynthesizerImpl::beam_search(
   // candidates leave room for the next best instead of emptying the beam (an untrained model's
   // best hundred may all be refused).
   const int64_t offered = keep ? w * v : w;
+  // With a filter, a program it accepts as finished is an answer: it leaves the beam for `found`,
+  // where later candidates cannot push it out, and its slot goes on searching.
+  std::vector<std::vector<std::pair<float, std::vector<int32_t>>>> found(static_cast<size_t>(b));
+  // Whether no live candidate of an example can still beat the best answer found (scores only
+  // fall): then searching on finds none better.
+  const auto settled = [&](const std::vector<float>& best) {
+    for (int64_t i = 0; i < b; ++i) {
+      if (found[i].empty()) return false;
+      float top = kNegInf;
+      for (const auto& f : found[i]) top = std::max(top, f.first);
+      if (best[i * w] > top) return false;  // slots are filled best first
+    }
+    return true;
+  };
   const auto on_device = [&](auto values, auto dtype) {
     return torch::tensor(values, torch::TensorOptions().dtype(dtype)).to(inputs.device());
   };
@@ -338,6 +352,10 @@ std::vector<std::vector<std::vector<int32_t>>> SynthesizerImpl::beam_search(
         if (keep) {
           if (score == kNegInf) break;
           if (!was_finished[from] && !keep(i, seq, eos)) continue;
+          if (eos) {
+            found[i].emplace_back(score, std::move(seq));
+            continue;
+          }
         }
         const int64_t slot = i * w + filled++;
         picks[slot] = from;
@@ -360,8 +378,14 @@ std::vector<std::vector<std::vector<int32_t>>> SynthesizerImpl::beam_search(
     finished =
         (finished.reshape({-1}).index_select(0, from) | (token == Vocabulary::kEos)).view({b, w});
     seqs = std::move(kept);
+    if (keep && settled(best)) break;
   }
   std::vector<std::vector<std::vector<int32_t>>> out(static_cast<size_t>(b));
+  for (int64_t i = 0; i < b; ++i) {
+    std::stable_sort(found[i].begin(), found[i].end(),
+                     [](const auto& x, const auto& y) { return x.first > y.first; });
+    for (auto& f : found[i]) out[i].push_back(std::move(f.second));
+  }
   const torch::Tensor finished_host = finished.cpu(), scores_host = scores.cpu();
   const auto fin = finished_host.accessor<bool, 2>();
   const auto sc = scores_host.accessor<float, 2>();

@@ -86,7 +86,10 @@ class SynthesizerImpl : public torch::nn::Module {
 
   // Beam search of width `beam`: for each example, up to `beam` programs (token ids without <s>
   // and </s>), finished ones first, each group best first by total log-probability. With `keep`,
-  // a candidate it refuses leaves the beam and the next best take its place.
+  // a candidate it refuses leaves the beam and the next best take its place, and a finished
+  // program it accepts is set aside as an answer (never pushed out by later candidates) while the
+  // beam searches on, until no live candidate can beat the best answer or max_len: then every
+  // answer comes first, best first, and more than `beam` programs may come back.
   std::vector<std::vector<std::vector<int32_t>>> beam_search(const torch::Tensor& inputs,
                                                              const torch::Tensor& outputs,
                                                              int64_t beam, int64_t max_len,
