@@ -275,8 +275,16 @@ std::string save_checkpoint(const std::string& model_dir, torch::nn::Module& mod
   sampler.insert("epoch", state.epoch);
   sampler.insert("epoch_step", state.epoch_step);
   sampler.insert("seed", static_cast<int64_t>(state.sampler_seed));
+  sampler.insert("world_size", state.world_size);
+  sampler.insert("window", state.window);
+  sampler.insert("examples", state.examples);
   GenericDict rng = new_dict();
   rng.insert("torch_cpu", at::detail::getDefaultCPUGenerator().get_state());
+  if (!state.rank_rngs.empty()) {
+    c10::List<at::Tensor> ranks;
+    for (const torch::Tensor& t : state.rank_rngs) ranks.push_back(t);
+    rng.insert("torch_cpu_ranks", ranks);
+  }
 
   GenericDict dict = new_dict();
   dict.insert(kKeyFormat, std::string(kCheckpointFormat));
@@ -319,24 +327,30 @@ std::string resolve_checkpoint(const std::string& path) {
 }
 
 Checkpoint read_checkpoint(const std::string& path_in) {
-  Checkpoint c;
-  c.path = resolve_checkpoint(path_in);
-  const std::string data = read_all(c.path);
-  if (!fs::exists(c.path + kChecksumSuffix)) {
+  const std::string path = resolve_checkpoint(path_in);
+  std::string data = read_all(path);
+  if (!fs::exists(path + kChecksumSuffix)) {
     throw IoError(fmt::format(
         "{}: no {}{} beside it: not a checkpoint lasynth wrote, or copied without its checksum "
         "file (copy both)",
-        c.path, c.path, kChecksumSuffix));
+        path, path, kChecksumSuffix));
   }
-  std::string want = read_all(c.path + kChecksumSuffix);
+  std::string want = read_all(path + kChecksumSuffix);
   want = want.substr(0, want.find(' '));
   if (sha256_hex(data) != want) {
     throw IoError(fmt::format(
-        "{}: checksum does not match {}{}; the checkpoint is damaged (use an earlier one)", c.path,
-        c.path, kChecksumSuffix));
+        "{}: checksum does not match {}{}; the checkpoint is damaged (use an earlier one)", path,
+        path, kChecksumSuffix));
   }
+  return parse_checkpoint(path, std::move(data));
+}
+
+Checkpoint parse_checkpoint(const std::string& path, std::string bytes) {
+  Checkpoint c;
+  c.path = path;
+  c.bytes = std::move(bytes);
   try {
-    c.dict = torch::pickle_load(std::vector<char>(data.begin(), data.end()));
+    c.dict = torch::pickle_load(std::vector<char>(c.bytes.begin(), c.bytes.end()));
   } catch (const std::exception&) {
     throw IoError(fmt::format("{}: not a lasynth checkpoint (not a pickled dict)", c.path));
   }
@@ -347,6 +361,18 @@ Checkpoint read_checkpoint(const std::string& path_in) {
   const auto sampler = dict.at(kKeySampler).toGenericDict();
   c.state.epoch_step = sampler.at("epoch_step").toInt();
   c.state.sampler_seed = static_cast<uint64_t>(sampler.at("seed").toInt());
+  const auto optional_int = [&](const char* key) {
+    return sampler.contains(key) ? sampler.at(key).toInt() : int64_t{0};
+  };
+  c.state.world_size = optional_int("world_size");
+  c.state.window = optional_int("window");
+  c.state.examples = optional_int("examples");
+  const auto rng = dict.at(kKeyRng).toGenericDict();
+  if (rng.contains("torch_cpu_ranks")) {
+    for (const c10::IValue& t : rng.at("torch_cpu_ranks").toListRef()) {
+      c.state.rank_rngs.push_back(t.toTensor());
+    }
+  }
   c.state.config = dict.at(kKeyConfig).toStringRef();
   return c;
 }

@@ -22,6 +22,15 @@ struct TrainingState {
   int64_t epoch = 0;  // the sampler's position: the next batch is (epoch, epoch_step)
   int64_t epoch_step = 0;
   uint64_t sampler_seed = 0;
+  // What a run resumed with another number of ranks needs: the ranks that wrote it, the examples
+  // of one sampler window (batch_size x ranks), and the examples trained on so far. 0 in
+  // checkpoints that predate them.
+  int64_t world_size = 0;
+  int64_t window = 0;
+  int64_t examples = 0;
+  // Each rank's CPU generator state, by rank (dropout draws differ across ranks); empty in
+  // checkpoints that predate them.
+  std::vector<torch::Tensor> rank_rngs;
   std::string config;  // the run's settings as JSON text
 };
 
@@ -46,6 +55,7 @@ std::string resolve_checkpoint(const std::string& path);
 // A checkpoint read once from disk.
 struct Checkpoint {
   std::string path;     // the ckpt-STEP.pt file
+  std::string bytes;    // its contents, checksum verified
   c10::IValue dict;     // the unpickled dict (checkpoint_format.h)
   TrainingState state;  // step, epoch, sampler position and config
 };
@@ -55,9 +65,13 @@ struct Checkpoint {
 // file and what to do when it is missing, damaged, of another format or of another version.
 Checkpoint read_checkpoint(const std::string& path);
 
+// The checkpoint whose verified contents are `bytes` (read_checkpoint on another rank), parsed as
+// read_checkpoint parses it; `path` names it in messages. Throws IoError as read_checkpoint.
+Checkpoint parse_checkpoint(const std::string& path, std::string bytes);
+
 // Copies a checkpoint's weights into `model` and, when `optimizer` is not null, its optimizer
-// state; restores LibTorch's CPU generator. Throws IoError naming the file when it holds another
-// model (names or shapes differ) or another optimizer.
+// state; restores LibTorch's CPU generator to rank 0's state. Throws IoError naming the file when
+// it holds another model (names or shapes differ) or another optimizer.
 void restore_checkpoint(const Checkpoint& checkpoint, torch::nn::Module& model,
                         torch::optim::Optimizer* optimizer);
 

@@ -11,8 +11,12 @@
 //                                               {"momentum_buffer"} (SGD, when it has one)}}
 //   step            int, optimizer steps taken
 //   epoch           int
-//   sampler         {"epoch": int, "epoch_step": int, "seed": int}: the next batch's position
-//   rng             {"torch_cpu": uint8 tensor}: LibTorch's CPU generator state
+//   sampler         {"epoch": int, "epoch_step": int, "seed": int, "world_size": int,
+//                    "window": int, "examples": int}: the next batch's position (epoch_step counts
+//                    windows of `window` examples: batch_size x world_size), the ranks that wrote
+//                    it and the examples trained on
+//   rng             {"torch_cpu": uint8 tensor, "torch_cpu_ranks": [uint8 tensor, ...]}: LibTorch's
+//                   CPU generator state, rank 0's and every rank's
 //   config          text: a JSON object of the run's settings (the keys of ModelOptions::fields
 //                   and TrainOptions::fields) plus "domain", "domain_options", "data_folder",
 //                   "model" (the model's name) and "device"

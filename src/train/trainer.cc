@@ -3,14 +3,18 @@
 #include <fmt/format.h>
 #include <torch/torch.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <memory>
+#include <optional>
 
 #include "core/error.h"
 #include "core/fields.h"
+#include "core/hash.h"
 #include "core/seconds.h"
 #include "data/dataset.h"
 #include "data/loader.h"
@@ -55,6 +59,63 @@ std::unique_ptr<torch::optim::Optimizer> make_optimizer(const TrainOptions& o,
   throw ConfigError(fmt::format("--optimizer {}: unknown; use adam, sgd or rmsprop", o.optimizer));
 }
 
+// Rank `rank`'s generator seed after initialisation: each rank draws from its own stream, so
+// that their dropout differs, and none replays the draws that initialised the parameters.
+// `step` gives a stream resumed with another number of ranks a fresh start.
+uint64_t rank_seed(uint64_t seed, int rank, int64_t step) {
+  return fnv1a64(fmt::format("lasynth rng {} rank {} step {}", seed, rank, step));
+}
+
+// All ranks, same order (with comm); blocks. Rank 0 decides whether --resume finds a checkpoint,
+// reads the newest intact one (read_newest_intact: `warn` hears of each damaged one) and sends
+// its bytes to every rank, so that all ranks resume the same one even where their views of the
+// model directory differ. nullopt: nothing to resume. What rank 0 throws, every rank throws.
+std::optional<Checkpoint> shared_resume(const TrainOptions& o, dist::Communicator* comm,
+                                        const std::function<void(const std::string&)>& warn) {
+  const bool lead = !comm || comm->rank() == 0;
+  // status: 0 nothing to resume, 1 a checkpoint (path, bytes), 2 an error (its message).
+  uint64_t header[3] = {0, 0, 0};
+  std::optional<Checkpoint> c;
+  std::string text;
+  if (lead) {
+    try {
+      if (o.resume && std::filesystem::is_directory(o.model_dir) &&
+          (std::filesystem::exists(o.model_dir + "/" + kLatestFile) ||
+           !list_checkpoints(o.model_dir).empty())) {
+        c = read_newest_intact(o.model_dir, warn);
+        header[0] = 1;
+        header[1] = c->path.size();
+        header[2] = c->bytes.size();
+      }
+    } catch (const Error& e) {
+      text = e.what();
+      header[0] = 2;
+      header[1] = text.size();
+    }
+  }
+  if (!comm || comm->size() == 1) {
+    if (header[0] == 2) throw IoError(text);
+    return c;
+  }
+  comm->broadcast(header, sizeof(header), 0);
+  if (header[0] == 0) return std::nullopt;
+  if (!lead) text.resize(header[1]);
+  if (header[0] == 1 && lead) text = c->path;
+  comm->broadcast(text.data(), text.size(), 0);
+  if (header[0] == 2) throw IoError(text);
+  std::string bytes = lead ? std::move(c->bytes) : std::string(header[2], '\0');
+  // MPI counts are ints: a large checkpoint goes in pieces.
+  constexpr size_t kPiece = size_t{1} << 30;
+  for (size_t at = 0; at < bytes.size(); at += kPiece) {
+    comm->broadcast(bytes.data() + at, std::min(kPiece, bytes.size() - at), 0);
+  }
+  if (lead) {
+    c->bytes = std::move(bytes);
+    return c;
+  }
+  return parse_checkpoint(text, std::move(bytes));
+}
+
 // What one optimizer step measured on this rank.
 struct StepResult {
   double loss = 0;              // this rank's share of the global batch's mean loss
@@ -90,6 +151,14 @@ class Run {
  private:
   StepResult train_step();
   void advance(const StepResult& s);
+  // After a resume: this rank's generator state as the checkpoint saved it, or, when it was
+  // written by another number of ranks, a fresh stream of its own.
+  void resume_rng(uint64_t seed);
+  // After a resume: the sampler position in windows of `window` examples (batch_size x ranks),
+  // converted when the checkpoint counted in windows of another size.
+  void resume_position(int64_t window);
+  // All ranks, same order: what the next checkpoint records of the ranks and their generators.
+  void gather_rank_state();
   void beat(const StepResult& s, Clock::time_point& step_start);
   // What every rank does at this step boundary, agreed in one collective.
   struct Agreement {
@@ -143,16 +212,18 @@ Run::Run(const TrainOptions& o, model::ModelOptions m, const TrainHooks& hooks)
   net_ = model::Synthesizer(m_);
   net_->to(device_);  // before the optimizer, whose state then lives on the device too
   optimizer_ = make_optimizer(o, net_);
+  // Every rank initialised its replica alike (rank 0's is broadcast anyway); from here on each
+  // draws from its own stream.
+  torch::manual_seed(rank_seed(o.seed, rank_, 0));
   state_.sampler_seed = o.seed;
   state_.config = config_text(o, m_, manifest_);
-  if (o.resume && std::filesystem::is_directory(o.model_dir) &&
-      (std::filesystem::exists(o.model_dir + "/" + kLatestFile) ||
-       !list_checkpoints(o.model_dir).empty())) {
-    const Checkpoint c = read_newest_intact(o.model_dir, [&](const std::string& why) {
-      if (lead_) say("warning: " + why);
-    });
-    restore_checkpoint(c, *net_, optimizer_.get());
-    state_ = c.state;
+  const std::optional<Checkpoint> resumed =
+      shared_resume(o, hooks.comm, [&](const std::string& why) { say("warning: " + why); });
+  if (resumed) {
+    restore_checkpoint(*resumed, *net_, optimizer_.get());
+    state_ = resumed->state;
+    resume_rng(o.seed);
+    resume_position(o.batch_size * world_);
   } else if (!o.init_from.empty()) {
     load_checkpoint(o.init_from, *net_, nullptr);
   }
@@ -223,9 +294,59 @@ StepResult Run::train_step() {
   return s;
 }
 
+void Run::resume_rng(uint64_t seed) {
+  if (static_cast<int64_t>(state_.rank_rngs.size()) == world_) {
+    at::Generator generator = at::detail::getDefaultCPUGenerator();
+    generator.set_state(state_.rank_rngs[static_cast<size_t>(rank_)]);
+    return;
+  }
+  if (world_ > 1 || !state_.rank_rngs.empty()) {
+    torch::manual_seed(rank_seed(seed, rank_, state_.step));
+    say(fmt::format(
+        "resuming on {} rank(s) from a checkpoint of {}: each rank's random stream starts afresh",
+        world_,
+        state_.rank_rngs.empty() ? std::string("unknown ranks")
+                                 : std::to_string(state_.rank_rngs.size())));
+  }
+}
+
+void Run::resume_position(int64_t window) {
+  if (state_.window == 0 || state_.window == window) return;
+  // The sampler's order of an epoch is the same whatever the window: count in examples.
+  const int64_t examples = state_.epoch_step * state_.window;
+  state_.epoch_step = examples / window;
+  if (examples % window != 0) {
+    say(fmt::format(
+        "warning: the checkpoint stopped {} examples into epoch {}, not a multiple of this run's "
+        "{} examples per window (batch_size x ranks): continuing at example {}",
+        examples, state_.epoch, window, state_.epoch_step * window));
+  }
+}
+
+void Run::gather_rank_state() {
+  state_.world_size = world_;
+  state_.window = o_.batch_size * world_;
+  const torch::Tensor mine = at::detail::getDefaultCPUGenerator().get_state();
+  if (!hooks_.comm || world_ == 1) {
+    state_.rank_rngs = {mine};
+    return;
+  }
+  const size_t bytes = static_cast<size_t>(mine.numel());
+  std::vector<uint8_t> all(lead_ ? bytes * static_cast<size_t>(world_) : 0);
+  hooks_.comm->gather(mine.data_ptr<uint8_t>(), bytes, lead_ ? all.data() : nullptr, 0);
+  state_.rank_rngs.clear();
+  if (!lead_) return;
+  for (int r = 0; r < world_; ++r) {
+    state_.rank_rngs.push_back(torch::from_blob(all.data() + bytes * static_cast<size_t>(r),
+                                                {static_cast<int64_t>(bytes)}, torch::kUInt8)
+                                   .clone());
+  }
+}
+
 // The step counter and the sampler's position after step `s`.
 void Run::advance(const StepResult& s) {
   ++state_.step;
+  state_.examples += s.global_examples;
   state_.epoch = s.epoch;
   state_.epoch_step = s.epoch_step + 1;
   if (state_.epoch_step == loader_->steps_per_epoch()) {
@@ -274,6 +395,7 @@ void Run::log(const StepResult& s, int stop, TrainResult* result) {
   const double wall = seconds_between(start_, now);
   const double examples_per_s = window_s > 0 ? window_.examples / window_s : 0.0;
   result->last_loss = window_.loss_sum / window_.steps;
+  gather_rank_state();
   if (lead_) {
     nlohmann::ordered_json line;
     line["step"] = state_.step;

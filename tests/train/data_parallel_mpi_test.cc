@@ -13,6 +13,7 @@
 
 #include "run_tool.h"
 #include "test_files.h"
+#include "train/checkpoint.h"
 #include "train/preemption.h"
 #include "train/trainer.h"
 
@@ -160,6 +161,45 @@ TEST_F(DataParallelTest, ResumeOnTwoRanksIsBitIdentical) {
   ASSERT_EQ(r.exit_code, 0) << r.out;
   EXPECT_EQ(max_difference(run_dir("straight") + "/ckpt-12.pt", run_dir("resumed") + "/ckpt-12.pt"),
             0.0f);
+}
+
+// A job resumed with another number of ranks and the same global batch continues at the example
+// where the other stopped: 2 ranks x 4 to step 10 (inside the second epoch), then 1 rank x 8 to
+// step 20, ends where 2 ranks x 4 to step 20 does.
+TEST_F(DataParallelTest, ResumedOnOneRankContinuesWhereTwoRanksStopped) {
+  const std::string flags = " --optimizer sgd --lr 0.2 --latent_execution --operation_predictor";
+  const std::string straight = run_dir("two-to-20"), resumed = run_dir("two-then-one");
+  ASSERT_EQ(train(kMpirun, "c", straight, flags + " --batch_size 4 --max_steps 20").exit_code, 0);
+  ASSERT_EQ(train(kMpirun, "c", resumed, flags + " --batch_size 4 --max_steps 10").exit_code, 0);
+  const Result r = train("", "c", resumed, flags + " --batch_size 8 --max_steps 20 --resume");
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_NE(r.out.find("resuming on 1 rank(s) from a checkpoint of 2"), std::string::npos) << r.out;
+  const float diff = max_difference(straight + "/ckpt-20.pt", resumed + "/ckpt-20.pt");
+  EXPECT_LT(diff, 1e-4f) << "2 x 4 to step 20 and 2 x 4 then 1 x 8 differ by " << diff;
+  EXPECT_GT(max_difference(resumed + "/ckpt-10.pt", resumed + "/ckpt-20.pt"), 1e-3f);
+}
+
+// Each rank draws from its own random stream (its dropout differs), and the checkpoint keeps every
+// rank's, with what a resume on another number of ranks needs.
+TEST_F(DataParallelTest, CheckpointsKeepEveryRanksStreamAndTheJobsShape) {
+  const std::string dir = run_dir("streams");
+  ASSERT_EQ(train(kMpirun, "c", dir, " --batch_size 4 --max_steps 6 --dropout_rate 0.2").exit_code,
+            0);
+  const train::Checkpoint c = train::read_checkpoint(dir + "/ckpt-6.pt");
+  EXPECT_EQ(c.state.world_size, 2);
+  EXPECT_EQ(c.state.window, 8);
+  EXPECT_EQ(c.state.examples, 6 * 8);
+  ASSERT_EQ(c.state.rank_rngs.size(), 2u);
+  EXPECT_FALSE(torch::equal(c.state.rank_rngs[0], c.state.rank_rngs[1]));
+  // A resume on the same ranks continues each rank's stream: bit-identical to not stopping.
+  const std::string straight = run_dir("streams-straight");
+  ASSERT_EQ(
+      train(kMpirun, "c", straight, " --batch_size 4 --max_steps 10 --dropout_rate 0.2").exit_code,
+      0);
+  const Result r =
+      train(kMpirun, "c", dir, " --batch_size 4 --max_steps 10 --dropout_rate 0.2 --resume");
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_EQ(max_difference(straight + "/ckpt-10.pt", dir + "/ckpt-10.pt"), 0.0f);
 }
 
 TEST_F(DataParallelTest, ASignalOnOneRankStopsEveryRankWithACheckpoint) {
