@@ -221,6 +221,15 @@ int run_job(const JobOptions& o) {
   const LaunchOptions& launch = o.launch;
   const MonitorOptions mo = monitor_options(o, !plan_launch(launch).all_local);
   if (o.dry_run) return print_dry_run(launch);
+  // Every rank and every agent holds a connection; a little more for HTTP and the launcher.
+  const int64_t descriptors = 2 * static_cast<int64_t>(launch.ranks) + 256;
+  const int64_t limit = raise_open_file_limit(descriptors);
+  if (limit >= 0 && limit < descriptors) {
+    say(fmt::format(
+        "warning: {} open files allowed (ulimit -n), {} wanted for {} ranks: connections beyond "
+        "it wait until others close; raise the hard limit",
+        limit, descriptors, launch.ranks));
+  }
   Monitor monitor(mo);
   setenv(dist::kMonitorAddressEnv, fmt::format("{}:{}", mo.advertised, monitor.beat_port()).c_str(),
          1);

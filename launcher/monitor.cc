@@ -1,7 +1,9 @@
 #include "launcher/monitor.h"
 
 #include <fmt/format.h>
+#include <sys/resource.h>
 
+#include <algorithm>
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
@@ -57,6 +59,7 @@ struct Monitor::Impl {
   tcp::acceptor beat_acceptor{context};
   tcp::acceptor http_acceptor{context};
   asio::steady_timer check_timer{context};
+  asio::steady_timer accept_retry_timer{context};
   std::thread thread;  // started by the constructor, joined by the destructor
 
   // The io thread writes what follows, the launcher's thread reads it and starts attempts.
@@ -101,6 +104,20 @@ struct Monitor::Impl {
 
   void accept_beats() {
     beat_acceptor.async_accept([this](boost::system::error_code error, tcp::socket socket) {
+      if (error == asio::error::no_descriptors ||
+          error == boost::system::error_code(ENFILE, boost::system::system_category())) {
+        // The connection waits in the listen backlog; accepting again at once would fail again
+        // at once, a busy loop, until some connection closes.
+        {
+          std::lock_guard<std::mutex> lock(mu);
+          ++counters.out_of_descriptors;
+        }
+        accept_retry_timer.expires_after(std::chrono::milliseconds(50));
+        accept_retry_timer.async_wait([this](boost::system::error_code e) {
+          if (!e) accept_beats();
+        });
+        return;
+      }
       if (error) {
         if (error != asio::error::operation_aborted) accept_beats();
         return;
@@ -293,6 +310,19 @@ struct Monitor::Impl {
     return s;
   }
 };
+
+int64_t raise_open_file_limit(int64_t wanted) {
+  rlimit limit{};
+  if (getrlimit(RLIMIT_NOFILE, &limit) != 0) return -1;
+  const rlim_t want = static_cast<rlim_t>(wanted);
+  if (limit.rlim_cur == RLIM_INFINITY || limit.rlim_cur >= want) {
+    return limit.rlim_cur == RLIM_INFINITY ? wanted : static_cast<int64_t>(limit.rlim_cur);
+  }
+  limit.rlim_cur = limit.rlim_max == RLIM_INFINITY ? want : std::min(want, limit.rlim_max);
+  setrlimit(RLIMIT_NOFILE, &limit);
+  getrlimit(RLIMIT_NOFILE, &limit);
+  return static_cast<int64_t>(limit.rlim_cur);
+}
 
 Monitor::Monitor(MonitorOptions options) : impl_(std::make_unique<Impl>(std::move(options))) {
   Impl& m = *impl_;

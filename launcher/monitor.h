@@ -46,10 +46,18 @@ struct MonitorCounters {
   int64_t oversized = 0;
   int64_t unknown = 0;
   int64_t refused = 0;  // no hello, a wrong token, a rank outside the job
+  // Accepts that failed for want of file descriptors (EMFILE, ENFILE): each waits a moment
+  // before the next accept instead of spinning.
+  int64_t out_of_descriptors = 0;
   int64_t http_requests = 0;
 };
 
 // Thread-safe: the launcher's thread calls it while the monitor's own thread serves the sockets.
+// Raises this process's soft limit on open files to `wanted` where the hard limit allows (a
+// monitor of N ranks holds about 2N connections: each rank's and its agent's). Returns the soft
+// limit in force after.
+int64_t raise_open_file_limit(int64_t wanted);
+
 class Monitor {
  public:
   explicit Monitor(MonitorOptions options);

@@ -32,9 +32,15 @@ std::string prometheus_label(const std::string& value) {
 }
 
 nlohmann::json counters_json(const MonitorCounters& c) {
-  return {{"connections", c.connections}, {"messages", c.messages},          {"beats", c.beats},
-          {"malformed", c.malformed},     {"oversized", c.oversized},        {"unknown", c.unknown},
-          {"refused", c.refused},         {"http_requests", c.http_requests}};
+  return {{"connections", c.connections},
+          {"messages", c.messages},
+          {"beats", c.beats},
+          {"malformed", c.malformed},
+          {"oversized", c.oversized},
+          {"unknown", c.unknown},
+          {"refused", c.refused},
+          {"http_requests", c.http_requests},
+          {"out_of_descriptors", c.out_of_descriptors}};
 }
 
 }  // namespace
@@ -183,6 +189,9 @@ std::string prometheus_text(const StatusSnapshot& s) {
   out += fmt::format("lasynth_monitor_dropped_total{{reason=\"refused\"}} {}\n", c.refused);
   family("lasynth_monitor_connections_total", "counter", "Connections accepted from ranks.");
   out += fmt::format("lasynth_monitor_connections_total {}\n", c.connections);
+  family("lasynth_monitor_out_of_descriptors_total", "counter",
+         "Accepts that waited for a free file descriptor (raise ulimit -n).");
+  out += fmt::format("lasynth_monitor_out_of_descriptors_total {}\n", c.out_of_descriptors);
   return out;
 }
 

@@ -1,12 +1,20 @@
 // lasynth-launch's monitor in one process: real sockets, real heartbeat clients, real HTTP.
 #include "launcher/monitor.h"
 
+#include <arpa/inet.h>
+#include <fcntl.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <boost/asio.hpp>
 #include <chrono>
+#include <filesystem>
 #include <functional>
+#include <memory>
 #include <thread>
 
 #include "dist/heartbeat_client.h"
@@ -170,6 +178,76 @@ TEST(Monitor, JunkAndStrangersAreCountedAndHarmless) {
   EXPECT_NE(get(monitor.http_port(), "/metrics")
                 .body.find("lasynth_monitor_dropped_total{reason=\"malformed\"} 3"),
             std::string::npos);
+}
+
+// A plain connected socket: one descriptor (an asio client brings its own reactor's too), or -1.
+int connect_plain(uint16_t port) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  if (fd < 0) return -1;
+  sockaddr_in to{};
+  to.sin_family = AF_INET;
+  to.sin_port = htons(port);
+  to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&to), sizeof(to)) != 0) {
+    ::close(fd);
+    return -1;
+  }
+  return fd;
+}
+
+// At 1,000 ranks a monitor may run out of file descriptors: an accept that finds none waits a
+// moment and tries again instead of spinning, and the connection waiting in the backlog is
+// accepted once another closes.
+TEST(Monitor, OutOfDescriptorsItWaitsAndAcceptsOnceOneIsFree) {
+  Monitor monitor(two_ranks());
+  rlimit saved{};
+  ASSERT_EQ(getrlimit(RLIMIT_NOFILE, &saved), 0);
+  std::vector<int> fds;
+  struct Restore {
+    rlimit limit;
+    std::vector<int>& fds;
+    ~Restore() {
+      for (int fd : fds) ::close(fd);
+      setrlimit(RLIMIT_NOFILE, &limit);
+    }
+  } restore{saved, fds};
+  int64_t open = 0;
+  for ([[maybe_unused]] const auto& fd : std::filesystem::directory_iterator("/proc/self/fd")) {
+    ++open;
+  }
+  rlimit low = saved;
+  low.rlim_cur = static_cast<rlim_t>(open + 8);
+  ASSERT_EQ(setrlimit(RLIMIT_NOFILE, &low), 0);
+  const int spare = ::open("/dev/null", O_RDONLY);
+  ASSERT_GE(spare, 0);
+  // Connections, each a descriptor here and one in the monitor, until none is left.
+  for (int fd; (fd = connect_plain(monitor.beat_port())) >= 0;) {
+    fds.push_back(fd);
+    ASSERT_TRUE(eventually([&] {
+      const MonitorCounters c = monitor.counters();
+      return c.connections == static_cast<int64_t>(fds.size()) || c.out_of_descriptors > 0;
+    }));
+  }
+  ASSERT_FALSE(fds.empty());
+  if (monitor.counters().out_of_descriptors == 0) {
+    // Every descriptor is taken and every connection accepted: one more here, none for the
+    // monitor to accept it with.
+    ::close(spare);
+    const int fd = connect_plain(monitor.beat_port());
+    ASSERT_GE(fd, 0);
+    fds.push_back(fd);
+  } else {
+    ::close(spare);
+  }
+  ASSERT_TRUE(eventually([&] { return monitor.counters().out_of_descriptors > 0; }));
+  const int64_t accepted = monitor.counters().connections;
+  ASSERT_LT(accepted, static_cast<int64_t>(fds.size()));  // one waits in the backlog
+  // The monitor reads the end of the first, closes its side and has a descriptor again.
+  ::close(fds.front());
+  fds.erase(fds.begin());
+  EXPECT_TRUE(eventually([&] { return monitor.counters().connections > accepted; }));
+  // Retries are spaced (50 ms), not a busy loop of failing accepts.
+  EXPECT_LT(monitor.counters().out_of_descriptors, 1000);
 }
 
 TEST(Monitor, AnAgentReportingASignalFailsTheJobNamingRankAndHost) {
