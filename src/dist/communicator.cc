@@ -46,37 +46,37 @@ class LocalCommunicator : public Communicator {
   World world_;
 };
 
-}  // namespace
-
-std::vector<std::string> Communicator::allgather_strings(const std::string& text) {
+// Every rank's string, padded to the longest so that one fixed-size collective carries them all:
+// to every rank (root < 0) or to `root` alone, the others getting an empty vector. The lengths go
+// to every rank (8 bytes each) so that all agree on the padded size.
+std::vector<std::string> exchange_strings(Communicator& comm, const std::string& text, int root) {
   const uint64_t length = text.size();
-  std::vector<uint64_t> lengths(static_cast<size_t>(size()));
-  allgather(&length, sizeof(length), lengths.data());
+  std::vector<uint64_t> lengths(static_cast<size_t>(comm.size()));
+  comm.allgather(&length, sizeof(length), lengths.data());
   const uint64_t longest = *std::max_element(lengths.begin(), lengths.end());
   std::string padded = text;
   padded.resize(longest);
-  std::string all(longest * lengths.size(), '\0');
-  allgather(padded.data(), longest, all.data());
+  const bool receives = root < 0 || comm.rank() == root;
+  std::string all(receives ? longest * lengths.size() : 0, '\0');
+  if (root < 0) {
+    comm.allgather(padded.data(), longest, all.data());
+  } else {
+    comm.gather(padded.data(), longest, receives ? all.data() : nullptr, root);
+  }
   std::vector<std::string> texts;
+  if (!receives) return texts;
   for (size_t r = 0; r < lengths.size(); ++r) texts.push_back(all.substr(r * longest, lengths[r]));
   return texts;
 }
 
+}  // namespace
+
+std::vector<std::string> Communicator::allgather_strings(const std::string& text) {
+  return exchange_strings(*this, text, -1);
+}
+
 std::vector<std::string> Communicator::gather_strings(const std::string& text, int root) {
-  // The lengths go to every rank (8 bytes each) so that all agree on the padded size.
-  const uint64_t length = text.size();
-  std::vector<uint64_t> lengths(static_cast<size_t>(size()));
-  allgather(&length, sizeof(length), lengths.data());
-  const uint64_t longest = *std::max_element(lengths.begin(), lengths.end());
-  std::string padded = text;
-  padded.resize(longest);
-  const bool at_root = rank() == root;
-  std::string all(at_root ? longest * lengths.size() : 0, '\0');
-  gather(padded.data(), longest, at_root ? all.data() : nullptr, root);
-  std::vector<std::string> texts;
-  if (!at_root) return texts;
-  for (size_t r = 0; r < lengths.size(); ++r) texts.push_back(all.substr(r * longest, lengths[r]));
-  return texts;
+  return exchange_strings(*this, text, root);
 }
 
 std::string job_layout(Communicator& comm) {

@@ -309,14 +309,12 @@ std::vector<std::vector<std::vector<int32_t>>> SynthesizerImpl::beam_search(
   // With a filter, a program it accepts as finished is an answer: it leaves the beam for `found`,
   // where later candidates cannot push it out, and its slot goes on searching.
   std::vector<std::vector<std::pair<float, std::vector<int32_t>>>> found(static_cast<size_t>(b));
-  // Whether no live candidate of an example can still beat the best answer found (scores only
-  // fall): then searching on finds none better.
+  std::vector<float> best_answer(static_cast<size_t>(b), kNegInf);
+  // Whether no live candidate of an example can still beat its best answer (scores only fall):
+  // then searching on finds none better. An example without an answer is never settled.
   const auto settled = [&](const std::vector<float>& best) {
     for (int64_t i = 0; i < b; ++i) {
-      if (found[i].empty()) return false;
-      float top = kNegInf;
-      for (const auto& f : found[i]) top = std::max(top, f.first);
-      if (best[i * w] > top) return false;  // slots are filled best first
+      if (found[i].empty() || best[i * w] > best_answer[i]) return false;  // slots best first
     }
     return true;
   };
@@ -353,6 +351,7 @@ std::vector<std::vector<std::vector<int32_t>>> SynthesizerImpl::beam_search(
           if (score == kNegInf) break;
           if (!was_finished[from] && !keep(i, seq, eos)) continue;
           if (eos) {
+            best_answer[i] = std::max(best_answer[i], score);
             found[i].emplace_back(score, std::move(seq));
             continue;
           }
