@@ -206,8 +206,10 @@ TEST(Monitor, OutOfDescriptorsItWaitsAndAcceptsOnceOneIsFree) {
   struct Restore {
     rlimit limit;
     std::vector<int>& fds;
+    int spare = -1;
     ~Restore() {
       for (int fd : fds) ::close(fd);
+      if (spare >= 0) ::close(spare);
       setrlimit(RLIMIT_NOFILE, &limit);
     }
   } restore{saved, fds};
@@ -218,8 +220,8 @@ TEST(Monitor, OutOfDescriptorsItWaitsAndAcceptsOnceOneIsFree) {
   rlimit low = saved;
   low.rlim_cur = static_cast<rlim_t>(open + 8);
   ASSERT_EQ(setrlimit(RLIMIT_NOFILE, &low), 0);
-  const int spare = ::open("/dev/null", O_RDONLY);
-  ASSERT_GE(spare, 0);
+  restore.spare = ::open("/dev/null", O_RDONLY);
+  ASSERT_GE(restore.spare, 0);
   // Connections, each a descriptor here and one in the monitor, until none is left.
   for (int fd; (fd = connect_plain(monitor.beat_port())) >= 0;) {
     fds.push_back(fd);
@@ -230,15 +232,16 @@ TEST(Monitor, OutOfDescriptorsItWaitsAndAcceptsOnceOneIsFree) {
   }
   ASSERT_FALSE(fds.empty());
   if (monitor.counters().out_of_descriptors == 0) {
-    // Every descriptor is taken and every connection accepted: one more here, none for the
-    // monitor to accept it with.
-    ::close(spare);
+    // Every descriptor is taken and every connection accepted: the spare makes room for one
+    // more here, none for the monitor to accept it with.
+    ::close(restore.spare);
+    restore.spare = -1;
     const int fd = connect_plain(monitor.beat_port());
     ASSERT_GE(fd, 0);
     fds.push_back(fd);
-  } else {
-    ::close(spare);
   }
+  // Otherwise the spare stays open until the count is read: freeing it would let the monitor's
+  // next retry accept the waiting connection before the count shows it waiting.
   ASSERT_TRUE(eventually([&] { return monitor.counters().out_of_descriptors > 0; }));
   const int64_t accepted = monitor.counters().connections;
   ASSERT_LT(accepted, static_cast<int64_t>(fds.size()));  // one waits in the backlog
