@@ -18,12 +18,23 @@ namespace data {
 Example to_example(const Domain& domain, const StoredExample& stored);
 StoredExample to_stored(const Domain& domain, const Example& example);
 
+// What a reader holds, bounded: with hundreds of ranks on a node, each with its own reader, an
+// unbounded chunk cache per shard opened would add up to gigabytes per rank.
+struct ReadOptions {
+  // Every shard's sha256 checked against the manifest when the shard is first opened.
+  bool verify_checksums = false;
+  // HDF5's chunk cache for the open shards of a split together, shared equally among them.
+  int64_t cache_bytes = int64_t{256} << 20;
+  // Shards of a split kept open at once (0: all); past that the least recently used is closed.
+  int64_t max_open_shards = 0;
+};
+
 // Not thread-safe (HDF5 is serial): one Dataset per reading thread.
 class Dataset {
  public:
-  // Reads and checks the manifest. With `verify_checksums`, every shard's sha256 is checked
-  // against the manifest when the shard is first opened. Throws IoError.
+  // Reads and checks the manifest. Throws IoError.
   explicit Dataset(const std::string& dir, bool verify_checksums = false);
+  Dataset(const std::string& dir, const ReadOptions& options);
   ~Dataset();
 
   const Manifest& manifest() const { return manifest_; }
@@ -37,16 +48,22 @@ class Dataset {
   // or ConfigError for an index out of range.
   StoredExample get(const std::string& split, int64_t index);
 
-  // The opened reader of shard `shard` of `split` (checked as in get()).
+  // The opened reader of shard `shard` of `split` (checked as in get()). It stays valid until
+  // another shard of the split is opened past max_open_shards.
   ShardReader& shard(const std::string& split, size_t shard);
+
+  // Shards opened so far, counting a shard opened again after it was closed.
+  int64_t shards_opened() const { return shards_opened_; }
 
  private:
   struct OpenSplit;
   OpenSplit& open_split(const std::string& split);
 
   std::string dir_;
-  bool verify_;
+  ReadOptions options_;
   Manifest manifest_;
+  int64_t shards_opened_ = 0;
+  int64_t uses_ = 0;  // the clock of least-recently-used
   std::vector<std::unique_ptr<OpenSplit>> open_;
 };
 

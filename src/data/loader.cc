@@ -13,6 +13,17 @@ BatchLoader::BatchLoader(const LoaderOptions& options, int64_t epoch, int64_t st
   {
     const Dataset probe(options.dir);
     options_.sampler.num_examples = probe.size(options.split);
+    if (options.sampler.shuffle == Shuffle::kShards) {
+      options_.sampler.shard_sizes.clear();
+      if (const SplitEntry* split = probe.manifest().split(options.split)) {
+        for (const ShardEntry& shard : split->shards) {
+          options_.sampler.shard_sizes.push_back(shard.examples);
+        }
+      }
+      if (options_.read.max_open_shards == 0) {
+        options_.read.max_open_shards = 2 * options.sampler.shard_window;
+      }
+    }
   }
   steps_per_epoch_ = DistributedSampler(options_.sampler).steps_per_epoch();
   if (steps_per_epoch_ == 0) {
@@ -33,9 +44,10 @@ BatchLoader::~BatchLoader() {
 
 void BatchLoader::run(int64_t epoch, int64_t step) {
   try {
-    Dataset dataset(options_.dir);
+    Dataset dataset(options_.dir, options_.read);
     DistributedSampler sampler(options_.sampler);
-    const ShardInfo& info = dataset.shard(options_.split, 0).info();
+    // A copy: with a bound on open shards, shard 0 may be closed while the epoch reads others.
+    const ShardInfo info = dataset.shard(options_.split, 0).info();
     if (options_.pairs > info.io_pairs) {
       throw ConfigError(fmt::format("{}: batches of {} pairs asked, but its examples have {}",
                                     options_.dir, options_.pairs, info.io_pairs));
@@ -46,7 +58,8 @@ void BatchLoader::run(int64_t epoch, int64_t step) {
       std::vector<StoredExample> examples;
       examples.reserve(indices.size());
       for (int64_t i : indices) examples.push_back(dataset.get(options_.split, i));
-      Item item{epoch, step, make_batch(examples, indices, pairs, info.value_size, options_.prefix)};
+      Item item{epoch, step,
+                make_batch(examples, indices, pairs, info.value_size, options_.prefix)};
       item.batch.global_size = static_cast<int64_t>(sampler.global_batch(epoch, step).size());
       {
         std::unique_lock<std::mutex> lock(mu_);

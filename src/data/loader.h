@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "data/batch.h"
+#include "data/dataset.h"
 #include "data/sampler.h"
 
 namespace lasynth {
@@ -21,7 +22,10 @@ namespace data {
 struct LoaderOptions {
   std::string dir;
   std::string split = "train";
-  SamplerOptions sampler;       // num_examples is filled from the dataset
+  // num_examples, and shard_sizes when shuffling by shards, are filled from the dataset.
+  SamplerOptions sampler;
+  // Shuffling by shards, max_open_shards 0 means two windows: all a rank's batches need at once.
+  ReadOptions read;
   int pairs = 0;                // the first `pairs` pairs of each example go in a batch; 0: all
   std::vector<int32_t> prefix;  // the ids every program begins with, left out of batches
   int prefetch = 4;             // batches read ahead

@@ -11,8 +11,12 @@
 #include <cstdint>
 #include <vector>
 
+#include "core/rng.h"
+
 namespace lasynth {
 namespace data {
+
+enum class Shuffle { kNone, kExamples, kShards };
 
 struct SamplerOptions {
   int64_t num_examples = 0;  // examples in the split
@@ -20,15 +24,20 @@ struct SamplerOptions {
   int world_size = 1;
   int rank = 0;
   uint64_t seed = 1;
-  bool shuffle = true;     // false: the split's order (evaluation)
-  bool drop_last = false;  // true: skip the short last window
+  Shuffle shuffle = Shuffle::kExamples;  // kNone: the split's order (evaluation)
+  bool drop_last = false;                // true: skip the short last window
+  // Shuffle::kShards: the examples of each shard, in the split's order (their sum is
+  // num_examples), and how many shards a window holds.
+  std::vector<int64_t> shard_sizes;
+  int64_t shard_window = 4;
 };
 
 // Deterministic: the same options, epoch and step give the same indices on every machine.
 // Not thread-safe (caches the current epoch's order).
 class DistributedSampler {
  public:
-  // Throws ConfigError for a rank outside [0, world_size) or a batch size below 1.
+  // Throws ConfigError for a rank outside [0, world_size), a batch size below 1, or, shuffling
+  // by shards, shard sizes that do not add up to num_examples or a window below 1.
   explicit DistributedSampler(const SamplerOptions& options);
 
   int64_t steps_per_epoch() const;
@@ -43,6 +52,7 @@ class DistributedSampler {
 
  private:
   const std::vector<int64_t>& order(int64_t epoch);
+  void order_by_shards(Rng& rng);  // fills order_
 
   SamplerOptions options_;
   int64_t cached_epoch_ = -1;

@@ -5,6 +5,7 @@
 #include <hdf5.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstdio>
 #include <filesystem>
@@ -140,10 +141,10 @@ std::vector<hsize_t> dims_of(hid_t ds) {
   return dims;
 }
 
-// Opens dataset `name` with a chunk cache big enough for random reads across a shard.
-hid_t open_cached(hid_t file, const char* name, const std::string& path) {
+// Opens dataset `name` with a chunk cache of `cache_bytes`.
+hid_t open_cached(hid_t file, const char* name, size_t cache_bytes, const std::string& path) {
   Handle dapl(H5Pcreate(H5P_DATASET_ACCESS), H5Pclose);
-  check(H5Pset_chunk_cache(dapl.get(), 1021, 32 << 20, 1.0), path, "set the chunk cache");
+  check(H5Pset_chunk_cache(dapl.get(), 1021, cache_bytes, 1.0), path, "set the chunk cache");
   return checked(H5Dopen2(file, name, dapl.get()), path, "open a dataset");
 }
 
@@ -270,7 +271,7 @@ void write_shard(const std::string& path, ShardInfo info,
   }
 }
 
-ShardReader::ShardReader(const std::string& path) : path_(path) {
+ShardReader::ShardReader(const std::string& path, size_t cache_bytes) : path_(path) {
   std::lock_guard<std::mutex> lock(hdf5_mutex());
   silence_hdf5();
   if (!std::filesystem::exists(path)) throw IoError(fmt::format("{}: shard file is missing", path));
@@ -335,9 +336,11 @@ ShardReader::ShardReader(const std::string& path) : path_(path) {
       }
     }
     expect_dims(kTokensPath, {static_cast<hsize_t>(offsets_[n])});
-    datasets_[0] = open_cached(f, kTokensPath, path);
-    datasets_[1] = open_cached(f, kInputsPath, path);
-    datasets_[2] = open_cached(f, kOutputsPath, path);
+    // Never below the largest chunk (1 MiB), which a smaller cache could not hold at all.
+    const size_t each = std::max<size_t>(cache_bytes / 3, 1 << 20);
+    datasets_[0] = open_cached(f, kTokensPath, each, path);
+    datasets_[1] = open_cached(f, kInputsPath, each, path);
+    datasets_[2] = open_cached(f, kOutputsPath, each, path);
   } catch (...) {
     for (int64_t& d : datasets_) {
       if (d >= 0) H5Dclose(static_cast<hid_t>(d));

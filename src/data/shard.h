@@ -49,7 +49,10 @@ void write_shard(const std::string& path, ShardInfo info,
 // thread-safe; every method takes hdf5_mutex().
 class ShardReader {
  public:
-  explicit ShardReader(const std::string& path);
+  // `cache_bytes`: HDF5's chunk cache for the shard's three arrays together (at least 1 MiB
+  // each), which serves reads of examples stored close together.
+  explicit ShardReader(const std::string& path, size_t cache_bytes = kDefaultShardCacheBytes);
+  static constexpr size_t kDefaultShardCacheBytes = size_t{96} << 20;
   ~ShardReader();
   ShardReader(const ShardReader&) = delete;
   ShardReader& operator=(const ShardReader&) = delete;

@@ -26,8 +26,11 @@ struct TrainOptions {
   // Also a metrics line and checkpoint once this many seconds passed since the last (0: off), so
   // that a preempted long run loses at most this much work whatever its step time.
   double checkpoint_every_s = 0;
-  uint64_t seed = 1;           // model initialisation and data order
-  bool resume = false;         // continue from MODEL_DIR/latest
+  uint64_t seed = 1;    // model initialisation and data order
+  bool resume = false;  // continue from MODEL_DIR/latest
+  // On a resume: the checkpoint's global batch (batch_size x its ranks), divided among the ranks
+  // of this run, whatever --batch_size says.
+  bool keep_global_batch = false;
   int64_t val_examples = 200;  // validation programs decoded at every log step (0: none)
   // Training batches carry the specification pairs only, as the original trains and as the model
   // is tested; with this, every stored pair (held-out ones too).
@@ -37,6 +40,12 @@ struct TrainOptions {
   int64_t grad_accum = 1;
   double bucket_cap_mb = 25;   // gradient all-reduce buckets: larger ones launch fewer calls
   double first_bucket_mb = 1;  // the first bucket, small so that it starts reducing early
+  // The epoch's order: "examples" (one permutation of the split) or "shards" (shards shuffled,
+  // examples shuffled within windows of shard_window shards; data::Shuffle::kShards), so that
+  // hundreds of ranks on a shared filesystem each keep few shards open.
+  std::string shuffle = "examples";
+  int64_t shard_window = 4;
+  double chunk_cache_mb = 256;  // each rank's HDF5 chunk cache for the training shards together
 
   // Set by the caller, not settings.
   std::string data_folder;     // a lasynth dataset directory
@@ -77,6 +86,9 @@ struct TrainOptions {
     v("val_examples", &T::val_examples,
       "validation examples decoded (greedy) at every log step (0: none)", AtLeast(0));
     v("resume", &T::resume, "continue training from MODEL_DIR/latest");
+    v("keep_global_batch", &T::keep_global_batch,
+      "with --resume: keep the checkpoint's global batch (its batch_size x ranks), divided "
+      "among this run's ranks (lasynth-launch --exclude-failed-hosts passes it)");
     v("train_on_all_pairs", &T::train_on_all_pairs,
       "train on every stored pair, held-out ones too (default: the specification pairs, as "
       "the original and as decoding sees them)");
@@ -86,6 +98,16 @@ struct TrainOptions {
     v("bucket_cap_mb", &T::bucket_cap_mb, "gradient all-reduce bucket size (MiB)", AtLeast(0.001));
     v("first_bucket_mb", &T::first_bucket_mb,
       "size of the first bucket, which starts reducing earliest (MiB)", AtLeast(0.001));
+    v("shuffle", &T::shuffle,
+      "examples: shuffle the whole split each epoch; shards: shuffle the shards, then the "
+      "examples within each window of --shard_window shards, so that each rank keeps 2 windows "
+      "of shards open (for many ranks on a shared filesystem)",
+      OneOf({"examples", "shards"}));
+    v("shard_window", &T::shard_window, "shards shuffled together with --shuffle shards",
+      AtLeast(1));
+    v("chunk_cache_mb", &T::chunk_cache_mb,
+      "each rank's HDF5 chunk cache for the training shards it holds open, together (MiB)",
+      AtLeast(1));
   }
 };
 

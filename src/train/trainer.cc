@@ -157,6 +157,9 @@ class Run {
   // After a resume: the sampler position in windows of `window` examples (batch_size x ranks),
   // converted when the checkpoint counted in windows of another size.
   void resume_position(int64_t window);
+  // After a resume: batch_size becomes the checkpoint's global batch divided among this run's
+  // ranks (a job continuing on fewer hosts trains on the same batches).
+  void keep_global_batch();
   // All ranks, same order: what the next checkpoint records of the ranks and their generators.
   void gather_rank_state();
   void beat(const StepResult& s, Clock::time_point& step_start);
@@ -173,7 +176,7 @@ class Run {
     if (lead_ && hooks_.print) hooks_.print(line);
   }
 
-  const TrainOptions& o_;
+  TrainOptions o_;  // a copy: --keep_global_batch changes batch_size on a resume
   const TrainHooks& hooks_;
   const data::Manifest manifest_;
   model::ModelOptions m_;
@@ -223,7 +226,8 @@ Run::Run(const TrainOptions& o, model::ModelOptions m, const TrainHooks& hooks)
     restore_checkpoint(*resumed, *net_, optimizer_.get());
     state_ = resumed->state;
     resume_rng(o.seed);
-    resume_position(o.batch_size * world_);
+    if (o.keep_global_batch) keep_global_batch();
+    resume_position(o_.batch_size * world_);
   } else if (!o.init_from.empty()) {
     load_checkpoint(o.init_from, *net_, nullptr);
   }
@@ -236,10 +240,13 @@ Run::Run(const TrainOptions& o, model::ModelOptions m, const TrainHooks& hooks)
   data::LoaderOptions lo;
   lo.dir = o.data_folder;
   lo.split = "train";
-  lo.sampler.batch_size = o.batch_size;
+  lo.sampler.batch_size = o_.batch_size;
   lo.sampler.world_size = world_;
   lo.sampler.rank = rank_;
   lo.sampler.seed = state_.sampler_seed;
+  lo.sampler.shuffle = o.shuffle == "shards" ? data::Shuffle::kShards : data::Shuffle::kExamples;
+  lo.sampler.shard_window = o.shard_window;
+  lo.read.cache_bytes = static_cast<int64_t>(o.chunk_cache_mb * (1 << 20));
   lo.pairs = o.train_on_all_pairs ? 0 : domain->num_spec();
   lo.prefix = domain->fixed_prefix_ids();
   loader_ = std::make_unique<data::BatchLoader>(lo, state_.epoch, state_.epoch_step);
@@ -321,6 +328,20 @@ void Run::resume_position(int64_t window) {
         "{} examples per window (batch_size x ranks): continuing at example {}",
         examples, state_.epoch, window, state_.epoch_step * window));
   }
+}
+
+void Run::keep_global_batch() {
+  const int64_t global = state_.window;
+  if (global == 0 || global == o_.batch_size * world_) return;
+  if (global % world_ != 0) {
+    throw ConfigError(fmt::format(
+        "--keep_global_batch: the checkpoint's global batch of {} examples does not divide "
+        "among {} ranks; run on a number of ranks that divides it, or resume without the flag",
+        global, world_));
+  }
+  say(fmt::format("keeping the checkpoint's global batch of {} on {} rank(s): batch_size {} -> {}",
+                  global, world_, o_.batch_size, global / world_));
+  o_.batch_size = global / world_;
 }
 
 void Run::gather_rank_state() {

@@ -60,6 +60,31 @@ TEST(Dataset, RandomAccessAcrossShards) {
   EXPECT_THROW(ds.get("unknown", 0), ConfigError);
 }
 
+// A bounded reader: past max_open_shards the least recently used shard is closed, and opened
+// again (checked again) when it is next read; what it reads does not change.
+TEST(Dataset, KeepsAtMostMaxOpenShardsClosingTheLeastRecentlyUsed) {
+  ScratchDir dir;
+  const std::string d = make_dataset(dir);
+  Dataset all(d);
+  ReadOptions bounded;
+  bounded.max_open_shards = 2;
+  bounded.cache_bytes = 1 << 20;
+  bounded.verify_checksums = true;
+  Dataset few(d, bounded);
+  for (int64_t i : {0, 1000, 1, 1001})
+    EXPECT_EQ(few.get("train", i).tokens, all.get("train", i).tokens);
+  EXPECT_EQ(few.shards_opened(), 2);
+  EXPECT_EQ(few.get("train", 2000).tokens, all.get("train", 2000).tokens);  // closes shard 0
+  EXPECT_EQ(few.shards_opened(), 3);
+  EXPECT_EQ(few.get("train", 1002).tokens, all.get("train", 1002).tokens);  // still open
+  EXPECT_EQ(few.shards_opened(), 3);
+  EXPECT_EQ(few.get("train", 2).tokens, all.get("train", 2).tokens);  // opened again
+  EXPECT_EQ(few.shards_opened(), 4);
+  ReadOptions negative;
+  negative.cache_bytes = -1;
+  EXPECT_THROW(Dataset(d, negative), ConfigError);
+}
+
 TEST(Dataset, SplitsShareNoFunctionAndFollowTheClassRule) {
   ScratchDir dir;
   Dataset ds(make_dataset(dir));
@@ -279,6 +304,61 @@ TEST(BatchLoader, YieldsTheSamplersBatchesPadded) {
   o.sampler.rank = 1;
   BatchLoader tail(o, 0, 3);
   EXPECT_EQ(tail.next().size, 0);
+}
+
+// Shuffled by shards, the loader yields the sampler's batches (shard sizes from the manifest)
+// while keeping two windows of shards open: each shard is opened once an epoch.
+TEST(BatchLoader, ShuffledByShardsOpensEachShardOnceAnEpoch) {
+  ScratchDir dir;
+  const std::string d = make_dataset(dir);
+  LoaderOptions o;
+  o.dir = d;
+  o.sampler.batch_size = 50;
+  o.sampler.seed = 4;
+  o.sampler.shuffle = Shuffle::kShards;
+  o.sampler.shard_window = 1;
+  o.read.max_open_shards = 1;
+  BatchLoader loader(o);
+  ASSERT_EQ(loader.steps_per_epoch(), 60);
+  SamplerOptions so = o.sampler;
+  so.num_examples = 2999;
+  so.shard_sizes = {1000, 1000, 999};
+  DistributedSampler sampler(so);
+  // The loader keeps one shard open of three, so shard 0 closes during the epoch: its batches
+  // must still be the examples, as an unbounded reader reads them.
+  Dataset all(d);
+  const ShardInfo& info = all.shard("train", 0).info();
+  std::set<int64_t> seen;
+  for (int64_t s = 0; s < loader.steps_per_epoch(); ++s) {
+    const Batch b = loader.next();
+    ASSERT_EQ(b.indices, sampler.batch(0, s));
+    std::vector<StoredExample> examples;
+    for (int64_t i : b.indices) examples.push_back(all.get("train", i));
+    const Batch want = make_batch(examples, b.indices, info.io_pairs, info.value_size, {});
+    ASSERT_EQ(b.value_size, want.value_size) << s;
+    ASSERT_EQ(b.tokens, want.tokens) << s;
+    ASSERT_EQ(b.inputs, want.inputs) << s;
+    ASSERT_EQ(b.outputs, want.outputs) << s;
+    seen.insert(b.indices.begin(), b.indices.end());
+  }
+  EXPECT_EQ(seen.size(), 2999u);
+  // The same reads through a reader of two open shards: three opens, one per shard.
+  ReadOptions two;
+  two.max_open_shards = 2;
+  Dataset ds(d, two);
+  for (int64_t s = 0; s < loader.steps_per_epoch(); ++s) {
+    for (int64_t i : sampler.batch(0, s)) ds.get("train", i);
+  }
+  EXPECT_EQ(ds.shards_opened(), 3);
+  // Shuffled by examples, the same reader reopens shards over and over.
+  SamplerOptions by_examples = so;
+  by_examples.shuffle = Shuffle::kExamples;
+  DistributedSampler everywhere(by_examples);
+  Dataset thrash(d, two);
+  for (int64_t s = 0; s < 10; ++s) {
+    for (int64_t i : everywhere.batch(0, s)) thrash.get("train", i);
+  }
+  EXPECT_GT(thrash.shards_opened(), 50);
 }
 
 // Training batches carry the specification pairs only: the first `pairs` of each example.

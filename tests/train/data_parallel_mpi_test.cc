@@ -177,6 +177,18 @@ TEST_F(DataParallelTest, ResumedOnOneRankContinuesWhereTwoRanksStopped) {
   const float diff = max_difference(straight + "/ckpt-20.pt", resumed + "/ckpt-20.pt");
   EXPECT_LT(diff, 1e-4f) << "2 x 4 to step 20 and 2 x 4 then 1 x 8 differ by " << diff;
   EXPECT_GT(max_difference(resumed + "/ckpt-10.pt", resumed + "/ckpt-20.pt"), 1e-3f);
+  // The launcher's way, leaving out a failed host: the command still says --batch_size 4, and
+  // --keep_global_batch makes the one rank take the checkpoint's global 8.
+  const std::string kept = run_dir("two-then-one-kept");
+  ASSERT_EQ(train(kMpirun, "c", kept, flags + " --batch_size 4 --max_steps 10").exit_code, 0);
+  const Result k =
+      train("", "c", kept, flags + " --batch_size 4 --max_steps 20 --resume --keep_global_batch");
+  ASSERT_EQ(k.exit_code, 0) << k.out;
+  EXPECT_NE(
+      k.out.find("keeping the checkpoint's global batch of 8 on 1 rank(s): batch_size 4 -> 8"),
+      std::string::npos)
+      << k.out;
+  EXPECT_LT(max_difference(straight + "/ckpt-20.pt", kept + "/ckpt-20.pt"), 1e-4f);
 }
 
 // Each rank draws from its own random stream (its dropout differs), and the checkpoint keeps every
