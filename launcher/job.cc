@@ -10,6 +10,8 @@
 #include <chrono>
 #include <cstring>
 #include <iostream>
+#include <map>
+#include <optional>
 #include <random>
 #include <thread>
 
@@ -153,9 +155,10 @@ int print_dry_run(const LaunchOptions& launch) {
 // How one launch of the job ended.
 struct Attempt {
   Outcome outcome = Outcome::kDone;
-  int status = 0;         // mpirun's or srun's
-  bool stopping = false;  // a signal asked the ranks to stop
-  std::string cause;      // why it failed
+  int status = 0;                  // mpirun's or srun's
+  bool stopping = false;           // a signal asked the ranks to stop
+  std::string cause;               // why it failed
+  std::optional<Failure> failure;  // the monitor's, when it saw the failure
 };
 
 // Watches a launch until it ends or fails: signals become "stop" (the first) or the job's end
@@ -187,6 +190,7 @@ Attempt watch(Subprocess& job, Monitor& monitor, const JobOptions& o) {
       a.status = end_job(job, o.kill_grace_s);
       a.outcome = Outcome::kFailed;
       a.cause = failure->message;
+      a.failure = failure;
       return a;
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
@@ -205,6 +209,7 @@ void classify(Attempt& a, Monitor& monitor, const std::string& program) {
   if (failure) {
     a.outcome = Outcome::kFailed;
     a.cause = failure->message;
+    a.failure = failure;
   } else if (a.status == 0) {
     a.outcome = Outcome::kDone;
   } else if (a.status == kExitPreempted || (a.stopping && all_stopped)) {
@@ -212,7 +217,82 @@ void classify(Attempt& a, Monitor& monitor, const std::string& program) {
   } else {
     a.outcome = Outcome::kFailed;
     a.cause = fmt::format("{} exited with status {}", program, a.status);
+    // Ranks that never came point at their hosts (--exclude-failed-hosts): mpirun gives up when
+    // it cannot start its daemon on a host.
+    Failure f;
+    f.ranks = monitor.never_arrived();
+    f.rank = f.ranks.empty() ? -1 : f.ranks.front();
+    f.host = "?";
+    f.cause = a.cause;
+    f.message = a.cause;
+    if (!f.ranks.empty()) a.failure = f;
   }
+}
+
+// The entry of `hosts` that `name` stands for: the same name, or the same first label (a rank
+// reports "n1" for --hosts n1.cluster); -1 when none does.
+int host_index(const std::vector<HostSlots>& hosts, const std::string& name) {
+  const auto label = [](const std::string& h) { return h.substr(0, h.find('.')); };
+  for (size_t i = 0; i < hosts.size(); ++i) {
+    if (hosts[i].host == name) return static_cast<int>(i);
+  }
+  for (size_t i = 0; i < hosts.size(); ++i) {
+    if (label(hosts[i].host) == label(name)) return static_cast<int>(i);
+  }
+  return -1;
+}
+
+// The ranks mpirun puts on hosts[index]: it maps by slot, filling the hosts in order.
+int ranks_on_host(const LaunchOptions& l, int index) {
+  int first = 0;
+  for (int i = 0; i < index; ++i) first += l.hosts[static_cast<size_t>(i)].slots;
+  return std::clamp(l.ranks - first, 0, l.hosts[static_cast<size_t>(index)].slots);
+}
+
+// The entry of --hosts a failure points at: the host it names; for ranks that never said where
+// they run, the host mpirun put the first on, unless none came at all: mpirun starts no rank
+// until every host's daemon answers, so then the host lost the attempt before, still out of
+// reach, if there was one. -1 when it cannot tell.
+int failed_host(const LaunchOptions& l, const Failure& f, const std::string& lost_before) {
+  if (!f.host.empty() && f.host != "?") return host_index(l.hosts, f.host);
+  if (static_cast<int>(f.ranks.size()) == l.ranks) {
+    return lost_before.empty() ? -1 : host_index(l.hosts, lost_before);
+  }
+  for (int i = 0, first = 0; f.rank >= 0 && i < static_cast<int>(l.hosts.size()); ++i) {
+    first += l.hosts[static_cast<size_t>(i)].slots;
+    if (f.rank < first) return i;
+  }
+  return -1;
+}
+
+// --exclude-failed-hosts after a failed attempt: counts the failure against its host, and takes a
+// host that failed twice out of `current`. Returns whether it did. `lost_before`: the node the
+// previous attempt lost, if it did; updated.
+bool exclude_failed_host(const Attempt& a, std::map<std::string, int>& failures,
+                         std::string& lost_before, LaunchOptions& current) {
+  if (!a.failure) return false;
+  const int index = failed_host(current, *a.failure, lost_before);
+  lost_before = a.failure->node_lost ? a.failure->host : "";
+  if (index < 0) return false;
+  const std::string host = current.hosts[static_cast<size_t>(index)].host;
+  if (++failures[host] < 2) return false;
+  const int left = current.ranks - ranks_on_host(current, index);
+  if (current.hosts.size() < 2 || left < 1) {
+    say(fmt::format("{} failed twice, but no other host is left to run the job on", host));
+    return false;
+  }
+  say(
+      fmt::format("leaving out {}, which failed twice: continuing on {} rank(s) of {}, with the "
+                  "checkpoint's global batch (--keep_global_batch)",
+                  host, left, current.ranks));
+  current.hosts.erase(current.hosts.begin() + index);
+  current.ranks = left;
+  for (const char* flag : {"--resume", "--keep_global_batch"}) {
+    if (std::find(current.command.begin(), current.command.end(), flag) == current.command.end()) {
+      current.command.push_back(flag);
+    }
+  }
+  return true;
 }
 
 }  // namespace
@@ -246,8 +326,15 @@ int run_job(const JobOptions& o) {
   sigemptyset(&action.sa_mask);
   for (int s : {SIGINT, SIGTERM, SIGUSR1}) sigaction(s, &action, nullptr);
 
+  if (o.exclude_failed_hosts && (launch.srun || launch.hosts.size() < 2)) {
+    throw ConfigError(
+        "--exclude-failed-hosts needs mpirun on two or more --hosts (a host to leave out and "
+        "others to continue on)");
+  }
+  std::map<std::string, int> host_failures;
+  std::string lost_before;
   for (int attempt = 0;; ++attempt) {
-    monitor.begin_attempt(attempt);
+    monitor.begin_attempt(attempt, current.ranks);
     const std::vector<std::string> argv = plan_launch(current).argv;
     say(shell_line(argv));
     Subprocess job = spawn_job(argv);
@@ -271,6 +358,7 @@ int run_job(const JobOptions& o) {
     }
     say(fmt::format("restart {} of {} from the latest checkpoint, after: {}", attempt + 1,
                     o.max_restarts, a.cause));
+    if (o.exclude_failed_hosts) exclude_failed_host(a, host_failures, lost_before, current);
     if (std::find(current.command.begin(), current.command.end(), "--resume") ==
         current.command.end()) {
       current.command.push_back("--resume");

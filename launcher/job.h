@@ -26,6 +26,10 @@ struct JobOptions {
   double progress_timeout_s = 600;  // 0: no progress timeout
   double start_timeout_s = 300;
   int max_restarts = 0;
+  // A restart leaves out a host of --hosts that failed twice (named by the failure, or running
+  // the rank that never came), continuing on the other hosts' ranks with the checkpoint's global
+  // batch (--keep_global_batch).
+  bool exclude_failed_hosts = false;
   bool dry_run = false;
   // Seconds between SIGTERM and SIGKILL when the job is ended.
   double kill_grace_s = 3;

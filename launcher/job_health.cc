@@ -1,6 +1,7 @@
 #include "launcher/job_health.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <algorithm>
 #include <cmath>
@@ -59,7 +60,8 @@ JobHealth::JobHealth(JobHealthOptions options, HealthClock::time_point now)
       attempt_start_(now),
       ranks_(static_cast<size_t>(options_.world_size)) {}
 
-void JobHealth::begin_attempt(int attempt, HealthClock::time_point now) {
+void JobHealth::begin_attempt(int attempt, HealthClock::time_point now, int world_size) {
+  if (world_size > 0) options_.world_size = world_size;
   attempt_ = attempt;
   attempt_start_ = now;
   ranks_.assign(static_cast<size_t>(options_.world_size), Rank{});
@@ -153,15 +155,55 @@ std::optional<Failure> JobHealth::check(HealthClock::time_point now) {
                       "or the agent was killed");
     } else if (s.connected && !s.said_bye && !s.lost &&
                seconds_between(s.last_beat, now) > options_.heartbeat_timeout_s) {
-      declared = fail(rank, fmt::format("sent no heartbeat for {:.0f} s (last at step {}): it is "
-                                        "stalled or stopped (--heartbeat-timeout {})",
-                                        seconds_between(s.last_beat, now), s.beat.step,
-                                        options_.heartbeat_timeout_s));
+      declared = fail_node(rank, now);
+      if (!declared) {
+        declared = fail(rank, fmt::format("sent no heartbeat for {:.0f} s (last at step {}): it "
+                                          "is stalled or stopped (--heartbeat-timeout {})",
+                                          seconds_between(s.last_beat, now), s.beat.step,
+                                          options_.heartbeat_timeout_s));
+      }
     }
     if (declared) return declared;
   }
   if (std::optional<Failure> hung = fail_progress(now)) return hung;
   return fail_start(now);
+}
+
+std::optional<Failure> JobHealth::fail_node(int rank, HealthClock::time_point now) {
+  const std::string& host = ranks_[static_cast<size_t>(rank)].status.host;
+  if (failure_ || host.empty()) return std::nullopt;
+  std::vector<int> on_host;
+  bool other_hosts = false;
+  for (size_t i = 0; i < ranks_.size(); ++i) {
+    const RankStatus& s = ranks_[i].status;
+    if (s.host != host) {
+      other_hosts = other_hosts || !s.host.empty();
+      continue;
+    }
+    // A live rank beats every second: half the timeout of silence is not one of them.
+    const bool silent =
+        s.connected && !s.said_bye && !s.exit &&
+        (s.lost || seconds_between(s.last_beat, now) > options_.heartbeat_timeout_s / 2);
+    if (!silent) return std::nullopt;
+    on_host.push_back(static_cast<int>(i));
+  }
+  // On one host, or alone on its host, a rank's silence says no more than its own stall.
+  if (!other_hosts || on_host.size() < 2) return std::nullopt;
+  const RankStatus& s = ranks_[static_cast<size_t>(rank)].status;
+  Failure f;
+  f.rank = rank;
+  f.host = host;
+  f.pid = s.pid;
+  f.node_lost = true;
+  f.ranks = on_host;
+  f.cause = fmt::format(
+      "went silent with every rank on it (rank(s) {}): no heartbeat for {:.0f} s and no word "
+      "from their agents, so the node is down or unreachable (--heartbeat-timeout {})",
+      fmt::join(on_host, ","), seconds_between(s.last_beat, now), options_.heartbeat_timeout_s);
+  f.message = fmt::format("node {} {}", host, f.cause);
+  failure_ = f;
+  state_ = JobState::kFailed;
+  return failure_;
 }
 
 std::optional<Failure> JobHealth::fail_progress(HealthClock::time_point now) {
@@ -220,16 +262,11 @@ std::optional<Failure> JobHealth::fail_start(HealthClock::time_point now) {
   if (failure_ || seconds_between(attempt_start_, now) <= options_.start_timeout_s) {
     return std::nullopt;
   }
-  std::string missing;
-  int first = -1;
-  for (size_t i = 0; i < ranks_.size(); ++i) {
-    const RankStatus& s = ranks_[i].status;
-    if (s.connected || s.exit) continue;
-    if (first < 0) first = static_cast<int>(i);
-    missing += (missing.empty() ? "" : ",") + std::to_string(i);
-  }
-  if (missing.empty()) return std::nullopt;
   Failure f;
+  f.ranks = never_arrived();
+  if (f.ranks.empty()) return std::nullopt;
+  const std::string missing = fmt::format("{}", fmt::join(f.ranks, ","));
+  const int first = f.ranks.front();
   f.cause = fmt::format("never reached the monitor within {:.0f} s (--start-timeout)",
                         options_.start_timeout_s);
   f.message = fmt::format("rank(s) {} {}", missing, f.cause);
@@ -240,11 +277,21 @@ std::optional<Failure> JobHealth::fail_start(HealthClock::time_point now) {
   return failure_;
 }
 
+std::vector<int> JobHealth::never_arrived() const {
+  std::vector<int> out;
+  for (size_t i = 0; i < ranks_.size(); ++i) {
+    const RankStatus& s = ranks_[i].status;
+    if (!s.connected && !s.exit) out.push_back(static_cast<int>(i));
+  }
+  return out;
+}
+
 std::optional<Failure> JobHealth::fail(int rank, const std::string& cause) {
   if (failure_) return std::nullopt;
   const RankStatus& s = ranks_[static_cast<size_t>(rank)].status;
   Failure f;
   f.rank = rank;
+  f.ranks = {rank};
   f.host = s.host.empty() ? "?" : s.host;
   f.pid = s.pid;
   f.cause = cause;

@@ -51,6 +51,12 @@ struct Failure {
   int64_t pid = 0;
   std::string cause;    // "killed by signal 9 (SIGKILL)", "sent no heartbeat for 12 s", ...
   std::string message;  // one line naming rank, host, pid and cause
+  // Every rank on `host`, two or more, went silent together while the job spans other hosts:
+  // the node, not a rank, failed. `message` then names the node and its ranks.
+  bool node_lost = false;
+  // The ranks it is about: the node's when one was lost, those that never came when the start
+  // failed, else `rank`.
+  std::vector<int> ranks;
 };
 
 // A rank as /status shows it (to_string gives the word).
@@ -121,8 +127,9 @@ class JobHealth {
   JobHealth(JobHealthOptions options, HealthClock::time_point now);
 
   // A new launch of the job (a restart) begins at `now`: forgets the ranks and the failure, and
-  // the job is running again.
-  void begin_attempt(int attempt, HealthClock::time_point now);
+  // the job is running again, on `world_size` ranks (0: as many as before).
+  void begin_attempt(int attempt, HealthClock::time_point now, int world_size = 0);
+  int world_size() const { return options_.world_size; }
   int attempt() const { return attempt_; }
 
   // Whether `from` sends messages of `kind` after its hello: ranks send beat and bye, agents
@@ -148,6 +155,8 @@ class JobHealth {
 
   // The attempt's first failure, if any.
   const std::optional<Failure>& failure() const { return failure_; }
+  // The ranks that have neither connected nor been reported this attempt.
+  std::vector<int> never_arrived() const;
 
   // Exit statuses the agents reported this attempt: rank -> status (128 + signal when killed);
   // ranks not reported are absent.
@@ -181,12 +190,14 @@ class JobHealth {
   // Declares the failure unless the attempt has one already; returns it when declared here.
   std::optional<Failure> fail(int rank, const std::string& cause);
   std::optional<Failure> fail_start(HealthClock::time_point now);
+  // The failure of `rank`'s whole host when every rank on it is silent, nothing otherwise.
+  std::optional<Failure> fail_node(int rank, HealthClock::time_point now);
   std::optional<Failure> fail_progress(HealthClock::time_point now);
   // Progress per second of work over the window, NaN when too little was measured.
   static double work_rate(const Rank& r);
   RankState state_of(const Rank& r, HealthClock::time_point now) const;
 
-  const JobHealthOptions options_;
+  JobHealthOptions options_;  // world_size changes with an attempt on fewer ranks
   int attempt_ = 0;
   HealthClock::time_point attempt_start_;
   std::vector<Rank> ranks_;

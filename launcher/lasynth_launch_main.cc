@@ -1,7 +1,8 @@
 // lasynth-launch: runs a data-parallel lasynth job and watches it.
 //
 //   lasynth-launch -n 8 [--hosts a:4,b:4] [--monitor-port P] [--heartbeat-timeout S]
-//                  [--progress-timeout S] [--max-restarts K] -- lasynth train ...
+//                  [--progress-timeout S] [--max-restarts K [--exclude-failed-hosts]]
+//                  -- lasynth train ...
 //
 // Prints and runs the mpirun line (srun --mpi=pmix inside a SLURM allocation), serves a live
 // page, /status and /metrics, ends the whole job when a rank dies, stalls or hangs, passes SIGINT,
@@ -75,6 +76,10 @@ int main(int argc, char** argv) {
   app.add_option("--max-restarts", o.max_restarts,
                  "after a failure, relaunch with --resume at most this many times")
       ->check(lasynth::app::at_least(0));
+  app.add_flag("--exclude-failed-hosts", o.exclude_failed_hosts,
+               "with --max-restarts and --hosts: a restart leaves out a host that failed twice "
+               "(a lost node, or its ranks never starting) and continues on the other hosts' "
+               "ranks with the checkpoint's global batch (adds --keep_global_batch)");
   app.add_flag("--dry-run", o.dry_run, "print the command line and exit");
   app.add_option("command", o.launch.command, "what every rank runs, after --")->required();
   app.footer(fmt::format(

@@ -49,8 +49,9 @@ struct Monitor::Impl {
     std::weak_ptr<Session> agent;
   };
 
-  // Constant after construction.
-  const MonitorOptions options;
+  // Constant after construction but for world_size, which an attempt on fewer ranks changes
+  // (guarded by mu).
+  MonitorOptions options;
   const Clock::time_point job_start = Clock::now();
 
   // Used on the io thread only, once it runs; but the acceptors' local ports, fixed once they are
@@ -296,9 +297,9 @@ struct Monitor::Impl {
 
   StatusSnapshot snapshot() const {
     StatusSnapshot s;
-    s.options = options;
     s.beat_port = beat_acceptor.local_endpoint().port();
     std::lock_guard<std::mutex> lock(mu);
+    s.options = options;
     s.now = Clock::now();
     s.state = health.state();
     s.attempt = health.attempt();
@@ -349,15 +350,21 @@ uint16_t Monitor::http_port() const {
   return impl_->http_acceptor.is_open() ? impl_->http_acceptor.local_endpoint().port() : 0;
 }
 
-void Monitor::begin_attempt(int attempt) {
+void Monitor::begin_attempt(int attempt, int world_size) {
   std::lock_guard<std::mutex> lock(impl_->mu);
-  impl_->health.begin_attempt(attempt, Clock::now());
-  impl_->connections.assign(impl_->connections.size(), Impl::Connections{});
+  if (world_size > 0) impl_->options.world_size = world_size;
+  impl_->health.begin_attempt(attempt, Clock::now(), world_size);
+  impl_->connections.assign(static_cast<size_t>(impl_->options.world_size), Impl::Connections{});
 }
 
 std::optional<Failure> Monitor::failure() const {
   std::lock_guard<std::mutex> lock(impl_->mu);
   return impl_->health.failure();
+}
+
+std::vector<int> Monitor::never_arrived() const {
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  return impl_->health.never_arrived();
 }
 
 std::map<int, int> Monitor::exits() const {

@@ -69,9 +69,12 @@ class Monitor {
   uint16_t http_port() const;  // 0 without HTTP
 
   // A new launch of the job (a restart): forgets the ranks, keeps the counters and the history.
-  void begin_attempt(int attempt);
+  // `world_size`: its ranks, when fewer hosts run it than before (0: as many as before).
+  void begin_attempt(int attempt, int world_size = 0);
   // The first failure of this attempt, if any.
   std::optional<Failure> failure() const;
+  // The ranks that have neither connected nor been reported this attempt.
+  std::vector<int> never_arrived() const;
   // Exit statuses the agents reported for this attempt: rank -> status (128 + signal when
   // killed); ranks not reported are absent.
   std::map<int, int> exits() const;

@@ -495,6 +495,46 @@ TEST_F(JobProgressTest, StartUpIsNotMeasured) {
   EXPECT_FALSE(rank(1).straggler);
 }
 
+// Four ranks, two on each of two hosts: when both of h1's ranks go silent the node is named with
+// its ranks; one silent rank beside a beating one on its host is a rank's stall.
+TEST(JobHealthNodes, EveryRankOfAHostSilentIsTheNodeLost) {
+  for (bool both : {true, false}) {
+    JobHealthOptions o;
+    o.world_size = 4;
+    o.heartbeat_timeout_s = 10;
+    HealthClock::time_point now = HealthClock::time_point() + seconds(1000);
+    JobHealth health(o, now);
+    for (int rank = 0; rank < 4; ++rank) {
+      const std::string host = rank < 2 ? "h0" : "h1";
+      health.handle(rank, Sender::kAgent, hello(rank, host, 0), now);
+      health.handle(rank, Sender::kRank, hello(rank, host, 100 + rank), now);
+    }
+    // Rank 2's last beat is a second before rank 3's: the node still goes as one.
+    std::optional<Failure> f;
+    int declared_at = 0;
+    for (int t = 1; t <= 16 && !f; ++t) {
+      now += seconds(1);
+      for (int rank = 0; rank < 4; ++rank) {
+        const bool silent = (rank == 2 && t > 3) || (rank == 3 && both && t > 4);
+        if (!silent) health.handle(rank, Sender::kRank, beat(t), now);
+      }
+      f = health.check(now);
+      declared_at = t;
+    }
+    ASSERT_TRUE(f);
+    EXPECT_EQ(declared_at, 14);  // 11 s after rank 2's last beat
+    EXPECT_EQ(f->rank, 2);
+    EXPECT_EQ(f->host, "h1");
+    EXPECT_EQ(f->node_lost, both);
+    EXPECT_EQ(f->message,
+              both ? "node h1 went silent with every rank on it (rank(s) 2,3): no heartbeat for "
+                     "11 s and no word from their agents, so the node is down or unreachable "
+                     "(--heartbeat-timeout 10)"
+                   : "rank 2 on h1 (pid 102) sent no heartbeat for 11 s (last at step 3): it is "
+                     "stalled or stopped (--heartbeat-timeout 10)");
+  }
+}
+
 class JobProgressFourRanksTest : public JobProgressTest {
  protected:
   JobProgressFourRanksTest() : JobProgressTest(4) {}
