@@ -63,6 +63,7 @@ class ModelOptions:
     num_layers: int = 2
     num_attention_layers: int = 2
     conv_channels: int = 64  # Karel: feature maps of the grid encoder
+    grid_encoder: str = "joint"  # Karel: Bunel et al.'s joint IO encoder, or "separate" CNNs
     dropout: float = 0.0
     param_init: float = 0.1
     exec_loss_weight: float = 1.0
@@ -165,14 +166,16 @@ class ArrayNet(nn.Module):
 
     def encode_input(self, dist):
         seq, (h, c) = self.input_lstm(dist @ self.values.weight)
-        return seq, join_directions(h, self.o.num_layers), join_directions(c, self.o.num_layers)
+        return (seq, join_directions(h, self.o.num_layers), join_directions(c, self.o.num_layers),
+                None)
 
     def encode_output(self, dist, encoded_input):
         """The output encoder starts from the input encoder's final state, as the original's."""
-        _, in_h, in_c = encoded_input
+        _, in_h, in_c, _ = encoded_input
         seq, (h, c) = self.output_lstm(dist @ self.values.weight,
                                        (split_directions(in_h), split_directions(in_c)))
-        return seq, join_directions(h, self.o.num_layers), join_directions(c, self.o.num_layers)
+        return (seq, join_directions(h, self.o.num_layers), join_directions(c, self.o.num_layers),
+                None)
 
     def encode_embedded(self, embedded):
         """The input encoder over any embedded sequence [N, L, E] (the operation predictor's)."""
@@ -205,7 +208,10 @@ class GridNet(nn.Module):
     """Karel's values: a hero (row, col, direction) and R x C cells (-1 wall, else markers), each
     cell one of 12 contents x 5 hero states = 60 classes. A class distribution [N, P, S] maps onto
     the 16 standard channels, a small CNN encodes the grid, pooled to 4 x 4 encodings; the latent
-    executor predicts every cell's class from the grid's features and the decoder's state."""
+    executor predicts every cell's class from the grid's features and the decoder's state. With
+    grid_encoder "joint" (Bunel et al.'s), an output is encoded with its input: each grid's first
+    layer, both stacked, two residual blocks of three 3 x 3 layers; the flattened maps give the
+    summary. Encodings are (seq, h, c, maps), maps being what re-encoding the output reads."""
 
     CONTENTS = 12  # wall, 0..10 markers
     CLASSES = 5 * CONTENTS
@@ -227,8 +233,24 @@ class GridNet(nn.Module):
             return nn.Sequential(nn.Conv2d(16, f, 3, padding=1), nn.ReLU(),
                                  nn.Conv2d(f, f, 3, padding=1), nn.ReLU())
 
-        self.input_cnn, self.output_cnn = cnn(), cnn()
-        self.input_out, self.output_out = nn.Linear(f, d), nn.Linear(f, d)
+        self.joint = o.grid_encoder == "joint"
+        self.input_cnn = cnn()
+        if not self.joint:
+            self.output_cnn = cnn()
+        self.input_out = nn.Linear(f, d)
+        if self.joint:
+            half = max(f // 2, 1)
+            stacked = 2 * half
+            self.input_maps = nn.Sequential(nn.Conv2d(16, half, 3, padding=1), nn.ReLU())
+            self.output_maps = nn.Sequential(nn.Conv2d(16, half, 3, padding=1), nn.ReLU())
+            self.blocks = nn.ModuleList([
+                nn.Sequential(*[m for _ in range(3)
+                                for m in (nn.Conv2d(stacked, stacked, 3, padding=1), nn.ReLU())])
+                for _ in range(2)])
+            self.output_out = nn.Linear(stacked, d)
+            self.flat = nn.Linear(stacked * o.grid_rows * o.grid_cols, d)
+        else:
+            self.output_out = nn.Linear(f, d)
         self.input_summary = nn.Linear(d, 2 * o.num_layers * d)
         self.output_summary = nn.Linear(d, 2 * o.num_layers * d)
         if o.latent_execution:
@@ -265,32 +287,51 @@ class GridNet(nn.Module):
     def widen(self, result_dist):
         return result_dist
 
-    def features(self, dist, cnn):
-        """[N, P, S] -> [N, F, R, C]"""
-        grid = (dist @ self.channels).transpose(1, 2).reshape(
+    def grid(self, dist):
+        """[N, P, S] -> [N, 16, R, C]"""
+        return (dist @ self.channels).transpose(1, 2).reshape(
             dist.size(0), 16, self.o.grid_rows, self.o.grid_cols)
-        return cnn(grid)
+
+    def sequence(self, maps, out):
+        """[N, F, R, C] -> [N, 16, D], pooled to 4 x 4."""
+        pooled = F.adaptive_avg_pool2d(maps, (self.POOLED, self.POOLED)).flatten(2).transpose(1, 2)
+        return torch.tanh(out(pooled))
+
+    def summarize(self, seq, of, summary):
+        n, layers, d = seq.size(0), self.o.num_layers, self.o.decoder_size
+        s = torch.tanh(summary(of)).view(n, 2, layers, d).permute(1, 2, 0, 3)  # [2, layers, N, D]
+        return seq, s[0].contiguous(), s[1].contiguous(), None
+
+    def joint_maps(self, input_maps, output_maps):
+        x = torch.cat([input_maps, output_maps], 1)
+        for block in self.blocks:
+            x = x + block(x)
+        return x
 
     def encode_input(self, dist):
-        return self.encode(dist, False)
+        g = self.grid(dist)
+        seq = self.sequence(self.input_cnn(g), self.input_out)
+        seq, h, c, _ = self.summarize(seq, seq.mean(1), self.input_summary)
+        return seq, h, c, self.input_maps(g) if self.joint else None
 
     def encode_output(self, dist, encoded_input):
-        """The grid encoders are CNNs: an output is encoded on its own."""
-        return self.encode(dist, True)
+        g = self.grid(dist)
+        if not self.joint:
+            seq = self.sequence(self.output_cnn(g), self.output_out)
+            return self.summarize(seq, seq.mean(1), self.output_summary)
+        maps = self.output_maps(g)
+        x = self.joint_maps(encoded_input[3], maps)
+        seq, h, c, _ = self.summarize(self.sequence(x, self.output_out), self.flat(x.flatten(1)),
+                                      self.output_summary)
+        return seq, h, c, maps
 
-    def encode(self, dist, output: bool):
-        n, layers, d = dist.size(0), self.o.num_layers, self.o.decoder_size
-        f = self.features(dist, self.output_cnn if output else self.input_cnn)
-        pooled = F.adaptive_avg_pool2d(f, (self.POOLED, self.POOLED)).flatten(2).transpose(1, 2)
-        seq = torch.tanh((self.output_out if output else self.input_out)(pooled))  # [N, 16, D]
-        summary = torch.tanh((self.output_summary if output else self.input_summary)(seq.mean(1)))
-        summary = summary.view(n, 2, layers, d).permute(1, 2, 0, 3)  # [2, layers, N, D]
-        return seq, summary[0].contiguous(), summary[1].contiguous()
+    def reencode_output(self, output_maps, encoded_input):
+        return self.sequence(self.joint_maps(encoded_input[3], output_maps), self.output_out)
 
     def execute(self, dist, state):
         """Logits [N, P, S] of the cells after the decoded prefix, from the decoder's (h, c)
         [layers, N, D]: its top layer's output."""
-        f = self.features(dist, self.input_cnn)
+        f = self.input_cnn(self.grid(dist))
         mixed = torch.relu(f + self.state(state[0][-1]).unsqueeze(-1).unsqueeze(-1))
         for layer in self.reach:
             mixed = mixed + torch.relu(layer(mixed))
@@ -302,6 +343,7 @@ class IoEncoding:
     inputs: torch.Tensor  # [N, P, D]
     outputs: torch.Tensor  # [N, P, D], after attending to the inputs
     raw_outputs: torch.Tensor  # [N, P, D], before
+    output_maps: Optional[torch.Tensor]  # what re-encoding the outputs reads (joint grid encoder)
     h: Optional[torch.Tensor] = None  # [layers, N, D]
     c: Optional[torch.Tensor] = None
 
@@ -323,13 +365,17 @@ class IoEncoder(nn.Module):
 
     def forward(self, inputs, outputs) -> IoEncoding:
         encoded_input = self.values.encode_input(inputs)
-        in_seq, in_h, in_c = encoded_input
-        out_seq, out_h, out_c = self.values.encode_output(outputs, encoded_input)
-        return IoEncoding(in_seq, self.attend(out_seq, in_seq), out_seq, in_h + out_h, in_c + out_c)
+        in_seq, in_h, in_c, _ = encoded_input
+        out_seq, out_h, out_c, out_maps = self.values.encode_output(outputs, encoded_input)
+        return IoEncoding(in_seq, self.attend(out_seq, in_seq), out_seq, out_maps, in_h + out_h,
+                          in_c + out_c)
 
     def reencode_inputs(self, io: IoEncoding, inputs):
-        io.inputs = self.values.encode_input(inputs)[0]
-        io.outputs = self.attend(io.raw_outputs, io.inputs)
+        encoded_input = self.values.encode_input(inputs)
+        io.inputs = encoded_input[0]
+        outputs = io.raw_outputs if io.output_maps is None else self.values.reencode_output(
+            io.output_maps, encoded_input)
+        io.outputs = self.attend(outputs, io.inputs)
 
 
 class OperationPredictor(nn.Module):
@@ -708,7 +754,7 @@ class Synthesizer(nn.Module):
         io = None
         if ctx.io is not None:
             io = IoEncoding(_pick(ctx.io.inputs, rows), _pick(ctx.io.outputs, rows),
-                            _pick(ctx.io.raw_outputs, rows))
+                            _pick(ctx.io.raw_outputs, rows), _pick(ctx.io.output_maps, rows))
         return Context(rows=ctx.rows, io=io, dist=_pick(ctx.dist, rows),
                        target=_pick(ctx.target, rows), ops=_pick(ctx.ops, rows),
                        props=_pick(ctx.props, rows), history=_pick(ctx.history, index),

@@ -15,15 +15,33 @@ GridNet::GridNet(const ModelOptions& o) : options_(o), contents_(o.values.channe
   }
   channels_ = register_buffer("channels", channels);
   const int64_t f = o.conv_channels, d = o.decoder_size();
+  namespace nn = torch::nn;
+  auto conv = [](int64_t in, int64_t out) {
+    return nn::Conv2d(nn::Conv2dOptions(in, out, 3).padding(1));
+  };
   auto cnn = [&] {
-    namespace nn = torch::nn;
-    return nn::Sequential(nn::Conv2d(nn::Conv2dOptions(channel_count, f, 3).padding(1)), nn::ReLU(),
-                          nn::Conv2d(nn::Conv2dOptions(f, f, 3).padding(1)), nn::ReLU());
+    return nn::Sequential(conv(channel_count, f), nn::ReLU(), conv(f, f), nn::ReLU());
   };
   input_cnn_ = register_module("input_cnn", cnn());
-  output_cnn_ = register_module("output_cnn", cnn());
-  input_out_ = register_module("input_out", torch::nn::Linear(f, d));
-  output_out_ = register_module("output_out", torch::nn::Linear(f, d));
+  if (!joint_encoder()) output_cnn_ = register_module("output_cnn", cnn());
+  input_out_ = register_module("input_out", nn::Linear(f, d));
+  if (joint_encoder()) {
+    // Bunel et al.'s sizes at f = 64: 32 maps of each grid, 64 stacked.
+    const int64_t half = std::max<int64_t>(f / 2, 1), stacked = 2 * half;
+    input_maps_ =
+        register_module("input_maps", nn::Sequential(conv(channel_count, half), nn::ReLU()));
+    output_maps_ =
+        register_module("output_maps", nn::Sequential(conv(channel_count, half), nn::ReLU()));
+    for (int block = 0; block < 2; ++block) {
+      blocks_->push_back(nn::Sequential(conv(stacked, stacked), nn::ReLU(), conv(stacked, stacked),
+                                        nn::ReLU(), conv(stacked, stacked), nn::ReLU()));
+    }
+    register_module("blocks", blocks_);
+    output_out_ = register_module("output_out", nn::Linear(stacked, d));
+    flat_ = register_module("flat", nn::Linear(stacked * o.values.rows * o.values.cols, d));
+  } else {
+    output_out_ = register_module("output_out", nn::Linear(f, d));
+  }
   input_summary_ = register_module("input_summary", torch::nn::Linear(d, 2 * o.num_layers * d));
   output_summary_ = register_module("output_summary", torch::nn::Linear(d, 2 * o.num_layers * d));
   if (o.latent_execution) {
@@ -52,30 +70,59 @@ torch::Tensor GridNet::classes(const torch::Tensor& values) const {
   return content.scatter_add(1, hero, dir * contents_);
 }
 
-torch::Tensor GridNet::features(const torch::Tensor& dist, torch::nn::Sequential& cnn) {
-  const int64_t n = dist.size(0);
-  const torch::Tensor grid =
-      torch::matmul(dist, channels_)
-          .transpose(1, 2)
-          .reshape({n, options_.values.channels, options_.values.rows, options_.values.cols});
-  return cnn->forward(grid);
+torch::Tensor GridNet::grid(const torch::Tensor& dist) const {
+  return torch::matmul(dist, channels_)
+      .transpose(1, 2)
+      .reshape(
+          {dist.size(0), options_.values.channels, options_.values.rows, options_.values.cols});
 }
 
-ValueEncoding GridNet::encode(const torch::Tensor& dist, bool output) {
-  const int64_t n = dist.size(0), layers = options_.num_layers, d = options_.decoder_size();
-  const torch::Tensor f = features(dist, output ? output_cnn_ : input_cnn_);
-  const torch::Tensor pooled =
-      torch::adaptive_avg_pool2d(f, {kPooled, kPooled}).flatten(2).transpose(1, 2);  // [N, 16, F]
-  const torch::Tensor seq = torch::tanh((output ? output_out_ : input_out_)(pooled));
-  const torch::Tensor summary =
-      torch::tanh((output ? output_summary_ : input_summary_)(seq.mean(1)))
-          .view({n, 2, layers, d})
-          .permute({1, 2, 0, 3});  // [2, layers, N, D]
-  return {seq, summary[0].contiguous(), summary[1].contiguous()};
+torch::Tensor GridNet::sequence(const torch::Tensor& maps, torch::nn::Linear& out) {
+  const torch::Tensor pooled = torch::adaptive_avg_pool2d(maps, {kPooled, kPooled})
+                                   .flatten(2)
+                                   .transpose(1, 2);  // [N, 16, F]
+  return torch::tanh(out(pooled));
+}
+
+ValueEncoding GridNet::summarize(torch::Tensor seq, const torch::Tensor& of,
+                                 torch::nn::Linear& summary) {
+  const int64_t n = seq.size(0), layers = options_.num_layers, d = options_.decoder_size();
+  const torch::Tensor s =
+      torch::tanh(summary(of)).view({n, 2, layers, d}).permute({1, 2, 0, 3});  // [2, layers, N, D]
+  return {std::move(seq), s[0].contiguous(), s[1].contiguous(), torch::Tensor()};
+}
+
+torch::Tensor GridNet::joint(const torch::Tensor& input_maps, const torch::Tensor& output_maps) {
+  torch::Tensor x = torch::cat({input_maps, output_maps}, 1);
+  for (const auto& block : *blocks_) x = x + block->as<torch::nn::Sequential>()->forward(x);
+  return x;
+}
+
+ValueEncoding GridNet::encode_input(const torch::Tensor& dist) {
+  const torch::Tensor g = grid(dist);
+  torch::Tensor seq = sequence(input_cnn_->forward(g), input_out_);
+  const torch::Tensor mean = seq.mean(1);
+  ValueEncoding e = summarize(std::move(seq), mean, input_summary_);
+  if (joint_encoder()) e.maps = input_maps_->forward(g);
+  return e;
+}
+
+ValueEncoding GridNet::encode_output(const torch::Tensor& dist, const ValueEncoding& input) {
+  const torch::Tensor g = grid(dist);
+  if (!joint_encoder()) {
+    torch::Tensor seq = sequence(output_cnn_->forward(g), output_out_);
+    const torch::Tensor mean = seq.mean(1);
+    return summarize(std::move(seq), mean, output_summary_);
+  }
+  torch::Tensor maps = output_maps_->forward(g);
+  const torch::Tensor x = joint(input.maps, maps);
+  ValueEncoding e = summarize(sequence(x, output_out_), flat_(x.flatten(1)), output_summary_);
+  e.maps = std::move(maps);
+  return e;
 }
 
 torch::Tensor GridNet::execute(const torch::Tensor& dist, const LstmState& state) {
-  const torch::Tensor f = features(dist, input_cnn_);
+  const torch::Tensor f = input_cnn_->forward(grid(dist));
   const torch::Tensor top = std::get<0>(state).select(0, -1);  // [N, D]: the decoder's output
   torch::Tensor mixed = torch::relu(f + state_(top).unsqueeze(-1).unsqueeze(-1));
   for (const auto& layer : *reach_) {

@@ -48,12 +48,15 @@ torch::Tensor IoEncoderImpl::attend(torch::Tensor outputs, const torch::Tensor& 
 IoEncoding IoEncoderImpl::forward(const torch::Tensor& inputs, const torch::Tensor& outputs) {
   const ValueEncoding in = values_->encode_input(inputs);
   const ValueEncoding out = values_->encode_output(outputs, in);
-  return {in.seq, attend(out.seq, in.seq), out.seq, in.h + out.h, in.c + out.c};
+  return {in.seq, attend(out.seq, in.seq), out.seq, out.maps, in.h + out.h, in.c + out.c};
 }
 
 void IoEncoderImpl::reencode_inputs(IoEncoding& io, const torch::Tensor& inputs) {
-  io.inputs = values_->encode_input(inputs).seq;
-  io.outputs = attend(io.raw_outputs, io.inputs);
+  const ValueEncoding in = values_->encode_input(inputs);
+  io.inputs = in.seq;
+  const torch::Tensor outputs =
+      io.output_maps.defined() ? values_->reencode_output(io.output_maps, in) : io.raw_outputs;
+  io.outputs = attend(outputs, io.inputs);
 }
 
 }  // namespace model

@@ -22,6 +22,7 @@ struct IoEncoding {
   torch::Tensor inputs;       // [N, L', D]
   torch::Tensor outputs;      // [N, L', D], after attending to the inputs
   torch::Tensor raw_outputs;  // [N, L', D], before
+  torch::Tensor output_maps;  // the outputs' ValueEncoding::maps (joint grid encoder), or undefined
   torch::Tensor h, c;         // [layers, N, D]: the sum of both encoders' summaries
 };
 
@@ -30,7 +31,8 @@ class IoEncoderImpl : public torch::nn::Module {
   IoEncoderImpl(const ModelOptions& options, std::shared_ptr<ValueNet> values);
   // input and output distributions [N, P, S]
   IoEncoding forward(const torch::Tensor& inputs, const torch::Tensor& outputs);
-  // The latent executor changed the inputs: re-encode them and redo the attention.
+  // The latent executor changed the inputs: re-encode them (and the outputs, where their
+  // encoding reads the inputs) and redo the attention.
   void reencode_inputs(IoEncoding& io, const torch::Tensor& inputs);
 
  private:

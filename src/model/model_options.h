@@ -35,6 +35,9 @@ struct ModelOptions {
   int64_t num_layers = 2;            // of every LSTM
   int64_t num_attention_layers = 2;  // input <-> output attention in the IO encoder
   int64_t conv_channels = 64;        // Karel: feature maps of the grid encoder
+  // Karel: "joint", Bunel et al.'s IO encoder (each grid's first layer, then residual blocks over
+  // both stacked); "separate", each grid by a CNN of its own.
+  std::string grid_encoder = "joint";
   double dropout = 0.0;
   double param_init = 0.1;  // parameters start uniform in [-param_init, param_init]
   double exec_loss_weight = 1.0;
@@ -74,6 +77,10 @@ struct ModelOptions {
     v("num_attention_layers", &M::num_attention_layers, "input<->output attention layers",
       AtLeast(0));
     v("conv_channels", &M::conv_channels, "Karel: feature maps of the grid encoder", AtLeast(1));
+    v("grid_encoder", &M::grid_encoder,
+      "Karel: joint (Bunel et al.'s: each grid's first layer, then two residual blocks over "
+      "input and output stacked) or separate (a CNN for each grid)",
+      OneOf({"joint", "separate"}));
     v("dropout_rate", &M::dropout, "dropout between LSTM layers and in the output MLP",
       Between(0, 1));
     v("param_init", &M::param_init, "parameters start uniform in [-x, x]", AtLeast(0));

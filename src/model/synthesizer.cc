@@ -242,6 +242,7 @@ SynthesizerImpl::Context SynthesizerImpl::select(const Context& c, const torch::
   Context s = c;
   if (!within_examples) {
     s.io.raw_outputs = pick(c.io.raw_outputs, rows);
+    s.io.output_maps = pick(c.io.output_maps, rows);
     s.target = pick(c.target, rows);
     s.props = pick(c.props, rows);
   }

@@ -22,6 +22,9 @@ using LstmState = std::tuple<torch::Tensor, torch::Tensor>;
 struct ValueEncoding {
   torch::Tensor seq;   // [N, L', D]
   torch::Tensor h, c;  // [layers, N, D]: a summary that starts the decoder
+  // What the output's encoding reads of each value, kept for reencode_output: the joint grid
+  // encoder's first feature maps [N, F', R, C]; undefined where the output is encoded once.
+  torch::Tensor maps;
 };
 
 class ValueNet : public torch::nn::Module {
@@ -36,6 +39,14 @@ class ValueNet : public torch::nn::Module {
   virtual ValueEncoding encode_input(const torch::Tensor& dist) = 0;
   // dist [N, P, S] -> encoding, by the output encoder, knowing the pair's input's encoding.
   virtual ValueEncoding encode_output(const torch::Tensor& dist, const ValueEncoding& input) = 0;
+  // The output's encoding [N, L', D] again, for a new (latent) input, from the output's
+  // encoding's `maps`: only for encoders that set them (the joint grid encoder reads input and
+  // output together, so every latent execution changes the output's encoding too).
+  virtual torch::Tensor reencode_output(const torch::Tensor& output_maps,
+                                        const ValueEncoding& input) {
+    TORCH_CHECK(false, "this value network encodes an output once; it has no maps to re-read ",
+                output_maps.sizes(), input.seq.sizes());
+  }
   // The latent executor: from the current (latent) inputs `dist` and the decoder's state (h, c)
   // [layers, N, D], the logits [N, P, R] of the values after the decoded program prefix, over
   // the R result classes: the values an output may take (C: the 2 output_range + 1 values of

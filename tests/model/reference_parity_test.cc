@@ -31,6 +31,7 @@ struct Variant {
   bool latent, no_partial, operations, self_attention, properties;
   const char* loss_reduction = "mean";
   bool scaled_attention = false;
+  const char* grid_encoder = "joint";
 };
 
 void PrintTo(const Variant& v, std::ostream* os) { *os << v.domain << " " << v.name; }
@@ -55,6 +56,7 @@ ModelOptions tiny(const Variant& v, const Domain& domain) {
   o.use_properties = v.properties;
   o.loss_reduction = v.loss_reduction;
   o.scaled_attention = v.scaled_attention;
+  o.grid_encoder = v.grid_encoder;
   o.exec_period = 3;
   o.embedding_size = 12;
   o.hidden_size = 8;
@@ -117,6 +119,7 @@ c10::impl::GenericDict options_dict(const std::string& domain, const ModelOption
     d.insert(key, value);
   }
   d.insert("loss_reduction", o.loss_reduction);
+  d.insert("grid_encoder", o.grid_encoder);
   return d;
 }
 
@@ -199,7 +202,9 @@ INSTANTIATE_TEST_SUITE_P(
                       Variant{"c", "LaSynthSummedLoss", true, false, true, true, false, "sum"},
                       Variant{"karel", "LaSynthSummedLoss", true, false, false, true, false, "sum"},
                       Variant{"c", "LaSynthScaledAttention", true, false, true, true, false, "mean",
-                              true}),
+                              true},
+                      Variant{"karel", "LaSynthSeparateGridEncoders", true, false, false, true,
+                              false, "mean", false, "separate"}),
     [](const ::testing::TestParamInfo<Variant>& info) {
       return std::string(info.param.domain == std::string("c") ? "C" : "Karel") + info.param.name;
     });
