@@ -266,20 +266,20 @@ int failed_host(const LaunchOptions& l, const Failure& f, const std::string& los
 }
 
 // --exclude-failed-hosts after a failed attempt: counts the failure against its host, and takes a
-// host that failed twice out of `current`. Returns whether it did. `lost_before`: the node the
+// host that failed twice out of `current`. `lost_before`: the node the
 // previous attempt lost, if it did; updated.
-bool exclude_failed_host(const Attempt& a, std::map<std::string, int>& failures,
+void exclude_failed_host(const Attempt& a, std::map<std::string, int>& failures,
                          std::string& lost_before, LaunchOptions& current) {
-  if (!a.failure) return false;
+  if (!a.failure) return;
   const int index = failed_host(current, *a.failure, lost_before);
   lost_before = a.failure->node_lost ? a.failure->host : "";
-  if (index < 0) return false;
+  if (index < 0) return;
   const std::string host = current.hosts[static_cast<size_t>(index)].host;
-  if (++failures[host] < 2) return false;
+  if (++failures[host] < 2) return;
   const int left = current.ranks - ranks_on_host(current, index);
   if (current.hosts.size() < 2 || left < 1) {
     say(fmt::format("{} failed twice, but no other host is left to run the job on", host));
-    return false;
+    return;
   }
   say(
       fmt::format("leaving out {}, which failed twice: continuing on {} rank(s) of {}, with the "
@@ -292,7 +292,6 @@ bool exclude_failed_host(const Attempt& a, std::map<std::string, int>& failures,
       current.command.push_back(flag);
     }
   }
-  return true;
 }
 
 }  // namespace

@@ -43,6 +43,22 @@ class TwoNodeLaunch : public ::testing::Test {
   std::string path(const std::string& name) const { return (dir_ / name).string(); }
 
   // GET on node-lsA, where the launcher serves its page on loopback.
+  // Waits up to `seconds` until /status shows `ranks` ranks, each running past `step` (and on
+  // `host` when one is given); `status` keeps the last answer, for the failure message.
+  bool ranks_running(uint16_t port, size_t ranks, int64_t step, double seconds,
+                     nlohmann::json& status, const std::string& host = "") const {
+    return testing::eventually(
+        [&] {
+          status = status_on_a(port);
+          if (status.is_discarded() || status["ranks"].size() != ranks) return false;
+          for (const auto& r : status["ranks"]) {
+            if (r["state"] != "running" || r["step"].get<int64_t>() < step) return false;
+            if (!host.empty() && r["host"] != host) return false;
+          }
+          return true;
+        },
+        seconds);
+  }
   nlohmann::json status_on_a(uint16_t port) const {
     const auto r = run_command(kNodes + " run lsA curl -s --max-time 5 http://127.0.0.1:" +
                                std::to_string(port) + "/status");
@@ -118,17 +134,7 @@ TEST_F(TwoNodeLaunch, TrainsAcrossNodesRefusesStrangersAndEndsWhenARemoteRankIsK
   const uint16_t port = p.monitor_port(60);
   ASSERT_NE(port, 0) << p.output();
   nlohmann::json status;
-  ASSERT_TRUE(testing::eventually(
-      [&] {
-        status = status_on_a(port);
-        if (status.is_discarded() || status["ranks"].size() != 4) return false;
-        for (const auto& r : status["ranks"]) {
-          if (r["state"] != "running" || r["step"].get<int64_t>() < 5) return false;
-        }
-        return true;
-      },
-      180))
-      << p.output() << status.dump(1);
+  ASSERT_TRUE(ranks_running(port, 4, 5, 180, status)) << p.output() << status.dump(1);
   EXPECT_NE(p.output().find("--host node-lsA:2,node-lsB:2"), std::string::npos) << p.output();
   EXPECT_EQ(status["ranks"][0]["host"], "node-lsA");
   EXPECT_EQ(status["ranks"][1]["host"], "node-lsA");
@@ -182,17 +188,7 @@ TEST_F(TwoNodeLaunch, ALostNodeEndsTheAttemptNamingItAndTheJobGoesOnWithoutIt) {
   const uint16_t port = p.monitor_port(60);
   ASSERT_NE(port, 0) << p.output();
   nlohmann::json status;
-  ASSERT_TRUE(testing::eventually(
-      [&] {
-        status = status_on_a(port);
-        if (status.is_discarded() || status["ranks"].size() != 4) return false;
-        for (const auto& r : status["ranks"]) {
-          if (r["state"] != "running" || r["step"].get<int64_t>() < 12) return false;
-        }
-        return true;
-      },
-      180))
-      << p.output() << status.dump(1);
+  ASSERT_TRUE(ranks_running(port, 4, 12, 180, status)) << p.output() << status.dump(1);
   // The restarts resume from a checkpoint the four ranks wrote.
   ASSERT_TRUE(
       testing::eventually([&] { return std::filesystem::exists(dir_ / "model" / "latest"); }, 60))
@@ -232,19 +228,7 @@ TEST_F(TwoNodeLaunch, ALostNodeEndsTheAttemptNamingItAndTheJobGoesOnWithoutIt) {
       },
       120))
       << p.output();
-  ASSERT_TRUE(testing::eventually(
-      [&] {
-        status = status_on_a(port);
-        if (status.is_discarded() || status["ranks"].size() != 2) return false;
-        for (const auto& r : status["ranks"]) {
-          if (r["state"] != "running" || r["host"] != "node-lsA" || r["step"].get<int64_t>() < 20) {
-            return false;
-          }
-        }
-        return true;
-      },
-      120))
-      << p.output() << status.dump(1);
+  ASSERT_TRUE(ranks_running(port, 2, 20, 120, status, "node-lsA")) << p.output() << status.dump(1);
   EXPECT_NE(p.output().find("keeping the checkpoint's global batch of 8 on 2 rank(s): batch_size "
                             "2 -> 4"),
             std::string::npos)
