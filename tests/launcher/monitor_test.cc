@@ -231,18 +231,29 @@ TEST(Monitor, OutOfDescriptorsItWaitsAndAcceptsOnceOneIsFree) {
     }));
   }
   ASSERT_FALSE(fds.empty());
-  if (monitor.counters().out_of_descriptors == 0) {
-    // Every descriptor is taken and every connection accepted: the spare makes room for one
-    // more here, none for the monitor to accept it with.
+  // No descriptor is free in this process now, so the monitor's count settles: either it
+  // accepted every connection, or a retry after the last connect failed. Linux takes a descriptor
+  // before it looks at the backlog, so an accept fails for want of one even with nothing waiting:
+  // the failure count alone does not say a connection waits.
+  const int64_t failed_when_full = monitor.counters().out_of_descriptors;
+  ASSERT_TRUE(eventually([&] {
+    const MonitorCounters c = monitor.counters();
+    return c.connections == static_cast<int64_t>(fds.size()) ||
+           c.out_of_descriptors > failed_when_full;
+  }));
+  if (monitor.counters().connections == static_cast<int64_t>(fds.size())) {
+    // Every connection accepted: the spare makes room for one more here, none for the monitor
+    // to accept it with. Its next try fails, whether it was retrying or waiting on the listener.
+    const int64_t failed_before = monitor.counters().out_of_descriptors;
     ::close(restore.spare);
     restore.spare = -1;
     const int fd = connect_plain(monitor.beat_port());
     ASSERT_GE(fd, 0);
     fds.push_back(fd);
+    ASSERT_TRUE(eventually([&] { return monitor.counters().out_of_descriptors > failed_before; }));
   }
-  // Otherwise the spare stays open until the count is read: freeing it would let the monitor's
-  // next retry accept the waiting connection before the count shows it waiting.
-  ASSERT_TRUE(eventually([&] { return monitor.counters().out_of_descriptors > 0; }));
+  // Otherwise the spare stays open until the end: freeing it would let the monitor's next retry
+  // accept the waiting connection.
   const int64_t accepted = monitor.counters().connections;
   ASSERT_LT(accepted, static_cast<int64_t>(fds.size()));  // one waits in the backlog
   // The monitor reads the end of the first, closes its side and has a descriptor again.
