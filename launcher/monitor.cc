@@ -107,7 +107,7 @@ struct Monitor::Impl {
     beat_acceptor.async_accept([this](boost::system::error_code error, tcp::socket socket) {
       if (error == asio::error::no_descriptors ||
           error == boost::system::error_code(ENFILE, boost::system::system_category())) {
-        // The connection waits in the listen backlog; accepting again at once would fail again
+        // A connection may wait in the listen backlog; accepting again at once would fail again
         // at once, a busy loop, until some connection closes.
         {
           std::lock_guard<std::mutex> lock(mu);
