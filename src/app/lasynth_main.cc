@@ -175,6 +175,7 @@ retrain::ProgramGenOptions program_gen_options(const Flags& f, Process& process)
   g.batch_size = f.eval.batch_size;
   g.max_decode_len = f.eval.max_decode_len;
   g.search = f.eval.search;
+  g.close_blocks = f.eval.close_blocks;
   g.device = f.run.effective_device();
   g.comm = process.comm();
   g.quiet = false;
@@ -321,7 +322,7 @@ int run_synthesize(const Flags& f, const std::string& examples_file, bool json) 
   std::string domain_name;
   const eval::SynthesisResult r =
       eval::synthesize(f.run.checkpoint(), examples, f.eval.beam, f.eval.max_decode_len,
-                       eval::parse_search(f.eval.search), &domain_name,
+                       eval::parse_search(f.eval.search), f.eval.close_blocks, &domain_name,
                        examples_file.empty() ? "stdin" : examples_file);
   if (!r.program) {
     std::cerr << fmt::format("lasynth: no consistent program in beam {} ({} candidates{})\n",

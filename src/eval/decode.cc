@@ -74,7 +74,8 @@ void decode_split(model::Synthesizer& net, data::Dataset& ds, int k, const Decod
       for (const auto& ex : spec) pairs.push_back(ex.io);
       ExecutionGuide guide(*domain, std::move(pairs));
       candidates = net->beam_search(inputs, outputs, std::max<int64_t>(1, o.beam), o.max_decode_len,
-                                    guide.filter());
+                                    guide.filter(),
+                                    o.close_blocks ? guide.completer() : nullptr);
     } else if (o.beam <= 1) {
       for (auto& p : net->greedy(inputs, outputs, o.max_decode_len)) candidates.push_back({p});
     } else {

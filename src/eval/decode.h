@@ -37,11 +37,12 @@ struct DecodeOptions {
   int64_t beam = 1;  // 1: greedy
   int64_t max_decode_len = 256;
   Search search = Search::kBeam;  // execution-guided: beam search even for beam 1
+  bool close_blocks = true;       // execution-guided: EvalOptions::close_blocks
   dist::Communicator* comm = nullptr;
 };
 
 // The decoding settings of an evaluation's or a retraining's options (any struct with batch_size,
-// beam, max_decode_len, search and comm) for the first `count` examples of `split`.
+// beam, max_decode_len, search, close_blocks and comm) for the first `count` examples of `split`.
 template <typename Options>
 DecodeOptions decode_options_for(const Options& options, const std::string& split, int64_t count) {
   DecodeOptions d;
@@ -51,6 +52,7 @@ DecodeOptions decode_options_for(const Options& options, const std::string& spli
   d.beam = options.beam;
   d.max_decode_len = options.max_decode_len;
   d.search = parse_search(options.search);
+  d.close_blocks = options.close_blocks;
   d.comm = options.comm;
   return d;
 }

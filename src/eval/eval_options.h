@@ -18,6 +18,7 @@ struct EvalOptions {
   std::string checkpoints;      // a model directory: evaluate every checkpoint into its table
   int64_t beam = 64;            // 1: greedy decoding
   std::string search = "beam";  // or "execution_guided" (eval/execution_guide.h)
+  bool close_blocks = true;     // execution_guided: answers from candidates, blocks closed
   int64_t batch_size = 32;
   int64_t max_decode_len = 256;
 
@@ -47,8 +48,12 @@ struct EvalOptions {
       "how to decode: beam (beam search) or execution_guided (beam search that drops a "
       "candidate as soon as no program begins with it or, run on the specification inputs "
       "whenever it completes a top-level statement, it fails there; a finished one stays only "
-      "when it reproduces every specification output)",
+      "when it reproduces every specification output, and one whose program so far, its "
+      "blocks closed, already reproduces every output is an answer at once)",
       OneOf({"beam", "execution_guided"}));
+    v("close_blocks", &E::close_blocks,
+      "execution_guided: a candidate whose program so far, its open blocks closed, reproduces "
+      "every specification output is an answer at once (C; false: only finished programs are)");
     v("eval_batch_size", &E::batch_size, "examples decoded at once", AtLeast(1));
     v("max_decode_len", &E::max_decode_len,
       "most tokens decoded (after the fixed prefix the model does not decode: C's header)",

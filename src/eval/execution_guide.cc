@@ -2,6 +2,9 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <cstddef>
+
 #include "core/error.h"
 
 namespace lasynth {
@@ -37,17 +40,38 @@ bool ExecutionGuide::viable(int64_t example, const std::vector<int32_t>& ids, bo
   return ok;
 }
 
+std::vector<int32_t> ExecutionGuide::completion(int64_t example, const std::vector<int32_t>& ids) {
+  std::vector<int32_t> whole = prefix_;
+  whole.insert(whole.end(), ids.begin(), ids.end());
+  try {
+    const auto program = domain_.closed_program(domain_.vocabulary().decode(whole));
+    if (!program) return {};
+    ++executed_;
+    if (!reproduces(example, *program)) return {};
+    const std::vector<int32_t> closed = domain_.vocabulary().encode(program->tokens());
+    if (closed.size() < prefix_.size() ||
+        !std::equal(prefix_.begin(), prefix_.end(), closed.begin())) {
+      return {};
+    }
+    ++completed_;
+    return {closed.begin() + static_cast<std::ptrdiff_t>(prefix_.size()), closed.end()};
+  } catch (const Error&) {
+    return {};  // no program begins so: viable() refuses it
+  }
+}
+
+bool ExecutionGuide::reproduces(int64_t example, const Program& program) const {
+  for (const IoPair& pair : spec_[static_cast<size_t>(example)]) {
+    const ExecResult r = program.execute(pair.input);
+    if (!r.ok() || r.output != pair.output) return false;
+  }
+  return true;
+}
+
 bool ExecutionGuide::runs(int64_t example, const std::vector<std::string>& tokens,
                           bool finished) const {
   try {
-    if (finished) {
-      const auto program = domain_.parse(tokens);
-      for (const IoPair& pair : spec_[static_cast<size_t>(example)]) {
-        const ExecResult r = program->execute(pair.input);
-        if (!r.ok() || r.output != pair.output) return false;
-      }
-      return true;
-    }
+    if (finished) return reproduces(example, *domain_.parse(tokens));
     for (const IoPair& pair : spec_[static_cast<size_t>(example)]) {
       if (!domain_.execute_prefix(tokens, tokens.size(), pair.input).ok()) return false;
     }

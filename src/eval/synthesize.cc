@@ -38,7 +38,8 @@ void check_value_range(const model::ModelOptions& o, const std::vector<IoPair>& 
 }  // namespace
 
 SynthesisResult synthesize(const std::string& checkpoint, const nlohmann::json& examples,
-                           int64_t beam, int64_t max_len, Search search, std::string* domain_name,
+                           int64_t beam, int64_t max_len, Search search, bool close_blocks,
+                           std::string* domain_name,
                            const std::string& where) {
   train::LoadedModel model = train::load_model(checkpoint);
   const auto domain = make_domain(model.domain, model.domain_options);
@@ -76,10 +77,14 @@ SynthesisResult synthesize(const std::string& checkpoint, const nlohmann::json& 
   }
   ExecutionGuide guide(*domain, {io});
   model::SynthesizerImpl::CandidateFilter keep;
-  if (search == Search::kExecutionGuided) keep = guide.filter();
+  model::SynthesizerImpl::Completer complete;
+  if (search == Search::kExecutionGuided) {
+    keep = guide.filter();
+    if (close_blocks) complete = guide.completer();
+  }
   const auto candidates = net->beam_search(torch::from_blob(in.data(), {1, k, v}, torch::kInt32),
                                            torch::from_blob(out.data(), {1, k, v}, torch::kInt32),
-                                           beam, max_len, keep)[0];
+                                           beam, max_len, keep, complete)[0];
   SynthesisResult result;
   result.candidates = static_cast<int64_t>(candidates.size());
   // The model decodes what follows the domain's fixed prefix.

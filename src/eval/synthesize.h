@@ -22,10 +22,11 @@ struct SynthesisResult {
 // `examples` is {"io": [{"input": ..., "output": ...}, ...]} in the domain's JSON value layout.
 // Decodes with beam search of width `beam` (execution-guided: every pair guides it) from the
 // checkpoint (file or model directory) and returns the first candidate, in beam order, that
-// reproduces every pair. Throws ParseError for
+// reproduces every pair; `close_blocks` as EvalOptions'. Throws ParseError for
 // malformed examples (naming them as `where`: their file), IoError for an unreadable checkpoint.
 SynthesisResult synthesize(const std::string& checkpoint, const nlohmann::json& examples,
-                           int64_t beam, int64_t max_len, Search search, std::string* domain_name,
+                           int64_t beam, int64_t max_len, Search search, bool close_blocks,
+                           std::string* domain_name,
                            const std::string& where = "examples");
 
 }  // namespace eval

@@ -141,6 +141,14 @@ class Domain {
   // so. Execution-guided search prunes at these points only, since a prefix cut inside a loop may
   // fail where the whole loop does not (a `while` body before its counter's increment).
   virtual bool ends_statement(const std::vector<std::string>& tokens) const = 0;
+  // The program that `tokens`, the start of a program (fixed prefix included), already determine
+  // when they end a statement at any depth: every open block closed, what execute_prefix runs.
+  // Null when they end none, or where the domain closes no programs (the default). Throws
+  // ParseError when no program begins with `tokens`.
+  virtual std::unique_ptr<Program> closed_program(const std::vector<std::string>& tokens) const {
+    (void)tokens;
+    return nullptr;
+  }
   // Throws ParseError, naming the token and the reason, when no program begins with `tokens`.
   virtual void check_prefix(const std::vector<std::string>& tokens) const = 0;
 

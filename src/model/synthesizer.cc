@@ -286,7 +286,7 @@ std::vector<std::vector<int32_t>> SynthesizerImpl::greedy(const torch::Tensor& i
 
 std::vector<std::vector<std::vector<int32_t>>> SynthesizerImpl::beam_search(
     const torch::Tensor& inputs, const torch::Tensor& outputs, int64_t beam, int64_t max_len,
-    const CandidateFilter& keep) {
+    const CandidateFilter& keep, const Completer& complete) {
   torch::NoGradGuard no_grad;
   const int64_t b = inputs.size(0), w = beam, v = options_.vocab_size;
   // Every beam of an example starts from the example's context: beam row i reads example i / W.
@@ -351,9 +351,15 @@ std::vector<std::vector<std::vector<int32_t>>> SynthesizerImpl::beam_search(
         if (keep) {
           if (score == kNegInf) break;
           if (!was_finished[from] && !keep(i, seq, eos)) continue;
+          std::vector<int32_t> answer;
           if (eos) {
+            answer = std::move(seq);
+          } else if (complete && !was_finished[from]) {
+            answer = complete(i, seq);
+          }
+          if (eos || !answer.empty()) {
             best_answer[i] = std::max(best_answer[i], score);
-            found[i].emplace_back(score, std::move(seq));
+            found[i].emplace_back(score, std::move(answer));
             continue;
           }
         }

@@ -83,17 +83,23 @@ class SynthesizerImpl : public torch::nn::Module {
   // grows; must not throw.
   using CandidateFilter =
       std::function<bool(int64_t example, const std::vector<int32_t>& ids, bool finished)>;
+  // A finished program (ids without <s> and </s>) that a live candidate the filter kept already
+  // determines and that is an answer, or empty. Called once for each such candidate each step it
+  // grows; must not throw.
+  using Completer =
+      std::function<std::vector<int32_t>(int64_t example, const std::vector<int32_t>& ids)>;
 
   // Beam search of width `beam`: for each example, up to `beam` programs (token ids without <s>
   // and </s>), finished ones first, each group best first by total log-probability. With `keep`,
   // a candidate it refuses leaves the beam and the next best take its place, and a finished
   // program it accepts is set aside as an answer (never pushed out by later candidates) while the
   // beam searches on, until no live candidate can beat the best answer or max_len: then every
-  // answer comes first, best first, and more than `beam` programs may come back.
-  std::vector<std::vector<std::vector<int32_t>>> beam_search(const torch::Tensor& inputs,
-                                                             const torch::Tensor& outputs,
-                                                             int64_t beam, int64_t max_len,
-                                                             const CandidateFilter& keep = nullptr);
+  // answer comes first, best first, and more than `beam` programs may come back. With `keep` and
+  // `complete`, a live candidate that `complete` turns into a program is an answer too, scored by
+  // what the candidate decoded so far, and likewise leaves the beam.
+  std::vector<std::vector<std::vector<int32_t>>> beam_search(
+      const torch::Tensor& inputs, const torch::Tensor& outputs, int64_t beam, int64_t max_len,
+      const CandidateFilter& keep = nullptr, const Completer& complete = nullptr);
 
   const ModelOptions& options() const { return options_; }
 

@@ -33,6 +33,7 @@ struct ProgramGenOptions {
   int64_t batch_size = 32;
   int64_t max_decode_len = 256;
   std::string search = "beam";  // eval::EvalOptions::search
+  bool close_blocks = true;     // eval::EvalOptions::close_blocks
   int64_t limit = -1;           // decode only the first `limit` specifications (-1: all)
   int shards = 4;
   std::string device = "cpu";

@@ -66,6 +66,33 @@ TEST_F(ExecutionGuideTest, KeepsAFinishedProgramOnlyWhenItReproducesTheSpecifica
   EXPECT_FALSE(viable(loop, true));                        // ends before `return a; }`
 }
 
+// A loop is an answer as soon as its body is: the program the candidate already determines, its
+// blocks closed, reproduces every pair.
+TEST_F(ExecutionGuideTest, CompletesACandidateWhoseClosedProgramReproducesTheSpecification) {
+  const std::string head = "{ int p_0 = 0; for (p_0 = 0; p_0 < 5; p_0++) { a[p_0]";
+  const std::vector<int32_t> done = guide_.completion(0, decoded(*domain_, head + "++;"));
+  ASSERT_FALSE(done.empty());
+  EXPECT_EQ(domain_->vocabulary().decode(done), c::tokenize(R"({
+  int p_0 = 0;
+  for (p_0 = 0; p_0 < 5; p_0++) {
+    a[p_0]++;
+  }
+  return a;
+})"));
+  EXPECT_TRUE(guide_.viable(0, done, true));  // the check of a finished program agrees
+  EXPECT_EQ(guide_.completed(), 1);
+  const auto none = [&](const std::string& body) {
+    return guide_.completion(0, decoded(*domain_, body)).empty();
+  };
+  EXPECT_TRUE(none(head + "++"));                                              // mid-statement
+  EXPECT_TRUE(none(head + " += 2;"));                                          // other outputs
+  EXPECT_TRUE(none("{ int p_0 = 0; for (p_0 = 0; p_0 < 6; p_0++) { a[p_0]++;"));  // index 5
+  EXPECT_TRUE(none("{ int p_0 = 0; for (p_0 = 0;"));                  // a `for` header's `;`
+  EXPECT_TRUE(none("{ a[0] = l_3;"));                                 // no program begins so
+  EXPECT_TRUE(none("{ int p_0 = 0; for (p_0 = 0; p_0 < 5; p_0++) { a[p_0]++; } return a; }"));
+  EXPECT_EQ(guide_.completed(), 1);
+}
+
 TEST(Search, ParsesItsNames) {
   EXPECT_EQ(parse_search("beam"), Search::kBeam);
   EXPECT_EQ(parse_search("execution_guided"), Search::kExecutionGuided);

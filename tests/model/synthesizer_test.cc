@@ -266,6 +266,38 @@ TEST_P(SynthesizerTest, BeamSearchKeepsEveryAnswerTheFilterAccepts) {
   }
 }
 
+// A live candidate the completer turns into a program is an answer and leaves the beam: the
+// program comes back, nothing that extends the candidate does, and the other examples' search
+// is the one without a completer.
+TEST_P(SynthesizerTest, BeamSearchSetsAsideWhatTheCompleterMakesAnAnswer) {
+  torch::manual_seed(8);
+  Synthesizer model(tiny(v()));
+  const Tensors b = batch(v().domain, 3, 8);
+  const auto keep_all = [](int64_t, const std::vector<int32_t>&, bool) { return true; };
+  const auto plain = model->beam_search(b.inputs, b.outputs, 3, 12, keep_all);
+  // Example 1's two-token candidates become answers: themselves with their first token again.
+  std::set<std::vector<int32_t>> completed, made;
+  const auto completions = model->beam_search(
+      b.inputs, b.outputs, 3, 12, keep_all,
+      [&](int64_t i, const std::vector<int32_t>& ids) -> std::vector<int32_t> {
+        if (i != 1 || ids.size() != 2) return {};
+        completed.insert(ids);
+        std::vector<int32_t> program = ids;
+        program.push_back(ids[0]);
+        made.insert(program);
+        return program;
+      });
+  ASSERT_FALSE(made.empty());
+  EXPECT_EQ(completions[0], plain[0]);
+  EXPECT_EQ(completions[2], plain[2]);
+  const std::set<std::vector<int32_t>> returned(completions[1].begin(), completions[1].end());
+  for (const auto& program : made) EXPECT_EQ(returned.count(program), 1u);
+  for (const auto& program : completions[1]) {
+    if (made.count(program) || program.size() < 2) continue;
+    EXPECT_EQ(completed.count({program[0], program[1]}), 0u);
+  }
+}
+
 // Beam search ranks its finished programs by their log-probability, the one teacher forcing
 // gives them: the scores it accumulates (through every state it reorders) are the model's.
 TEST_P(SynthesizerTest, BeamsAreRankedByTheirProbability) {

@@ -59,6 +59,19 @@ class CProgram : public lasynth::Program {
 constexpr int kRandomProbes = 123;
 constexpr uint64_t kProbeSeed = 0x1a5e7b0b5e7ULL;
 
+// The braces open where `ids` end if they end a statement (a `;` inside parentheses belongs to a
+// `for` header), else 0.
+int depth_of_statement_end(const std::vector<int32_t>& ids) {
+  int braces = 0, parens = 0;
+  int32_t last = kPad;
+  for (const int32_t t : ids) {
+    braces += (t == kLBrace) - (t == kRBrace);
+    parens += (t == kLParen) - (t == kRParen);
+    last = t;
+  }
+  return (last == kSemi || last == kRBrace) && parens == 0 ? std::max(braces, 0) : 0;
+}
+
 std::vector<Value> make_probes(const Limits& limits) {
   const int n = limits.array_len, r = limits.value_range;
   std::vector<Value> probes = {Value(n, 0), Value(n, r), Value(n, -r), Value(n), Value(n)};
@@ -95,16 +108,15 @@ ValueLayout CDomain::value_layout() const {
 std::vector<std::string> CDomain::fixed_prefix() const { return tokenize("int * func_1(int a[])"); }
 
 bool CDomain::ends_statement(const std::vector<std::string>& tokens) const {
-  // Outside every loop and branch is inside the function's braces only (depth 1); a `;` inside
-  // parentheses belongs to a `for` header.
-  int braces = 0, parens = 0;
-  int32_t last = kPad;
-  for (const int32_t t : c::vocabulary().encode(tokens)) {
-    braces += (t == kLBrace) - (t == kRBrace);
-    parens += (t == kLParen) - (t == kRParen);
-    last = t;
-  }
-  return (last == kSemi || last == kRBrace) && braces == 1 && parens == 0;
+  // Outside every loop and branch is inside the function's braces only.
+  return depth_of_statement_end(c::vocabulary().encode(tokens)) == 1;
+}
+
+std::unique_ptr<lasynth::Program> CDomain::closed_program(
+    const std::vector<std::string>& tokens) const {
+  const std::vector<int32_t> ids = c::vocabulary().encode(tokens);
+  if (depth_of_statement_end(ids) == 0) return nullptr;
+  return std::make_unique<CProgram>(parse_prefix(ids), limits_);
 }
 
 void CDomain::check_prefix(const std::vector<std::string>& tokens) const {

@@ -31,6 +31,8 @@ class CDomain : public Domain {
 
   std::vector<std::string> fixed_prefix() const override;
   bool ends_statement(const std::vector<std::string>& tokens) const override;
+  std::unique_ptr<lasynth::Program> closed_program(
+      const std::vector<std::string>& tokens) const override;
   void check_prefix(const std::vector<std::string>& tokens) const override;
   std::unique_ptr<Program> parse(const std::vector<std::string>& tokens) const override;
   std::unique_ptr<Program> parse_source(const std::string& text) const override;
