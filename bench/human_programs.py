@@ -7,6 +7,7 @@ the other 5 (gcc again). Prints one row per task and the totals: found (a progra
 the 5 given pairs) and generalizes (the 5 held-out pairs too).
 
   bench/human_programs.py MODEL_DIR [--beam 256] [--search execution_guided] [--seed 1]
+      [--close_blocks false]
 """
 import argparse
 import json
@@ -63,6 +64,7 @@ def main():
     ap.add_argument("model")
     ap.add_argument("--beam", type=int, default=256)
     ap.add_argument("--search", default="execution_guided")
+    ap.add_argument("--close_blocks", choices=["true", "false"], default="true")
     ap.add_argument("--max_decode_len", type=int, default=90)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--tasks", default=os.path.join(ROOT, "bench", "human", "tasks.txt"))
@@ -86,6 +88,7 @@ def main():
             start = time.time()
             r = subprocess.run([args.lasynth, "synthesize", "--load_model", args.model, "--examples", spec,
                                 "--beam", str(args.beam), "--search", args.search,
+                                "--close_blocks=" + args.close_blocks,
                                 "--max_decode_len", str(args.max_decode_len), "--json"],
                                capture_output=True, text=True)
             seconds = time.time() - start

@@ -7,8 +7,8 @@
 # mpirun, one rank per core (2 by default).
 #   QUICKSTART_STEPS   training steps (default 2000)
 #   QUICKSTART_RANKS   processes (default 2; must divide the global batch of 16)
-#   QUICKSTART_SEED    the dataset's and the model's seed (default 2; of seeds 1, 2, 3 the
-#                      synthesis step succeeds for 2 and 3: README, issue 17)
+#   QUICKSTART_SEED    the dataset's and the model's seed (default 2; the synthesis step
+#                      succeeds for seeds 1, 2 and 3: README, issue 17)
 #   QUICKSTART_COMPARE=1  also train and evaluate RobustFill on the same budget
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
