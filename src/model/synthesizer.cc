@@ -354,7 +354,7 @@ std::vector<std::vector<std::vector<int32_t>>> SynthesizerImpl::beam_search(
           std::vector<int32_t> answer;
           if (eos) {
             answer = std::move(seq);
-          } else if (complete && !was_finished[from]) {
+          } else if (complete) {  // a finished row continues with </s> alone
             answer = complete(i, seq);
           }
           if (eos || !answer.empty()) {
