@@ -97,9 +97,10 @@ Sweep load_sweep(const std::string& file) {
   if (!root.IsMap()) throw ConfigError(fmt::format("{}: a sweep file is a YAML map", file));
   for (const auto& kv : root) {
     const std::string key = kv.first.as<std::string>();
-    if (key != "base" && key != "out" && key != "flags" && key != "eval" && key != "grid") {
+    if (key != "base" && key != "out" && key != "flags" && key != "eval" && key != "greedy" &&
+        key != "grid") {
       throw ConfigError(
-          fmt::format("{}: unknown key '{}' (base, out, flags, eval, grid)", file, key));
+          fmt::format("{}: unknown key '{}' (base, out, flags, eval, greedy, grid)", file, key));
     }
   }
   Sweep s;
@@ -119,6 +120,13 @@ Sweep load_sweep(const std::string& file) {
   }
   const Flags common = scalar_map(root["flags"], file + ": flags");
   s.eval = scalar_map(root["eval"], file + ": eval");
+  if (root["greedy"]) {
+    const YAML::Node& g = root["greedy"];
+    if (!g.IsScalar() || (g.Scalar() != "true" && g.Scalar() != "false")) {
+      throw ConfigError(fmt::format("{}: 'greedy' is true or false", file));
+    }
+    s.greedy = g.Scalar() == "true";
+  }
   std::vector<Axis> axes;
   if (root["grid"]) {
     if (!root["grid"].IsMap()) throw ConfigError(fmt::format("{}: 'grid' must be a map", file));
@@ -173,7 +181,18 @@ Sweep load_sweep(const std::string& file) {
   return s;
 }
 
-bool finished(const Run& run) { return fs::exists(fs::path(run.dir) / "report.json"); }
+namespace {
+
+bool has_report(const Run& run) { return fs::exists(fs::path(run.dir) / "report.json"); }
+bool has_greedy_report(const Run& run) {
+  return fs::exists(fs::path(run.dir) / "report-greedy.json");
+}
+
+}  // namespace
+
+bool finished(const Sweep& sweep, const Run& run) {
+  return has_report(run) && (!sweep.greedy || has_greedy_report(run));
+}
 
 std::vector<std::vector<std::string>> run_commands(const Sweep& sweep, const Run& run,
                                                    const RunnerOptions& o) {
@@ -184,16 +203,21 @@ std::vector<std::vector<std::string>> run_commands(const Sweep& sweep, const Run
     return argv;
   };
   const std::string config = run.dir + "/config.yaml";
-  std::vector<std::string> eval = {"eval",
-                                   "--config",
-                                   config,
-                                   "--load_model",
-                                   run.dir + "/model",
-                                   "--report",
-                                   run.dir + "/report.json"};
-  for (const auto& [k, v] : sweep.eval) eval.push_back(fmt::format("--{}={}", k, v));
-  return {command({"train", "--config", config, "--model_dir", run.dir + "/model", "--resume"}),
-          command(eval)};
+  auto eval = [&](const std::string& report, const std::string& beam) {
+    std::vector<std::string> words = {
+        "eval", "--config", config, "--load_model", run.dir + "/model", "--report", report};
+    for (const auto& [k, v] : sweep.eval) {
+      if (!beam.empty() && k == "beam") continue;
+      words.push_back(fmt::format("--{}={}", k, v));
+    }
+    if (!beam.empty()) words.push_back("--beam=" + beam);
+    return command(words);
+  };
+  std::vector<std::vector<std::string>> commands = {
+      command({"train", "--config", config, "--model_dir", run.dir + "/model", "--resume"}),
+      eval(run.dir + "/report.json", "")};
+  if (sweep.greedy) commands.push_back(eval(run.dir + "/report-greedy.json", "1"));
+  return commands;
 }
 
 int run_sweep(const Sweep& sweep, const RunnerOptions& o) {
@@ -206,11 +230,14 @@ int run_sweep(const Sweep& sweep, const RunnerOptions& o) {
     if (o.only >= 0 && static_cast<size_t>(o.only) != i) continue;
     const Run& run = sweep.runs[i];
     const std::string head = fmt::format("sweep: run {}/{} {}", i + 1, sweep.runs.size(), run.name);
-    if (finished(run)) {
+    if (finished(sweep, run)) {
       std::cout << head << ": finished before, skipped\n" << std::flush;
       continue;
     }
-    const auto commands = run_commands(sweep, run, o);
+    auto commands = run_commands(sweep, run, o);
+    // Evaluated before the sweep asked for a greedy figure: that evaluation alone.
+    const bool trains = !has_report(run);
+    if (!trains) commands.erase(commands.begin(), commands.begin() + 2);
     if (o.dry_run) {
       for (const auto& c : commands) {
         std::string line;
@@ -227,11 +254,12 @@ int run_sweep(const Sweep& sweep, const RunnerOptions& o) {
       if (!config) throw IoError(fmt::format("{}/config.yaml: cannot write", run.dir));
     }
     const std::string log = run.dir + "/log.txt";
-    std::cout << head << ": training (log " << log << ")\n" << std::flush;
-    int status = run_logged(commands[0], log);
-    if (status == 0) {
-      std::cout << head << ": evaluating\n" << std::flush;
-      status = run_logged(commands[1], log);
+    int status = 0;
+    for (size_t k = 0; k < commands.size() && status == 0; ++k) {
+      std::cout << head << (trains && k == 0 ? ": training (log " + log + ")" : ": evaluating")
+                << '\n'
+                << std::flush;
+      status = run_logged(commands[k], log);
     }
     if (status != 0) {
       ++failed;
@@ -240,9 +268,14 @@ int run_sweep(const Sweep& sweep, const RunnerOptions& o) {
     }
     const auto report = read_json(run.dir + "/report.json");
     std::cout << head
-              << fmt::format(": generalization {:.4f}\n",
-                             report["metrics"]["generalization"].get<double>())
-              << std::flush;
+              << fmt::format(": generalization {:.4f}",
+                             report["metrics"]["generalization"].get<double>());
+    if (sweep.greedy) {
+      const auto greedy = read_json(run.dir + "/report-greedy.json");
+      std::cout << fmt::format(", greedy io_consistency {:.4f}",
+                               greedy["metrics"]["io_consistency"].get<double>());
+    }
+    std::cout << '\n' << std::flush;
   }
   return failed;
 }
@@ -261,7 +294,7 @@ std::vector<std::string> slurm_submit_argv(const Sweep& sweep, int ntasks,
 int submit_to_slurm(const Sweep& sweep, int ntasks, bool dry_run) {
   std::string tasks;
   for (size_t i = 0; i < sweep.runs.size(); ++i) {
-    if (!finished(sweep.runs[i])) tasks += (tasks.empty() ? "" : ",") + std::to_string(i);
+    if (!finished(sweep, sweep.runs[i])) tasks += (tasks.empty() ? "" : ",") + std::to_string(i);
   }
   if (tasks.empty()) {
     std::cout << "sweep: every run of " << sweep.file << " is finished\n";
@@ -295,18 +328,25 @@ nlohmann::ordered_json collect(const Sweep& sweep) {
     csv += std::string(",") + m;
     md += std::string(" | ") + m;
   }
+  if (sweep.greedy) {
+    csv += ",greedy_io_consistency";
+    md += " | greedy io_consistency";
+  }
   csv += ",examples_per_s\n";
   md += " | train examples/s |\n|---";
-  for (size_t i = 0; i < sweep.axes.size() + 6; ++i) md += "|---";
+  for (size_t i = 0; i < sweep.axes.size() + 6 + (sweep.greedy ? 1 : 0); ++i) md += "|---";
   md += "|\n";
   std::vector<std::string> labels;
   std::vector<Series> bars = {{"generalization", {}}, {"io_consistency", {}}};
+  if (sweep.greedy) bars.push_back({"greedy io_consistency", {}});
   for (const Run& run : sweep.runs) {
     nlohmann::ordered_json row;
     row["run"] = run.name;
     for (const auto& [axis, value] : run.point) row[axis] = value;
     const auto report = read_json(fs::path(run.dir) / "report.json");
-    const bool done = report.is_object() && report.contains("metrics");
+    const auto greedy = read_json(fs::path(run.dir) / "report-greedy.json");
+    const bool done = report.is_object() && report.contains("metrics") &&
+                      (!sweep.greedy || (greedy.is_object() && greedy.contains("metrics")));
     row["state"] = done ? "finished" : "not finished";
     double rate = 0;
     {
@@ -335,14 +375,22 @@ nlohmann::ordered_json collect(const Sweep& sweep) {
         csv += fmt::format(",{}", report["metrics"][m].get<double>());
         md += fmt::format(" | {:.4f}", report["metrics"][m].get<double>());
       }
+      if (sweep.greedy) {
+        const double g = greedy["metrics"]["io_consistency"].get<double>();
+        row["greedy_io_consistency"] = g;
+        csv += fmt::format(",{}", g);
+        md += fmt::format(" | {:.4f}", g);
+        bars[2].y.push_back(g);
+      }
       csv += fmt::format(",{:.1f}\n", rate);
       md += fmt::format(" | {:.1f} |\n", rate);
       labels.push_back(run.name);
       bars[0].y.push_back(report["metrics"]["generalization"].get<double>());
       bars[1].y.push_back(report["metrics"]["io_consistency"].get<double>());
     } else {
-      csv += ",not finished,,,,,,\n";
-      md += " | not finished | | | | | |\n";
+      const std::string blanks(sweep.greedy ? 7 : 6, ',');
+      csv += ",not finished" + blanks + "\n";
+      md += " | not finished | | | | |" + std::string(sweep.greedy ? " |" : "") + " |\n";
     }
     table["runs"].push_back(row);
   }

@@ -7,6 +7,8 @@
 //   out: runs/ablation-c              # run directories go under it (relative to where it runs)
 //   flags: {data_folder: runs/quickstart/data, max_steps: 1500}     # every run
 //   eval: {split: test, beam: 8}      # flags of each run's evaluation
+//   greedy: true                      # and a second one at beam 1, the paper's figure
+//                                     # (report-greedy.json; default false)
 //   grid:                             # the product of every axis, in file order
 //     model:                          # a map: named variants, each a set of flags
 //       lasynth: {latent_execution: true, operation_predictor: true}
@@ -14,7 +16,8 @@
 //     lr: [0.001, 0.003]              # a list: values of the flag of that name
 //
 // Run names join the variant names and KEY-VALUE for list axes ("lasynth_lr-0.001"); each run's
-// directory holds config.yaml (base < flags < point), model/, report.json and log.txt.
+// directory holds config.yaml (base < flags < point), model/, report.json (report-greedy.json)
+// and log.txt.
 #ifndef LASYNTH_SWEEP_SWEEP_H_
 #define LASYNTH_SWEEP_SWEEP_H_
 
@@ -40,14 +43,15 @@ struct Sweep {
   std::string out;
   std::vector<std::string> axes;
   std::map<std::string, std::string> eval;  // eval flag -> value
+  bool greedy = false;  // each run also evaluated with eval's flags at beam 1
   std::vector<Run> runs;
 };
 
 // Reads and expands a sweep file. Throws ConfigError naming the file and the key at fault.
 Sweep load_sweep(const std::string& file);
 
-// Whether the run finished: its report is there.
-bool finished(const Run& run);
+// Whether the run finished: its report is there (and its greedy report, when the sweep asks).
+bool finished(const Sweep& sweep, const Run& run);
 
 struct RunnerOptions {
   std::string lasynth;  // the lasynth program
@@ -62,7 +66,9 @@ struct RunnerOptions {
 // line per run; a failed run is reported and the others still run. Returns how many failed.
 int run_sweep(const Sweep& sweep, const RunnerOptions& options);
 
-// The commands a run executes (train, then eval), for --dry-run and the runner.
+// The commands of a run (train, eval, and the greedy eval when the sweep asks), for --dry-run
+// and the runner, which leaves out those whose output is there: a run evaluated before the
+// sweep asked for greedy gets only that evaluation.
 std::vector<std::vector<std::string>> run_commands(const Sweep& sweep, const Run& run,
                                                    const RunnerOptions& options);
 

@@ -35,7 +35,7 @@ class SweepTest : public ::testing::Test {
     fs::create_directories(dir_ / "configs");
     std::ofstream(dir_ / "configs" / "base.yaml") << "embedding_size: 64\nlr: 0.01\nbeam: 8\n";
     // Stands in for lasynth: logs each command; train leaves metrics.jsonl, eval a report whose
-    // generalization is the run's lr.
+    // generalization is the run's lr, and so is its io_consistency but at beam 1 (0.125).
     std::ofstream(dir_ / "fake-lasynth") << R"(#!/bin/sh
 echo "$*" >> ")" + (dir_ / "calls").string() + R"("
 case $1 in
@@ -43,7 +43,9 @@ case $1 in
   eval)
     lr=$(sed -n 's/^lr: //p' "$3")
     [ "$lr" = fail ] && exit 3
-    echo "{\"step\":10,\"beam\":2,\"metrics\":{\"generalization\":$lr,\"io_consistency\":$lr,\"exact_match\":0,\"avg_length\":7}}" > "$7" ;;
+    io=$lr
+    case "$*" in *" --beam=1") io=0.125 ;; esac
+    echo "{\"step\":10,\"beam\":2,\"metrics\":{\"generalization\":$lr,\"io_consistency\":$io,\"exact_match\":0,\"avg_length\":7}}" > "$7" ;;
 esac
 )";
     fs::permissions(dir_ / "fake-lasynth", fs::perms::owner_all);
@@ -65,6 +67,11 @@ esac
     RunnerOptions o;
     o.lasynth = (dir_ / "fake-lasynth").string();
     return o;
+  }
+
+  std::string read_after_collect(const Sweep& s) const {
+    collect(s);
+    return read(dir_ / "runs" / "sweep.csv");
   }
 
   fs::path dir_;
@@ -104,6 +111,7 @@ TEST_F(SweepTest, RefusesMistakesNamingTheKey) {
   EXPECT_NE(message("out: r\nbase: missing.yaml\n").find("missing.yaml"), std::string::npos);
   EXPECT_NE(message("out: r\nflags: {x: [1, 2]}\n").find("'x' must be a single value"),
             std::string::npos);
+  EXPECT_NE(message("out: r\ngreedy: 1\n").find("'greedy' is true or false"), std::string::npos);
 }
 
 TEST_F(SweepTest, RunsEachPointOnceSkipsFinishedOnesAndCollects) {
@@ -143,13 +151,55 @@ TEST_F(SweepTest, RunsEachPointOnceSkipsFinishedOnesAndCollects) {
   EXPECT_GT(fs::file_size(dir_ / "runs" / "sweep.png"), 1000u);
 }
 
+TEST_F(SweepTest, GreedyEvaluatesEveryRunAgainAtBeamOneAndTablesItBeside) {
+  ASSERT_EQ(run_sweep(load_sweep(write_sweep(sweep_text())), runner()), 0);
+  fs::remove(dir_ / "calls");
+  fs::remove_all(dir_ / "runs" / "robustfill_lr-0.5");  // never run
+  const Sweep s = load_sweep(write_sweep(sweep_text() + "greedy: true\n"));
+  ASSERT_TRUE(s.greedy);
+  EXPECT_FALSE(finished(s, s.runs[0]));  // evaluated, but not at beam 1
+
+  ASSERT_EQ(run_sweep(s, runner()), 0);
+  const std::string calls = read(dir_ / "calls");
+  // The three evaluated runs: their greedy evaluation alone; the fourth: all three commands.
+  EXPECT_EQ(std::count(calls.begin(), calls.end(), '\n'), 3 + 3) << calls;
+  EXPECT_EQ(calls.find("train --config " + s.runs[0].dir), std::string::npos) << calls;
+  EXPECT_NE(calls.find("train --config " + s.runs[3].dir), std::string::npos) << calls;
+  for (const sweep::Run& run : s.runs) {
+    EXPECT_NE(calls.find("--report " + run.dir + "/report-greedy.json --split=test --beam=1\n"),
+              std::string::npos)
+        << calls;
+    EXPECT_TRUE(finished(s, run));
+  }
+  EXPECT_NE(calls.find("--report " + s.runs[3].dir + "/report.json --beam=2 --split=test\n"),
+            std::string::npos)
+      << calls;
+
+  const auto table = collect(s);
+  EXPECT_DOUBLE_EQ(table["runs"][1]["generalization"].get<double>(), 0.5);
+  EXPECT_DOUBLE_EQ(table["runs"][1]["io_consistency"].get<double>(), 0.5);
+  EXPECT_DOUBLE_EQ(table["runs"][1]["greedy_io_consistency"].get<double>(), 0.125);
+  const std::string csv = read(dir_ / "runs" / "sweep.csv");
+  EXPECT_NE(csv.find(",avg_length,greedy_io_consistency,examples_per_s\n"), std::string::npos)
+      << csv;
+  EXPECT_NE(csv.find("lasynth_lr-0.5,lasynth,0.5,finished,10,0.5,0.5,0,7,0.125,42.5\n"),
+            std::string::npos)
+      << csv;
+  EXPECT_NE(read(dir_ / "runs" / "sweep.md").find(" | 7.0000 | 0.1250 | 42.5 |"),
+            std::string::npos);
+
+  fs::remove(s.runs[2].dir + "/report-greedy.json");
+  EXPECT_NE(read_after_collect(s).find("robustfill_lr-0.25,robustfill,0.25,not finished,,,,,,,\n"),
+            std::string::npos);
+}
+
 TEST_F(SweepTest, AFailedRunIsCountedAndTheOthersStillRunAndCollectSaysSo) {
   const Sweep s = load_sweep(write_sweep("out: " + (dir_ / "runs").string() +
                                          "\nbase: base.yaml\ngrid: {lr: [0.5, fail, 0.25]}\n"));
   EXPECT_EQ(run_sweep(s, runner()), 1);
-  EXPECT_TRUE(finished(s.runs[0]));
-  EXPECT_FALSE(finished(s.runs[1]));
-  EXPECT_TRUE(finished(s.runs[2]));
+  EXPECT_TRUE(finished(s, s.runs[0]));
+  EXPECT_FALSE(finished(s, s.runs[1]));
+  EXPECT_TRUE(finished(s, s.runs[2]));
   EXPECT_NE(read(s.runs[1].dir + "/log.txt").find("$ " + runner().lasynth + " eval"),
             std::string::npos);
   const auto table = collect(s);
@@ -162,8 +212,8 @@ TEST_F(SweepTest, OnlyRunsOneIndex) {
   RunnerOptions o = runner();
   o.only = 3;
   ASSERT_EQ(run_sweep(s, o), 0);
-  EXPECT_FALSE(finished(s.runs[0]));
-  EXPECT_TRUE(finished(s.runs[3]));
+  EXPECT_FALSE(finished(s, s.runs[0]));
+  EXPECT_TRUE(finished(s, s.runs[3]));
   o.only = 4;
   EXPECT_THROW(run_sweep(s, o), ConfigError);
 }
