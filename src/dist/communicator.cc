@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <cstring>
+#include <vector>
 
 #include "core/error.h"
 #include "dist/mpi_communicator.h"
@@ -21,6 +22,18 @@ class DoneWork : public Work {
  public:
   bool done() override { return true; }
   void wait() override {}
+};
+
+class HostBuffer : public Buffer {
+ public:
+  HostBuffer(std::vector<float> floats, size_t bytes)
+      : Buffer(floats.data(), bytes, -1), floats_(std::move(floats)) {}
+  void zero(size_t offset, size_t bytes) override {
+    std::memset(static_cast<char*>(data()) + offset, 0, bytes);
+  }
+
+ private:
+  std::vector<float> floats_;  // float-aligned, whatever the data
 };
 
 // One process, no launcher: every collective is the identity, and no MPI is started.
@@ -70,6 +83,11 @@ std::vector<std::string> exchange_strings(Communicator& comm, const std::string&
 }
 
 }  // namespace
+
+std::unique_ptr<Buffer> Communicator::allocate(size_t bytes) {
+  return std::make_unique<HostBuffer>(
+      std::vector<float>((bytes + sizeof(float) - 1) / sizeof(float)), bytes);
+}
 
 std::vector<std::string> Communicator::allgather_strings(const std::string& text) {
   return exchange_strings(*this, text, -1);

@@ -17,6 +17,30 @@ namespace dist {
 
 enum class ReduceOp { kSum, kAverage, kMax };
 
+// Memory that a backend's collectives reduce in place, with no copy: host memory for MPI, memory
+// on the rank's GPU for NCCL. Zero-filled when allocated; freed with the object. Not thread-safe.
+class Buffer {
+ public:
+  virtual ~Buffer() = default;
+  Buffer(const Buffer&) = delete;
+  Buffer& operator=(const Buffer&) = delete;
+
+  void* data() const { return data_; }
+  size_t bytes() const { return bytes_; }
+  // -1 for host memory, else the CUDA device the memory is on.
+  int device() const { return device_; }
+  // Zero-fills bytes [offset, offset + bytes), ordered before the collectives started after it.
+  virtual void zero(size_t offset, size_t bytes) = 0;
+
+ protected:
+  Buffer(void* data, size_t bytes, int device) : data_(data), bytes_(bytes), device_(device) {}
+
+ private:
+  void* data_;
+  size_t bytes_;
+  int device_;
+};
+
 // A collective in flight. Not thread-safe; used by the thread that started it.
 class Work {
  public:
@@ -36,8 +60,12 @@ class Communicator {
   int size() const { return world().size; }
   virtual std::string backend() const = 0;  // "mpi" or "nccl"
 
+  // Memory for allreduce_async's data that the collective uses where it is (host memory unless
+  // the backend overrides it).
+  virtual std::unique_ptr<Buffer> allocate(size_t bytes);
+
   // All ranks, same order. Reduces `count` floats in place; non-blocking: `data` must stay alive
-  // and untouched until the returned handle's wait().
+  // and untouched until the returned handle's wait(). Host memory, or memory from allocate().
   virtual std::unique_ptr<Work> allreduce_async(float* data, size_t count, ReduceOp op) = 0;
   // All ranks, same order; blocks.
   void allreduce(float* data, size_t count, ReduceOp op) {

@@ -90,6 +90,76 @@ struct NcclState {
   }
 };
 
+// LibTorch queues its kernels, the gradients' among them, on the legacy default stream.
+const cudaStream_t kTorchStream = cudaStreamLegacy;
+
+bool device_memory(const void* data) {
+  cudaPointerAttributes attributes;
+  if (cudaPointerGetAttributes(&attributes, data) != cudaSuccess) {
+    cudaGetLastError();  // host memory CUDA never saw: clear the error, it is not one
+    return false;
+  }
+  return attributes.type == cudaMemoryTypeDevice || attributes.type == cudaMemoryTypeManaged;
+}
+
+// Bucket memory on the rank's GPU: the gradients are written and reduced where they are.
+class DeviceBuffer : public Buffer {
+ public:
+  DeviceBuffer(void* data, size_t bytes, int device) : Buffer(data, bytes, device) {}
+  ~DeviceBuffer() override { cudaFree(data()); }
+  // On LibTorch's stream, which writes the gradients next; the all-reduce waits for it.
+  void zero(size_t offset, size_t bytes) override {
+    const cudaError_t rc =
+        cudaMemsetAsync(static_cast<char*>(data()) + offset, 0, bytes, kTorchStream);
+    if (rc != cudaSuccess) {
+      throw DistError(fmt::format("cudaMemsetAsync of a gradient bucket failed: {}",
+                                  cudaGetErrorString(rc)));
+    }
+  }
+};
+
+// An all-reduce of device memory in place: NCCL's stream waits (on the device) for what LibTorch
+// queued before it, the gradients; wait() makes LibTorch's stream wait for the all-reduce, and
+// blocks the host only as long as it takes to see that the collective finished or failed.
+class NcclInPlaceWork : public Work {
+ public:
+  NcclInPlaceWork(NcclState& state, float* data, size_t count, ncclRedOp_t op)
+      : state_(state) {
+    cudaEvent_t produced = nullptr;
+    check_cuda(cudaEventCreateWithFlags(&produced, cudaEventDisableTiming), state_.rank,
+               "cudaEventCreate");
+    check_cuda(cudaEventCreateWithFlags(&done_, cudaEventDisableTiming), state_.rank,
+               "cudaEventCreate");
+    check_cuda(cudaEventRecord(produced, kTorchStream), state_.rank, "cudaEventRecord");
+    check_cuda(cudaStreamWaitEvent(state_.stream, produced, 0), state_.rank, "cudaStreamWaitEvent");
+    cudaEventDestroy(produced);  // released once the wait is done with it
+    state_.check(ncclAllReduce(data, data, count, ncclFloat, op, state_.comm, state_.stream),
+                 "all-reduce");
+    check_cuda(cudaEventRecord(done_, state_.stream), state_.rank, "cudaEventRecord");
+  }
+  ~NcclInPlaceWork() override {
+    if (!finished_ && !state_.aborted) cudaEventSynchronize(done_);
+    cudaEventDestroy(done_);
+  }
+  bool done() override {
+    if (finished_) return true;
+    if (cudaEventQuery(done_) == cudaErrorNotReady) return false;
+    wait();
+    return true;
+  }
+  void wait() override {
+    if (finished_) return;
+    check_cuda(cudaStreamWaitEvent(kTorchStream, done_, 0), state_.rank, "cudaStreamWaitEvent");
+    state_.wait(done_, "all-reduce");
+    finished_ = true;
+  }
+
+ private:
+  NcclState& state_;
+  cudaEvent_t done_ = nullptr;
+  bool finished_ = false;
+};
+
 // A staged collective: host -> device, the collective, device -> host, then an event.
 class NcclWork : public Work {
  public:
@@ -149,6 +219,7 @@ class NcclCommunicator : public Communicator {
     if (state_.stream) cudaStreamDestroy(state_.stream);
   }
   void connect(int device) {
+    device_ = device;
     check_cuda(cudaSetDevice(device), rank(), "cudaSetDevice");
     check_cuda(cudaStreamCreateWithFlags(&state_.stream, cudaStreamNonBlocking), rank(),
                "cudaStreamCreate");
@@ -165,7 +236,18 @@ class NcclCommunicator : public Communicator {
   const World& world() const override { return world_; }
   std::string backend() const override { return "nccl"; }
 
+  std::unique_ptr<Buffer> allocate(size_t bytes) override {
+    void* data = nullptr;
+    check_cuda(cudaMalloc(&data, std::max<size_t>(bytes, 1)), rank(), "cudaMalloc");
+    auto buffer = std::make_unique<DeviceBuffer>(data, bytes, device_);
+    check_cuda(cudaMemset(data, 0, bytes), rank(), "cudaMemset");
+    return buffer;
+  }
+
   std::unique_ptr<Work> allreduce_async(float* data, size_t count, ReduceOp op) override {
+    if (device_memory(data)) {
+      return std::make_unique<NcclInPlaceWork>(state_, data, count, nccl_op(op));
+    }
     auto work = std::make_unique<NcclWork>(state_, data, count * sizeof(float), "all-reduce");
     work->upload();
     state_.check(ncclAllReduce(work->device(), work->device(), count, ncclFloat, nccl_op(op),
@@ -218,6 +300,7 @@ class NcclCommunicator : public Communicator {
   std::unique_ptr<Communicator> bootstrap_;
   World world_;
   NcclState state_;
+  int device_ = 0;
 };
 
 }  // namespace

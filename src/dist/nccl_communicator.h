@@ -3,7 +3,9 @@
 // non-blocking: every wait polls the collective and NCCL's asynchronous error, and a collective
 // that fails, or does not finish within the timeout (a peer that died or hangs), aborts the
 // communicator and throws DistError naming the rank and operation instead of hanging.
-// Buffers are host memory, staged through device memory on the communicator's stream.
+// allocate() gives memory on the GPU, which the all-reduce reduces in place, ordered after what
+// LibTorch queued before it by a CUDA event (no copy, no host synchronisation to start it); other
+// buffers are host memory, staged through device memory on the communicator's stream.
 // Thread-safety: one thread calls it. Built only where CUDA and NCCL are found.
 #ifndef LASYNTH_DIST_NCCL_COMMUNICATOR_H_
 #define LASYNTH_DIST_NCCL_COMMUNICATOR_H_

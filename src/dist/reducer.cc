@@ -2,7 +2,6 @@
 
 #include <fmt/format.h>
 
-#include <algorithm>
 #include <chrono>
 
 #include "core/error.h"
@@ -15,24 +14,32 @@ GradientReducer::GradientReducer(Communicator& comm, std::vector<size_t> sizes,
     : comm_(comm), options_(options), slots_(sizes.size()) {
   size_t limit = options_.first_bucket_bytes;
   for (size_t k = sizes.size(); k-- > 0;) {
-    if (buckets_.empty() || (!buckets_.back().buffer.empty() &&
-                             (buckets_.back().buffer.size() + sizes[k]) * sizeof(float) > limit)) {
+    if (buckets_.empty() || (buckets_.back().floats > 0 &&
+                             (buckets_.back().floats + sizes[k]) * sizeof(float) > limit)) {
       if (!buckets_.empty()) limit = options_.bucket_bytes;
       buckets_.emplace_back();
     }
     Bucket& b = buckets_.back();
-    slots_[k] = {buckets_.size() - 1, b.buffer.size(), sizes[k], false};
+    slots_[k] = {buckets_.size() - 1, b.floats, sizes[k], false};
     b.gradients.push_back(k);
-    b.buffer.resize(b.buffer.size() + sizes[k]);
+    b.floats += sizes[k];
   }
-  for (Bucket& b : buckets_) b.pending = b.gradients.size();
+  for (Bucket& b : buckets_) {
+    b.buffer = comm_.allocate(b.floats * sizeof(float));
+    b.pending = b.gradients.size();
+    device_ = b.buffer->device();
+  }
 }
 
 GradientReducer::~GradientReducer() = default;
 
 float* GradientReducer::slot(size_t i) {
   Slot& s = slots_.at(i);
-  return buckets_[s.bucket].buffer.data() + s.offset;
+  return static_cast<float*>(buckets_[s.bucket].buffer->data()) + s.offset;
+}
+
+void GradientReducer::zero() {
+  for (Bucket& b : buckets_) b.buffer->zero(0, b.buffer->bytes());
 }
 
 void GradientReducer::mark_ready(size_t i) {
@@ -59,9 +66,9 @@ void GradientReducer::launch_ready() {
 }
 
 void GradientReducer::launch(Bucket& b) {
-  b.work = comm_.allreduce_async(b.buffer.data(), b.buffer.size(), options_.op);
+  b.work = comm_.allreduce_async(static_cast<float*>(b.buffer->data()), b.floats, options_.op);
   ++stats_.buckets_launched;
-  stats_.bytes_reduced += static_cast<int64_t>(b.buffer.size() * sizeof(float));
+  stats_.bytes_reduced += static_cast<int64_t>(b.floats * sizeof(float));
 }
 
 void GradientReducer::finish() {
@@ -69,7 +76,7 @@ void GradientReducer::finish() {
   for (Slot& s : slots_) {
     if (s.ready) continue;
     Bucket& b = buckets_[s.bucket];
-    std::fill_n(b.buffer.data() + s.offset, s.size, 0.0f);
+    b.buffer->zero(s.offset * sizeof(float), s.size * sizeof(float));
     s.ready = true;
     --b.pending;
   }

@@ -1,5 +1,7 @@
-// Gradient all-reduce in buckets, as PyTorch's DDP reducer does, over flat float buffers (no
-// torch here: src/train/ copies each gradient into its slot and calls mark_ready()).
+// Gradient all-reduce in buckets, as PyTorch's DDP reducer does, over flat float buffers that the
+// communicator allocates where its collectives work (host memory for MPI, GPU memory for NCCL).
+// No torch here: src/train/ makes each parameter's gradient a view of its slot, so backward
+// writes straight into the bucket, and calls mark_ready().
 //
 // Protocol (the same on every rank, which is what makes it safe):
 //   - Gradients are numbered in parameter order and packed into buckets in *reverse* order,
@@ -54,8 +56,11 @@ class GradientReducer {
   const std::vector<size_t>& bucket(size_t b) const { return buckets_[b].gradients; }
 
   // Where gradient i's values go (sizes[i] floats) before mark_ready(i); after finish(), the
-  // reduced values. Valid for the reducer's lifetime.
+  // reduced values. Valid for the reducer's lifetime; on device() (-1: host memory).
   float* slot(size_t i);
+  int device() const { return device_; }
+  // Zero-fills every slot (the start of a step whose gradients accumulate in place).
+  void zero();
   // Gradient i's values are in its slot: launches every complete bucket that is next in order.
   // Throws DistError if it was already marked this step or the all-reduce fails.
   void mark_ready(size_t i);
@@ -70,7 +75,8 @@ class GradientReducer {
  private:
   struct Bucket {
     std::vector<size_t> gradients;
-    std::vector<float> buffer;
+    size_t floats = 0;
+    std::unique_ptr<Buffer> buffer;  // floats of the communicator's memory
     size_t pending = 0;  // gradients not yet ready this step
     std::unique_ptr<Work> work;
   };
@@ -86,6 +92,7 @@ class GradientReducer {
   ReducerOptions options_;
   std::vector<Slot> slots_;
   std::vector<Bucket> buckets_;
+  int device_ = -1;
   // Per step.
   size_t next_launch_ = 0;  // buckets [0, next_launch_) are in flight or reduced
   ReducerStats stats_;

@@ -1,6 +1,8 @@
 #include "train/data_parallel.h"
 
 #include <fmt/format.h>
+#include <torch/csrc/autograd/utils/lambda_post_hook.h>
+#include <torch/csrc/autograd/variable.h>
 
 #include <algorithm>
 #include <sstream>
@@ -29,7 +31,8 @@ std::string first_difference(const std::string& a, const std::string& b) {
 }  // namespace
 
 DataParallel::DataParallel(dist::Communicator& comm, torch::nn::Module& model,
-                           const std::string& signature, dist::ReducerOptions options)
+                           const std::string& signature, dist::ReducerOptions options,
+                           bool gradient_as_bucket_view)
     : comm_(comm), params_(model.parameters()) {
   std::string layout = signature + "\n";
   for (const auto& p : model.named_parameters()) {
@@ -58,15 +61,85 @@ DataParallel::DataParallel(dist::Communicator& comm, torch::nn::Module& model,
   std::vector<size_t> sizes;
   for (const torch::Tensor& p : params_) sizes.push_back(static_cast<size_t>(p.numel()));
   reducer_ = std::make_unique<dist::GradientReducer>(comm_, sizes, options);
+  views_ = gradient_as_bucket_view;
+  for (const torch::Tensor& p : params_) {
+    const int device = p.is_cuda() ? p.device().index() : -1;
+    views_ = views_ && device == reducer_->device() && p.scalar_type() == torch::kFloat &&
+             p.is_contiguous();
+  }
   for (size_t i = 0; i < params_.size(); ++i) {
-    hooks_.push_back(
-        params_[i].register_hook([this, i](torch::Tensor grad) { on_gradient(i, grad); }));
+    if (views_) {
+      view_slot(i);
+      // After AccumulateGrad, not before: only then does .grad (the slot) hold the gradient.
+      std::shared_ptr<torch::autograd::Node> accumulator =
+          torch::autograd::impl::grad_accumulator(params_[i]);
+      post_hooks_.push_back(
+          accumulator->add_post_hook(std::make_unique<torch::autograd::utils::LambdaPostHook>(
+              [this, i](const torch::autograd::variable_list& outputs,
+                        const torch::autograd::variable_list&) {
+                on_accumulated(i);
+                return outputs;
+              })));
+      accumulators_.push_back(std::move(accumulator));
+    } else {
+      hooks_.push_back(
+          params_[i].register_hook([this, i](torch::Tensor grad) { on_gradient(i, grad); }));
+    }
   }
 }
 
-// The hooks call into this object: the model may train on after it is gone.
 DataParallel::~DataParallel() {
+  for (size_t i = 0; i < accumulators_.size(); ++i) {
+    accumulators_[i]->del_post_hook(post_hooks_[i]);
+  }
   for (size_t i = 0; i < hooks_.size(); ++i) params_[i].remove_hook(hooks_[i]);
+  // The slots go with the reducer: gradients that live on keep their values in memory of their own.
+  if (views_) {
+    torch::NoGradGuard no_grad;
+    for (torch::Tensor& p : params_) {
+      if (p.grad().defined()) p.mutable_grad() = p.grad().clone();
+    }
+  }
+}
+
+torch::Tensor DataParallel::slot(size_t index) const {
+  const torch::Tensor& p = params_[index];
+  return torch::from_blob(reducer_->slot(index), p.sizes(),
+                          torch::TensorOptions().dtype(torch::kFloat).device(p.device()));
+}
+
+void DataParallel::view_slot(size_t index) {
+  torch::NoGradGuard no_grad;
+  torch::Tensor view = slot(index);
+  torch::Tensor& grad = params_[index].mutable_grad();
+  if (grad.defined()) {
+    view.copy_(grad);
+  } else {
+    view.zero_();
+  }
+  grad = view;
+}
+
+void DataParallel::zero_grad() {
+  if (!views_) {
+    for (torch::Tensor& p : params_) {
+      if (p.grad().defined()) p.mutable_grad().zero_();
+    }
+    return;
+  }
+  reducer_->zero();
+  for (size_t i = 0; i < params_.size(); ++i) {
+    const torch::Tensor& grad = params_[i].grad();
+    if (!grad.defined() || grad.data_ptr() != reducer_->slot(i)) params_[i].mutable_grad() = slot(i);
+  }
+}
+
+void DataParallel::on_accumulated(size_t index) {
+  if (!sync_) return;
+  // Something replaced .grad (an optimizer's zero_grad that drops gradients): back into the slot.
+  const torch::Tensor& grad = params_[index].grad();
+  if (!grad.defined() || grad.data_ptr() != reducer_->slot(index)) view_slot(index);
+  reducer_->mark_ready(index);
 }
 
 void DataParallel::on_gradient(size_t index, const torch::Tensor& grad) {
@@ -91,7 +164,9 @@ void DataParallel::finish() {
   for (size_t i = 0; i < params_.size(); ++i) {
     if (reducer_->ready(i)) continue;
     const torch::Tensor& p = params_[i];
-    if (p.grad().defined()) {
+    if (views_) {
+      if (!p.grad().defined() || p.grad().data_ptr() != reducer_->slot(i)) view_slot(i);
+    } else if (p.grad().defined()) {
       torch::from_blob(reducer_->slot(i), p.sizes(), torch::kFloat).copy_(p.grad());
     } else {
       std::fill_n(reducer_->slot(i), p.numel(), 0.0f);
@@ -99,6 +174,7 @@ void DataParallel::finish() {
     reducer_->mark_ready(i);
   }
   reducer_->finish();
+  if (views_) return;
   torch::NoGradGuard no_grad;
   for (size_t i = 0; i < params_.size(); ++i) {
     torch::Tensor& p = params_[i];

@@ -278,7 +278,11 @@ StepResult Run::train_step() {
   if (hooks_.comm && m_.loss_reduction == "mean") {
     hooks_.comm->allreduce_doubles(&scale.target_tokens, 1, dist::ReduceOp::kSum);
   }
-  optimizer_->zero_grad();
+  if (replicas_) {
+    replicas_->zero_grad();
+  } else {
+    optimizer_->zero_grad();
+  }
   for (size_t k = 0; k < micro.size(); ++k) {
     data::Batch& b = micro[k];
     s.rank_examples += b.size;

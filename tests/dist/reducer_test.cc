@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <numeric>
 
 #include "core/error.h"
@@ -31,6 +32,56 @@ TEST(Reducer, BucketsInReverseParameterOrderFirstOneSmall) {
   EXPECT_EQ(r.bucket(1), (std::vector<size_t>{4, 3}));  // 720; 1720 would exceed 1100
   EXPECT_EQ(r.bucket(2), (std::vector<size_t>{2, 1}));  // 1005; 1305 would exceed 1100
   EXPECT_EQ(r.bucket(3), (std::vector<size_t>{0}));
+}
+
+// Records the memory it hands out and the buffers its all-reduces get.
+class RecordingCommunicator : public FakeCommunicator {
+ public:
+  using FakeCommunicator::FakeCommunicator;
+  std::unique_ptr<Buffer> allocate(size_t bytes) override {
+    std::unique_ptr<Buffer> b = FakeCommunicator::allocate(bytes);
+    allocated.emplace_back(static_cast<char*>(b->data()), bytes);
+    return b;
+  }
+  std::unique_ptr<Work> allreduce_async(float* data, size_t count, ReduceOp op) override {
+    reduced.emplace_back(reinterpret_cast<char*>(data), count * sizeof(float));
+    return FakeCommunicator::allreduce_async(data, count, op);
+  }
+  std::vector<std::pair<char*, size_t>> allocated, reduced;
+};
+
+// The buckets are the communicator's memory (where NCCL's are on the GPU), one allocation each,
+// reduced in place: a slot is where the collective reads and writes, with no copy.
+TEST(Reducer, BucketsAreTheCommunicatorsMemoryReducedInPlace) {
+  Hub hub(1);
+  RecordingCommunicator comm(hub, 0);
+  ReducerOptions o;
+  o.first_bucket_bytes = 100 * sizeof(float);
+  o.bucket_bytes = 1100 * sizeof(float);
+  GradientReducer r(comm, kSizes, o);
+  ASSERT_EQ(comm.allocated.size(), r.num_buckets());
+  EXPECT_EQ(r.device(), -1);
+  for (size_t b = 0; b < r.num_buckets(); ++b) {
+    size_t floats = 0;
+    for (size_t g : r.bucket(b)) {
+      const char* slot = reinterpret_cast<const char*>(r.slot(g));
+      EXPECT_EQ(slot, comm.allocated[b].first + floats * sizeof(float)) << "gradient " << g;
+      floats += kSizes[g];
+    }
+    EXPECT_EQ(comm.allocated[b].second, floats * sizeof(float)) << "bucket " << b;
+  }
+  for (size_t g = 0; g < kSizes.size(); ++g) {
+    std::fill_n(r.slot(g), kSizes[g], 2.5f);
+    r.mark_ready(g);
+  }
+  r.finish();
+  EXPECT_EQ(comm.reduced, comm.allocated);
+  EXPECT_EQ(r.slot(2)[999], 2.5f);
+  r.zero();
+  for (size_t g = 0; g < kSizes.size(); ++g) {
+    EXPECT_EQ(*std::max_element(r.slot(g), r.slot(g) + kSizes[g]), 0.0f) << "gradient " << g;
+    EXPECT_EQ(*std::min_element(r.slot(g), r.slot(g) + kSizes[g]), 0.0f) << "gradient " << g;
+  }
 }
 
 TEST(Reducer, SumsOverRanksWhateverOrderGradientsArrive) {

@@ -199,6 +199,86 @@ TEST_F(DataParallelTest, NRanksTimesBatchBTrainLikeOneRankOnTheGlobalBatch) {
   for (int r = 0; r < ranks; ++r) expect_close(*nets[r], *alone, "rank " + std::to_string(r));
 }
 
+// DDP's gradient_as_bucket_view: each .grad is its bucket slot from the start and stays so
+// (backward accumulates into it, the all-reduce sums in it), and training is bit for bit that of
+// copying each gradient into its slot and back.
+TEST_F(DataParallelTest, GradientsAreViewsOfTheBucketsAndTrainBitForBitLikeCopies) {
+  const int ranks = 2, steps = 3;
+  const int64_t b = 2;
+  const Data d = make_data(steps, ranks * b);
+  std::vector<std::vector<TinyNet>> trained;
+  for (const bool views : {true, false}) {
+    auto nets = replicas<TinyNet>(ranks, [] { return TinyNet(); });
+    std::vector<std::string> wrong(ranks);
+    const auto errors = dist::fake::run_ranks(ranks, [&](FakeCommunicator& comm) {
+      const int rank = comm.rank();
+      TinyNet& net = nets[static_cast<size_t>(rank)];
+      DataParallel data_parallel(comm, *net, "signature", {}, views);
+      if (data_parallel.gradients_are_views() != views) wrong[rank] += "views not as asked; ";
+      auto aliased = [&] {
+        for (size_t i = 0; i < net->parameters().size(); ++i) {
+          const torch::Tensor& grad = net->parameters()[i].grad();
+          if (!grad.defined() || grad.data_ptr() != data_parallel.reducer().slot(i)) return false;
+        }
+        return true;
+      };
+      torch::optim::SGD sgd(net->parameters(), torch::optim::SGDOptions(0.5));
+      for (int s = 0; s < steps; ++s) {
+        data_parallel.zero_grad();
+        tiny_loss(net, d, s, rank * b, (rank + 1) * b).backward();
+        data_parallel.finish();
+        if (aliased() != views) wrong[rank] += "step " + std::to_string(s) + ": aliasing; ";
+        sgd.step();
+      }
+    });
+    ASSERT_EQ(errors, std::vector<std::string>(ranks));
+    EXPECT_EQ(wrong, std::vector<std::string>(ranks)) << "views " << views;
+    trained.push_back(nets);
+  }
+  for (int r = 0; r < ranks; ++r) {
+    for (size_t i = 0; i < trained[0][r]->parameters().size(); ++i) {
+      EXPECT_TRUE(torch::equal(trained[0][r]->parameters()[i], trained[1][r]->parameters()[i]))
+          << "rank " << r << " parameter " << i;
+    }
+  }
+}
+
+// An optimizer whose zero_grad drops the gradients (LibTorch 2's default) leaves autograd to
+// allocate a new .grad: its values go into the slot, .grad points there again, and the steps are
+// still the global batch's.
+TEST_F(DataParallelTest, GradientsDroppedBetweenStepsGoBackIntoTheirBuckets) {
+  const int ranks = 2, steps = 3;
+  const int64_t b = 2;
+  const double lr = 0.5;
+  const Data d = make_data(steps, ranks * b);
+  auto nets = replicas<TinyNet>(ranks, [] { return TinyNet(); });
+  torch::manual_seed(1000);
+  TinyNet alone;
+  std::vector<std::string> wrong(ranks);
+  const auto errors = dist::fake::run_ranks(ranks, [&](FakeCommunicator& comm) {
+    const int rank = comm.rank();
+    TinyNet& net = nets[static_cast<size_t>(rank)];
+    DataParallel data_parallel(comm, *net, "signature");
+    torch::optim::SGD sgd(net->parameters(), torch::optim::SGDOptions(lr));
+    for (int s = 0; s < steps; ++s) {
+      for (torch::Tensor& p : net->parameters()) p.mutable_grad() = torch::Tensor();
+      tiny_loss(net, d, s, rank * b, (rank + 1) * b).backward();
+      data_parallel.finish();
+      for (size_t i = 0; i < net->parameters().size(); ++i) {
+        if (net->parameters()[i].grad().data_ptr() != data_parallel.reducer().slot(i)) {
+          wrong[rank] += "parameter " + std::to_string(i) + " not in its slot; ";
+        }
+      }
+      sgd.step();
+    }
+  });
+  ASSERT_EQ(errors, std::vector<std::string>(ranks));
+  EXPECT_EQ(wrong, std::vector<std::string>(ranks));
+  train_alone(alone, steps, lr,
+              [&](TinyNet& net, int s) { return tiny_loss(net, d, s, 0, ranks * b); });
+  for (int r = 0; r < ranks; ++r) expect_close(*nets[r], *alone, "rank " + std::to_string(r));
+}
+
 // A rank whose share of the global batch is empty still joins every all-reduce (finish() without
 // backward): the others' gradients are the global batch's.
 TEST_F(DataParallelTest, ARankWithoutExamplesStillJoinsAndContributesNothing) {
