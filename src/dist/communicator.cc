@@ -31,6 +31,12 @@ class HostBuffer : public Buffer {
   void zero(size_t offset, size_t bytes) override {
     std::memset(static_cast<char*>(data()) + offset, 0, bytes);
   }
+  void write(size_t offset, const void* from, size_t bytes) override {
+    std::memcpy(static_cast<char*>(data()) + offset, from, bytes);
+  }
+  void read(size_t offset, void* to, size_t bytes) const override {
+    std::memcpy(to, static_cast<const char*>(data()) + offset, bytes);
+  }
 
  private:
   std::vector<float> floats_;  // float-aligned, whatever the data

@@ -31,6 +31,9 @@ class Buffer {
   int device() const { return device_; }
   // Zero-fills bytes [offset, offset + bytes), ordered before the collectives started after it.
   virtual void zero(size_t offset, size_t bytes) = 0;
+  // Host bytes in, ordered like zero(); and out, after the collectives on it were waited for.
+  virtual void write(size_t offset, const void* from, size_t bytes) = 0;
+  virtual void read(size_t offset, void* to, size_t bytes) const = 0;
 
  protected:
   Buffer(void* data, size_t bytes, int device) : data_(data), bytes_(bytes), device_(device) {}

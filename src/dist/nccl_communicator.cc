@@ -109,11 +109,25 @@ class DeviceBuffer : public Buffer {
   ~DeviceBuffer() override { cudaFree(data()); }
   // On LibTorch's stream, which writes the gradients next; the all-reduce waits for it.
   void zero(size_t offset, size_t bytes) override {
-    const cudaError_t rc =
-        cudaMemsetAsync(static_cast<char*>(data()) + offset, 0, bytes, kTorchStream);
+    check(cudaMemsetAsync(at(offset), 0, bytes, kTorchStream), "cudaMemsetAsync");
+  }
+  // Pageable host memory: the call returns once the bytes are staged, so `from` may go.
+  void write(size_t offset, const void* from, size_t bytes) override {
+    check(cudaMemcpyAsync(at(offset), from, bytes, cudaMemcpyHostToDevice, kTorchStream),
+          "cudaMemcpyAsync");
+  }
+  void read(size_t offset, void* to, size_t bytes) const override {
+    check(cudaMemcpyAsync(to, at(offset), bytes, cudaMemcpyDeviceToHost, kTorchStream),
+          "cudaMemcpyAsync");
+    check(cudaStreamSynchronize(kTorchStream), "cudaStreamSynchronize");
+  }
+
+ private:
+  char* at(size_t offset) const { return static_cast<char*>(data()) + offset; }
+  static void check(cudaError_t rc, const char* operation) {
     if (rc != cudaSuccess) {
-      throw DistError(fmt::format("cudaMemsetAsync of a gradient bucket failed: {}",
-                                  cudaGetErrorString(rc)));
+      throw DistError(
+          fmt::format("{} on a gradient bucket failed: {}", operation, cudaGetErrorString(rc)));
     }
   }
 };

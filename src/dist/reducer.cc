@@ -24,6 +24,11 @@ GradientReducer::GradientReducer(Communicator& comm, std::vector<size_t> sizes,
     b.gradients.push_back(k);
     b.floats += sizes[k];
   }
+  if (options_.control_floats > 0) {
+    if (buckets_.empty()) buckets_.emplace_back();  // no parameters: the control values alone
+    control_offset_ = buckets_.back().floats;
+    buckets_.back().floats += options_.control_floats;
+  }
   for (Bucket& b : buckets_) {
     b.buffer = comm_.allocate(b.floats * sizeof(float));
     b.pending = b.gradients.size();
@@ -40,6 +45,24 @@ float* GradientReducer::slot(size_t i) {
 
 void GradientReducer::zero() {
   for (Bucket& b : buckets_) b.buffer->zero(0, b.buffer->bytes());
+}
+
+void GradientReducer::set_control(const std::vector<float>& values) {
+  if (values.size() != options_.control_floats) {
+    throw DistError(fmt::format("rank {}: {} control values for a reducer made for {}",
+                                comm_.rank(), values.size(), options_.control_floats));
+  }
+  if (values.empty()) return;
+  buckets_.back().buffer->write(control_offset_ * sizeof(float), values.data(),
+                                values.size() * sizeof(float));
+}
+
+std::vector<float> GradientReducer::control() const {
+  std::vector<float> values(options_.control_floats);
+  if (values.empty()) return values;
+  buckets_.back().buffer->read(control_offset_ * sizeof(float), values.data(),
+                               values.size() * sizeof(float));
+  return values;
 }
 
 void GradientReducer::mark_ready(size_t i) {

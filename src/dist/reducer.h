@@ -13,6 +13,7 @@
 //   - finish() zero-fills the slots of gradients that never became ready (a rank whose batch was
 //     empty, or a parameter this step did not use), launches what is left, waits for all, and
 //     leaves in every slot the sum (or average) over ranks.
+//   - Control values (options.control_floats) follow the gradients of the last bucket.
 // Thread-safety: none; one thread runs the step (the thread running backward).
 #ifndef LASYNTH_DIST_REDUCER_H_
 #define LASYNTH_DIST_REDUCER_H_
@@ -32,6 +33,9 @@ struct ReducerOptions {
   // Later buckets: fewer, larger messages (PyTorch's default, 25 MiB).
   size_t bucket_bytes = size_t{25} << 20;
   ReduceOp op = ReduceOp::kSum;
+  // Floats that ride after the gradients in the bucket launched last, reduced with them: what
+  // the ranks must agree on each step (the stop flag) without a collective of its own.
+  size_t control_floats = 0;
 };
 
 // What a reducer has done, for benchmarks and logs.
@@ -59,8 +63,13 @@ class GradientReducer {
   // reduced values. Valid for the reducer's lifetime; on device() (-1: host memory).
   float* slot(size_t i);
   int device() const { return device_; }
-  // Zero-fills every slot (the start of a step whose gradients accumulate in place).
+  // Zero-fills every slot and the control values (the start of a step whose gradients
+  // accumulate in place).
   void zero();
+  // The control values of this step (options.control_floats of them): set before the last
+  // bucket launches, that is before backward; after finish(), control() is their reduction.
+  void set_control(const std::vector<float>& values);
+  std::vector<float> control() const;
   // Gradient i's values are in its slot: launches every complete bucket that is next in order.
   // Throws DistError if it was already marked this step or the all-reduce fails.
   void mark_ready(size_t i);
@@ -92,6 +101,7 @@ class GradientReducer {
   ReducerOptions options_;
   std::vector<Slot> slots_;
   std::vector<Bucket> buckets_;
+  size_t control_offset_ = 0;  // where the control floats start in the last bucket, in floats
   int device_ = -1;
   // Per step.
   size_t next_launch_ = 0;  // buckets [0, next_launch_) are in flight or reduced

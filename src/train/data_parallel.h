@@ -36,6 +36,10 @@ class DataParallel {
   void set_sync(bool sync) { sync_ = sync; }
   // Zero-fills every gradient (instead of the optimizer's zero_grad, which may drop them).
   void zero_grad();
+  // The step's control values (ReducerOptions::control_floats), summed over ranks in the last
+  // bucket: set after zero_grad() and before backward; read after finish().
+  void set_control(const std::vector<float>& values) { reducer_->set_control(values); }
+  std::vector<float> control() const { return reducer_->control(); }
   // Whether each .grad is its bucket slot.
   bool gradients_are_views() const { return views_; }
   // All ranks, same order; blocks. After the last micro-step's backward (or instead of it, on a

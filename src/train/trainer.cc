@@ -140,6 +140,10 @@ struct Window {
   }
 };
 
+// Signal numbers the stop flag tells apart (Linux's 64); a higher one counts as the last.
+constexpr int kSignals = 64;
+constexpr size_t kControlFloats = kSignals + 1;
+
 // One rank's training run: the model replica, its optimizer and data, and where it stands.
 class Run {
  public:
@@ -163,11 +167,14 @@ class Run {
   // All ranks, same order: what the next checkpoint records of the ranks and their generators.
   void gather_rank_state();
   void beat(const StepResult& s, Clock::time_point& step_start);
-  // What every rank does at this step boundary, agreed in one collective.
+  // What every rank does at this step boundary, agreed through the step's last gradient bucket.
   struct Agreement {
     int stop_signal = 0;          // the highest signal received on any rank, or 0
     bool checkpoint_due = false;  // rank 0's --checkpoint_every_s clock ran out
   };
+  // What this rank has to say, as the bucket's control values: one per signal number, 1 if it
+  // was received here, and last rank 0's "a checkpoint is due".
+  std::vector<float> control_values() const;
   Agreement agree();
   void log(const StepResult& s, int stop, TrainResult* result);
   void validate(int64_t epoch);
@@ -235,7 +242,9 @@ Run::Run(const TrainOptions& o, model::ModelOptions m, const TrainHooks& hooks)
     // Ranks may read the dataset from different paths (node-local copies): all else must agree.
     nlohmann::json signature = nlohmann::json::parse(state_.config);
     signature.erase("data_folder");
-    replicas_ = std::make_unique<DataParallel>(*hooks.comm, *net_, signature.dump(1), o.reducer());
+    dist::ReducerOptions reducer = o.reducer();
+    reducer.control_floats = kControlFloats;
+    replicas_ = std::make_unique<DataParallel>(*hooks.comm, *net_, signature.dump(1), reducer);
   }
   data::LoaderOptions lo;
   lo.dir = o.data_folder;
@@ -280,6 +289,7 @@ StepResult Run::train_step() {
   }
   if (replicas_) {
     replicas_->zero_grad();
+    replicas_->set_control(control_values());
   } else {
     optimizer_->zero_grad();
   }
@@ -399,16 +409,28 @@ void Run::beat(const StepResult& s, Clock::time_point& step_start) {
   hooks_.on_step(beat);
 }
 
-// All ranks, same order; blocks. Every rank learns of a signal on any rank, and of rank 0's
-// clock, at the same step boundary.
-Run::Agreement Run::agree() {
-  double flags[2] = {static_cast<double>(preemption_signal()), 0.0};
+std::vector<float> Run::control_values() const {
+  std::vector<float> values(kControlFloats, 0.0f);
+  const int signal = preemption_signal();
+  if (signal > 0) values[static_cast<size_t>(std::min(signal, kSignals)) - 1] = 1;
   if (lead_ && o_.checkpoint_every_s > 0 &&
       seconds_between(last_checkpoint_, Clock::now()) >= o_.checkpoint_every_s) {
-    flags[1] = 1;
+    values[kSignals] = 1;
   }
-  if (hooks_.comm) hooks_.comm->allreduce_doubles(flags, 2, dist::ReduceOp::kMax);
-  return {static_cast<int>(flags[0]), flags[1] > 0};
+  return values;
+}
+
+// After the step. Every rank learns of a signal on any rank, and of rank 0's clock, at the same
+// step boundary: what the ranks said at the step's start, summed in its last bucket (a signal
+// that comes during a step stops training after the next one).
+Run::Agreement Run::agree() {
+  const std::vector<float> values = replicas_ ? replicas_->control() : control_values();
+  Agreement agreed;
+  for (int signal = kSignals; signal > 0 && agreed.stop_signal == 0; --signal) {
+    if (values[static_cast<size_t>(signal) - 1] > 0) agreed.stop_signal = signal;
+  }
+  agreed.checkpoint_due = values[kSignals] > 0;
+  return agreed;
 }
 
 // All ranks, same order. The metrics line (the loss averaged over all ranks) and the checkpoint

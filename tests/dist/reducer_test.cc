@@ -84,6 +84,51 @@ TEST(Reducer, BucketsAreTheCommunicatorsMemoryReducedInPlace) {
   }
 }
 
+// What the ranks must agree on each step (the stop flag) rides in the bucket launched last: summed
+// over ranks like the gradients, with no collective of its own.
+TEST(Reducer, ControlValuesRideInTheLastBucketSummedOverRanks) {
+  const int ranks = 3;
+  ReducerOptions o;
+  o.first_bucket_bytes = 100 * sizeof(float);
+  o.bucket_bytes = 1100 * sizeof(float);
+  o.control_floats = 3;
+  std::vector<std::vector<float>> control(ranks);
+  std::vector<std::string> wrong(ranks);
+  const auto errors = fake::run_ranks(ranks, [&](FakeCommunicator& comm) {
+    const int rank = comm.rank();
+    GradientReducer r(comm, kSizes, o);
+    for (int step = 0; step < 2; ++step) {
+      r.zero();
+      r.set_control({rank == 1 ? 1.0f : 0.0f, static_cast<float>(step), 0.5f});
+      const int64_t before = comm.collectives_started();
+      for (size_t g = 0; g < kSizes.size(); ++g) {
+        std::fill_n(r.slot(g), kSizes[g], 1.0f);
+        r.mark_ready(g);
+      }
+      r.finish();
+      if (comm.collectives_started() - before != static_cast<int64_t>(r.num_buckets())) {
+        wrong[rank] += "a collective of its own; ";
+      }
+      if (r.slot(0)[299] != ranks) wrong[rank] += "the gradients' sums moved; ";
+    }
+    control[rank] = r.control();
+    try {
+      r.set_control({1.0f});
+      wrong[rank] += "one control value for three was taken; ";
+    } catch (const DistError& e) {
+      if (std::string(e.what()).find("1 control values for a reducer made for 3") ==
+          std::string::npos) {
+        wrong[rank] += e.what();
+      }
+    }
+  });
+  ASSERT_EQ(errors, std::vector<std::string>(ranks));
+  EXPECT_EQ(wrong, std::vector<std::string>(ranks));
+  for (int r = 0; r < ranks; ++r) {
+    EXPECT_EQ(control[r], (std::vector<float>{1.0f, 3.0f, 1.5f})) << "rank " << r;
+  }
+}
+
 TEST(Reducer, SumsOverRanksWhateverOrderGradientsArrive) {
   const int ranks = 3;
   ReducerOptions o;
