@@ -9,6 +9,7 @@
 #include <fstream>
 #include <iterator>
 #include <set>
+#include <unordered_set>
 
 #include "core/error.h"
 #include "core/hash.h"
@@ -27,7 +28,12 @@ constexpr int kClasses = 64;
 constexpr const char* kSplitRule =
     "behaviour class = fnv1a64(outputs or failures on the domain's probe inputs, probe set 1: "
     "c 128 arrays, karel 16 worlds) % 64: test 0, val 1, train 2..63; program texts unique "
-    "within a shard";
+    "within a shard; val and test: each function once, in the shard (mixed signature / 64) % "
+    "shards";
+
+// Val or test shards give up once this many programs of their class in a row were functions they
+// already hold: the task has too few functions of the class for the examples asked.
+constexpr int64_t kMaxRepeatsInARow = 2000;
 
 uint64_t split_id(const std::string& split) {
   for (uint64_t i = 0; i < 3; ++i) {
@@ -92,13 +98,19 @@ std::string settings_hash(const GenerateOptions& o, const Domain& domain) {
   return hex64(fnv1a64(text));
 }
 
-int behaviour_class(uint64_t signature) {
-  // FNV-1a's low bits depend only on the low bits of the bytes hashed: fold the high ones in.
+namespace {
+
+// FNV-1a's low bits depend only on the low bits of the bytes hashed: fold the high ones in.
+uint64_t mix(uint64_t signature) {
   signature ^= signature >> 33;
   signature *= 0xff51afd7ed558ccdULL;
   signature ^= signature >> 33;
-  return static_cast<int>(signature % kClasses);
+  return signature;
 }
+
+}  // namespace
+
+int behaviour_class(uint64_t signature) { return static_cast<int>(mix(signature) % kClasses); }
 
 int program_class(const Domain& domain, const std::vector<std::string>& tokens) {
   return behaviour_class(behaviour_signature(domain, *domain.parse(tokens)));
@@ -119,9 +131,34 @@ ShardEntry generate_unit(const Domain& domain, const GenerateOptions& options, c
   const Vocabulary& vocab = domain.vocabulary();
   std::vector<StoredExample> examples;
   examples.reserve(static_cast<size_t>(unit.examples));
+  // Val and test measure functions, not texts: a frequent function would otherwise fill much of
+  // them (124 of 200 test programs of the small preset computed a[4] = a[2]). Each function goes
+  // to one shard, so shards generated apart never share one.
+  const bool each_function_once = unit.split != "train";
+  std::unordered_set<uint64_t> functions;
+  int64_t repeats = 0;
   while (static_cast<int64_t>(examples.size()) < unit.examples) {
     Example ex = sampler->next();
-    if (!class_fits_split(program_class(domain, ex.tokens), unit.split)) continue;
+    const uint64_t signature = behaviour_signature(domain, *domain.parse(ex.tokens));
+    if (!class_fits_split(behaviour_class(signature), unit.split)) continue;
+    if (each_function_once) {
+      if ((mix(signature) / kClasses) % static_cast<uint64_t>(unit.num_shards) !=
+          static_cast<uint64_t>(unit.shard)) {
+        continue;
+      }
+      if (!functions.insert(signature).second) {
+        if (++repeats == kMaxRepeatsInARow) {
+          throw ConfigError(fmt::format(
+              "{} shard {}: found only {} distinct functions of its class for {} examples ({} "
+              "programs of the class in a row were functions it holds); ask for fewer --{} "
+              "examples or a larger task (more statements, locals or constants)",
+              unit.split, unit.shard, examples.size(), unit.examples, kMaxRepeatsInARow,
+              unit.split));
+        }
+        continue;
+      }
+      repeats = 0;
+    }
     examples.push_back({vocab.encode(ex.tokens), std::move(ex.io)});
     if (progress) ++*progress;
   }
