@@ -29,10 +29,10 @@ constexpr const char* kSplitRule =
     "behaviour class = fnv1a64(outputs or failures on the domain's probe inputs, probe set 1: "
     "c 128 arrays, karel 16 worlds) % 64: test 0, val 1, train 2..63; program texts unique "
     "within a shard; val and test: each function once, in the shard (mixed signature / 64) % "
-    "shards";
+    "shards, while the class has new functions";
 
-// Val or test shards give up once this many programs of their class in a row were functions they
-// already hold: the task has too few functions of the class for the examples asked.
+// Val or test shards take repeated functions once this many programs of their class in a row were
+// functions they already hold: the task has too few functions of the class for the examples asked.
 constexpr int64_t kMaxRepeatsInARow = 2000;
 
 uint64_t split_id(const std::string& split) {
@@ -133,12 +133,26 @@ ShardEntry generate_unit(const Domain& domain, const GenerateOptions& options, c
   examples.reserve(static_cast<size_t>(unit.examples));
   // Val and test measure functions, not texts: a frequent function would otherwise fill much of
   // them (124 of 200 test programs of the small preset computed a[4] = a[2]). Each function goes
-  // to one shard, so shards generated apart never share one.
+  // to one shard, so shards generated apart never share one. A task with fewer functions of the
+  // class than the shard's examples fills the rest with programs of functions it holds, drawn
+  // aside meanwhile, and says so.
   const bool each_function_once = unit.split != "train";
   std::unordered_set<uint64_t> functions;
-  int64_t repeats = 0;
-  while (static_cast<int64_t>(examples.size()) < unit.examples) {
-    Example ex = sampler->next();
+  std::vector<StoredExample> repeats;
+  int64_t repeats_in_a_row = 0;
+  bool exhausted = false;
+  while (static_cast<int64_t>(examples.size()) < unit.examples && !exhausted) {
+    Example ex;
+    try {
+      ex = sampler->next();
+    } catch (const ConfigError&) {
+      if (!each_function_once ||
+          static_cast<int64_t>(examples.size() + repeats.size()) < unit.examples) {
+        throw;
+      }
+      exhausted = true;  // no new program at all: the repeats drawn so far fill the shard
+      continue;
+    }
     const uint64_t signature = behaviour_signature(domain, *domain.parse(ex.tokens));
     if (!class_fits_split(behaviour_class(signature), unit.split)) continue;
     if (each_function_once) {
@@ -147,20 +161,27 @@ ShardEntry generate_unit(const Domain& domain, const GenerateOptions& options, c
         continue;
       }
       if (!functions.insert(signature).second) {
-        if (++repeats == kMaxRepeatsInARow) {
-          throw ConfigError(fmt::format(
-              "{} shard {}: found only {} distinct functions of its class for {} examples ({} "
-              "programs of the class in a row were functions it holds); ask for fewer --{} "
-              "examples or a larger task (more statements, locals or constants)",
-              unit.split, unit.shard, examples.size(), unit.examples, kMaxRepeatsInARow,
-              unit.split));
+        if (static_cast<int64_t>(repeats.size()) < unit.examples) {
+          repeats.push_back({vocab.encode(ex.tokens), std::move(ex.io)});
         }
+        exhausted = ++repeats_in_a_row == kMaxRepeatsInARow;
         continue;
       }
-      repeats = 0;
+      repeats_in_a_row = 0;
     }
     examples.push_back({vocab.encode(ex.tokens), std::move(ex.io)});
     if (progress) ++*progress;
+  }
+  if (static_cast<int64_t>(examples.size()) < unit.examples) {
+    std::fprintf(stderr,
+                 "lasynth-datagen: warning: %s shard %d: only %zu distinct functions of its class "
+                 "for %lld examples; the rest repeat them (a larger task has more)\n",
+                 unit.split.c_str(), unit.shard, examples.size(),
+                 static_cast<long long>(unit.examples));
+    for (size_t i = 0; static_cast<int64_t>(examples.size()) < unit.examples; ++i) {
+      examples.push_back(repeats[i]);
+      if (progress) ++*progress;
+    }
   }
   const std::string path = dir + "/" + unit.file();
   write_shard(path, info_for(domain, options, unit), examples);

@@ -7,8 +7,9 @@
 // class 0, val class 1, train the rest, so a test program occurs in training under no other text
 // either. Within a shard program texts are unique; across shards of one split a repeat is
 // possible (counted by `lasynth-data stats`). Val and test hold each function once (a function's
-// signature picks its shard), so that they measure functions, not the generator's favourites;
-// a task with too few functions for the examples asked is refused (ConfigError).
+// signature picks its shard), so that they measure functions, not the generator's favourites,
+// as long as the task has new functions of their class; then repeats fill the shard, with a
+// warning on standard error.
 #ifndef LASYNTH_DATA_GENERATE_H_
 #define LASYNTH_DATA_GENERATE_H_
 
