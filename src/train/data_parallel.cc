@@ -108,6 +108,11 @@ torch::Tensor DataParallel::slot(size_t index) const {
                           torch::TensorOptions().dtype(torch::kFloat).device(p.device()));
 }
 
+bool DataParallel::in_slot(size_t index) const {
+  const torch::Tensor& grad = params_[index].grad();
+  return grad.defined() && grad.data_ptr() == reducer_->slot(index);
+}
+
 void DataParallel::view_slot(size_t index) {
   torch::NoGradGuard no_grad;
   torch::Tensor view = slot(index);
@@ -129,16 +134,14 @@ void DataParallel::zero_grad() {
   }
   reducer_->zero();
   for (size_t i = 0; i < params_.size(); ++i) {
-    const torch::Tensor& grad = params_[i].grad();
-    if (!grad.defined() || grad.data_ptr() != reducer_->slot(i)) params_[i].mutable_grad() = slot(i);
+    if (!in_slot(i)) params_[i].mutable_grad() = slot(i);
   }
 }
 
 void DataParallel::on_accumulated(size_t index) {
   if (!sync_) return;
   // Something replaced .grad (an optimizer's zero_grad that drops gradients): back into the slot.
-  const torch::Tensor& grad = params_[index].grad();
-  if (!grad.defined() || grad.data_ptr() != reducer_->slot(index)) view_slot(index);
+  if (!in_slot(index)) view_slot(index);
   reducer_->mark_ready(index);
 }
 
@@ -165,7 +168,7 @@ void DataParallel::finish() {
     if (reducer_->ready(i)) continue;
     const torch::Tensor& p = params_[i];
     if (views_) {
-      if (!p.grad().defined() || p.grad().data_ptr() != reducer_->slot(i)) view_slot(i);
+      if (!in_slot(i)) view_slot(i);
     } else if (p.grad().defined()) {
       torch::from_blob(reducer_->slot(i), p.sizes(), torch::kFloat).copy_(p.grad());
     } else {

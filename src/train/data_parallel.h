@@ -57,6 +57,8 @@ class DataParallel {
   // Copies: before autograd adds `grad` to .grad.
   void on_gradient(size_t index, const torch::Tensor& grad);
   torch::Tensor slot(size_t index) const;
+  // Whether .grad of parameter `index` is its slot (nothing replaced it).
+  bool in_slot(size_t index) const;
   // Points .grad of parameter `index` at its slot, keeping what .grad held.
   void view_slot(size_t index);
 
