@@ -51,6 +51,9 @@ class LocalCommunicator : public Communicator {
   std::unique_ptr<Work> allreduce_async(float*, size_t, ReduceOp) override {
     return std::make_unique<DoneWork>();
   }
+  std::unique_ptr<Work> allreduce_bf16_async(uint16_t*, size_t, ReduceOp) override {
+    return std::make_unique<DoneWork>();
+  }
   void allreduce_doubles(double*, size_t, ReduceOp) override {}
   void broadcast(void*, size_t, int) override {}
   void allgather(const void* data, size_t bytes, void* received) override {

@@ -6,6 +6,7 @@
 #define LASYNTH_DIST_COMMUNICATOR_H_
 
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
@@ -70,6 +71,10 @@ class Communicator {
   // All ranks, same order. Reduces `count` floats in place; non-blocking: `data` must stay alive
   // and untouched until the returned handle's wait(). Host memory, or memory from allocate().
   virtual std::unique_ptr<Work> allreduce_async(float* data, size_t count, ReduceOp op) = 0;
+  // The same over bfloat16 values (dist/bfloat16.h): gradients in half the bytes
+  // (--grad_dtype bf16), each partial sum rounded to bfloat16.
+  virtual std::unique_ptr<Work> allreduce_bf16_async(uint16_t* data, size_t count,
+                                                     ReduceOp op) = 0;
   // All ranks, same order; blocks.
   void allreduce(float* data, size_t count, ReduceOp op) {
     allreduce_async(data, count, op)->wait();

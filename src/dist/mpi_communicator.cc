@@ -5,10 +5,12 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <functional>
 #include <limits>
 #include <vector>
 
 #include "core/error.h"
+#include "dist/bfloat16.h"
 #include "dist/progress.h"
 
 namespace lasynth {
@@ -36,10 +38,33 @@ void check(int rc, int rank, const char* operation) {
 
 MPI_Op mpi_op(ReduceOp op) { return op == ReduceOp::kMax ? MPI_MAX : MPI_SUM; }
 
+// bfloat16 has no MPI type: its bits travel as MPI_UINT16_T and these operations add (or max)
+// them in float, rounding each partial result to bfloat16 as NCCL does.
+void bf16_sum(void* in, void* inout, int* count, MPI_Datatype*) {
+  const auto* a = static_cast<const uint16_t*>(in);
+  auto* b = static_cast<uint16_t*>(inout);
+  for (int i = 0; i < *count; ++i) b[i] = to_bfloat16(from_bfloat16(a[i]) + from_bfloat16(b[i]));
+}
+void bf16_max(void* in, void* inout, int* count, MPI_Datatype*) {
+  const auto* a = static_cast<const uint16_t*>(in);
+  auto* b = static_cast<uint16_t*>(inout);
+  for (int i = 0; i < *count; ++i) {
+    if (from_bfloat16(a[i]) > from_bfloat16(b[i])) b[i] = a[i];
+  }
+}
+
+MPI_Op mpi_bf16_op(ReduceOp op) {
+  static MPI_Op sum = MPI_OP_NULL, max = MPI_OP_NULL;  // freed by MPI_Finalize
+  MPI_Op& made = op == ReduceOp::kMax ? max : sum;
+  if (made == MPI_OP_NULL) MPI_Op_create(op == ReduceOp::kMax ? bf16_max : bf16_sum, 1, &made);
+  return made;
+}
+
+// An all-reduce in flight; `finish` runs once it completed (an average's division).
 class MpiWork : public Work {
  public:
-  MpiWork(MPI_Request request, float* data, size_t count, float scale, int rank)
-      : request_(request), data_(data), count_(count), scale_(scale), rank_(rank) {}
+  MpiWork(MPI_Request request, int rank, std::function<void()> finish)
+      : request_(request), rank_(rank), finish_(std::move(finish)) {}
   ~MpiWork() override {
     if (request_ != MPI_REQUEST_NULL) MPI_Wait(&request_, MPI_STATUS_IGNORE);
   }
@@ -60,14 +85,12 @@ class MpiWork : public Work {
  private:
   void finish() {
     request_ = MPI_REQUEST_NULL;
-    if (scale_ != 1.0f) std::for_each(data_, data_ + count_, [&](float& x) { x *= scale_; });
+    if (finish_) finish_();
   }
 
   MPI_Request request_;
-  float* data_;
-  size_t count_;
-  float scale_;
   int rank_;
+  std::function<void()> finish_;
 };
 
 class MpiCommunicator : public Communicator {
@@ -81,8 +104,26 @@ class MpiCommunicator : public Communicator {
     check(MPI_Iallreduce(MPI_IN_PLACE, data, checked(count), MPI_FLOAT, mpi_op(op), MPI_COMM_WORLD,
                          &request),
           rank(), "MPI_Iallreduce");
-    const float scale = op == ReduceOp::kAverage ? 1.0f / static_cast<float>(size()) : 1.0f;
-    return std::make_unique<MpiWork>(request, data, count, scale, rank());
+    std::function<void()> finish;
+    if (op == ReduceOp::kAverage) {
+      const float scale = 1.0f / static_cast<float>(size());
+      finish = [=] { std::for_each(data, data + count, [&](float& x) { x *= scale; }); };
+    }
+    return std::make_unique<MpiWork>(request, rank(), std::move(finish));
+  }
+  std::unique_ptr<Work> allreduce_bf16_async(uint16_t* data, size_t count, ReduceOp op) override {
+    MPI_Request request = MPI_REQUEST_NULL;
+    check(MPI_Iallreduce(MPI_IN_PLACE, data, checked(count), MPI_UINT16_T, mpi_bf16_op(op),
+                         MPI_COMM_WORLD, &request),
+          rank(), "MPI_Iallreduce (bfloat16)");
+    std::function<void()> finish;
+    if (op == ReduceOp::kAverage) {
+      const float ranks = static_cast<float>(size());
+      finish = [=] {
+        for (size_t i = 0; i < count; ++i) data[i] = to_bfloat16(from_bfloat16(data[i]) / ranks);
+      };
+    }
+    return std::make_unique<MpiWork>(request, rank(), std::move(finish));
   }
   void allreduce_doubles(double* data, size_t count, ReduceOp op) override {
     const CollectiveScope blocked;

@@ -137,7 +137,8 @@ class DeviceBuffer : public Buffer {
 // blocks the host only as long as it takes to see that the collective finished or failed.
 class NcclInPlaceWork : public Work {
  public:
-  NcclInPlaceWork(NcclState& state, float* data, size_t count, ncclRedOp_t op)
+  NcclInPlaceWork(NcclState& state, void* data, size_t count, ncclDataType_t type,
+                  ncclRedOp_t op)
       : state_(state) {
     cudaEvent_t produced = nullptr;
     check_cuda(cudaEventCreateWithFlags(&produced, cudaEventDisableTiming), state_.rank,
@@ -147,7 +148,7 @@ class NcclInPlaceWork : public Work {
     check_cuda(cudaEventRecord(produced, kTorchStream), state_.rank, "cudaEventRecord");
     check_cuda(cudaStreamWaitEvent(state_.stream, produced, 0), state_.rank, "cudaStreamWaitEvent");
     cudaEventDestroy(produced);  // released once the wait is done with it
-    state_.check(ncclAllReduce(data, data, count, ncclFloat, op, state_.comm, state_.stream),
+    state_.check(ncclAllReduce(data, data, count, type, op, state_.comm, state_.stream),
                  "all-reduce");
     check_cuda(cudaEventRecord(done_, state_.stream), state_.rank, "cudaEventRecord");
   }
@@ -259,16 +260,10 @@ class NcclCommunicator : public Communicator {
   }
 
   std::unique_ptr<Work> allreduce_async(float* data, size_t count, ReduceOp op) override {
-    if (device_memory(data)) {
-      return std::make_unique<NcclInPlaceWork>(state_, data, count, nccl_op(op));
-    }
-    auto work = std::make_unique<NcclWork>(state_, data, count * sizeof(float), "all-reduce");
-    work->upload();
-    state_.check(ncclAllReduce(work->device(), work->device(), count, ncclFloat, nccl_op(op),
-                               state_.comm, state_.stream),
-                 "all-reduce");
-    work->download_and_record(data, count * sizeof(float));
-    return work;
+    return start_allreduce(data, count, ncclFloat, sizeof(float), op);
+  }
+  std::unique_ptr<Work> allreduce_bf16_async(uint16_t* data, size_t count, ReduceOp op) override {
+    return start_allreduce(data, count, ncclBfloat16, sizeof(uint16_t), op);
   }
   void allreduce_doubles(double* data, size_t count, ReduceOp op) override {
     NcclWork work(state_, data, count * sizeof(double), "all-reduce");
@@ -311,6 +306,21 @@ class NcclCommunicator : public Communicator {
   }
 
  private:
+  // In place where the data is on the GPU (a bucket from allocate()); else staged through it.
+  std::unique_ptr<Work> start_allreduce(void* data, size_t count, ncclDataType_t type,
+                                        size_t width, ReduceOp op) {
+    if (device_memory(data)) {
+      return std::make_unique<NcclInPlaceWork>(state_, data, count, type, nccl_op(op));
+    }
+    auto work = std::make_unique<NcclWork>(state_, data, count * width, "all-reduce");
+    work->upload();
+    state_.check(ncclAllReduce(work->device(), work->device(), count, type, nccl_op(op),
+                               state_.comm, state_.stream),
+                 "all-reduce");
+    work->download_and_record(data, count * width);
+    return work;
+  }
+
   std::unique_ptr<Communicator> bootstrap_;
   World world_;
   NcclState state_;

@@ -5,6 +5,7 @@
 #include <chrono>
 
 #include "core/error.h"
+#include "dist/bfloat16.h"
 
 namespace lasynth {
 namespace dist {
@@ -33,6 +34,17 @@ GradientReducer::GradientReducer(Communicator& comm, std::vector<size_t> sizes,
     b.buffer = comm_.allocate(b.floats * sizeof(float));
     b.pending = b.gradients.size();
     device_ = b.buffer->device();
+    if (options_.wire == WireType::kBFloat16) b.wire = comm_.allocate(b.floats * sizeof(uint16_t));
+  }
+  if (options_.wire == WireType::kBFloat16 && !(options_.encode && options_.decode)) {
+    if (device_ >= 0) {
+      throw ConfigError(fmt::format(
+          "rank {}: --grad_dtype bf16 over buckets on GPU {} needs the caller's conversion "
+          "kernels (a reducer made outside src/train): use --grad_dtype fp32",
+          comm_.rank(), device_));
+    }
+    options_.encode = encode_bfloat16;
+    options_.decode = decode_bfloat16;
   }
 }
 
@@ -89,9 +101,17 @@ void GradientReducer::launch_ready() {
 }
 
 void GradientReducer::launch(Bucket& b) {
-  b.work = comm_.allreduce_async(static_cast<float*>(b.buffer->data()), b.floats, options_.op);
+  float* floats = static_cast<float*>(b.buffer->data());
+  if (b.wire) {
+    auto* wire = static_cast<uint16_t*>(b.wire->data());
+    options_.encode(floats, wire, b.floats);
+    b.work = comm_.allreduce_bf16_async(wire, b.floats, options_.op);
+    stats_.bytes_reduced += static_cast<int64_t>(b.floats * sizeof(uint16_t));
+  } else {
+    b.work = comm_.allreduce_async(floats, b.floats, options_.op);
+    stats_.bytes_reduced += static_cast<int64_t>(b.floats * sizeof(float));
+  }
   ++stats_.buckets_launched;
-  stats_.bytes_reduced += static_cast<int64_t>(b.floats * sizeof(float));
 }
 
 void GradientReducer::finish() {
@@ -107,6 +127,10 @@ void GradientReducer::finish() {
   for (Bucket& b : buckets_) {
     if (b.work) b.work->wait();
     b.work.reset();
+    if (b.wire) {
+      options_.decode(static_cast<const uint16_t*>(b.wire->data()),
+                      static_cast<float*>(b.buffer->data()), b.floats);
+    }
     b.pending = b.gradients.size();
   }
   for (Slot& s : slots_) s.ready = false;

@@ -14,11 +14,15 @@
 //     empty, or a parameter this step did not use), launches what is left, waits for all, and
 //     leaves in every slot the sum (or average) over ranks.
 //   - Control values (options.control_floats) follow the gradients of the last bucket.
+//   - With options.wire bfloat16, a bucket is rounded into its wire copy as it launches, and the
+//     reduced copy read back into the floats in finish().
 // Thread-safety: none; one thread runs the step (the thread running backward).
 #ifndef LASYNTH_DIST_REDUCER_H_
 #define LASYNTH_DIST_REDUCER_H_
 
 #include <cstddef>
+#include <cstdint>
+#include <functional>
 #include <memory>
 #include <vector>
 
@@ -26,6 +30,9 @@
 
 namespace lasynth {
 namespace dist {
+
+// What a gradient all-reduce sends.
+enum class WireType { kFloat32, kBFloat16 };
 
 struct ReducerOptions {
   // The first bucket is small so that its all-reduce starts early in backward.
@@ -36,6 +43,13 @@ struct ReducerOptions {
   // Floats that ride after the gradients in the bucket launched last, reduced with them: what
   // the ranks must agree on each step (the stop flag) without a collective of its own.
   size_t control_floats = 0;
+  // bfloat16 sends half the bytes. The gradients still accumulate in float32 in their slots; only
+  // the bucket's copy on the wire, and the sums, are rounded (DDP's bf16 compression hook).
+  WireType wire = WireType::kFloat32;
+  // Bucket floats to bfloat16 and back, where the bucket's memory is: on the host by default; a
+  // reducer of device buckets needs both from the caller (src/train has the kernels, torch's).
+  std::function<void(const float* from, uint16_t* to, size_t count)> encode;
+  std::function<void(const uint16_t* from, float* to, size_t count)> decode;
 };
 
 // What a reducer has done, for benchmarks and logs.
@@ -76,7 +90,8 @@ class GradientReducer {
   // Whether gradient i was marked ready this step.
   bool ready(size_t i) const { return slots_[i].ready; }
   // Zero-fills and launches what is left, waits for every bucket (blocks), and starts the next
-  // step. Throws DistError if a collective failed.
+  // step. Throws DistError if a collective failed. With a bfloat16 wire, the slots then hold the
+  // bfloat16 sums as floats.
   void finish();
 
   const ReducerStats& stats() const { return stats_; }
@@ -86,6 +101,7 @@ class GradientReducer {
     std::vector<size_t> gradients;
     size_t floats = 0;
     std::unique_ptr<Buffer> buffer;  // floats of the communicator's memory
+    std::unique_ptr<Buffer> wire;    // the bfloat16 copy that travels (WireType::kBFloat16)
     size_t pending = 0;  // gradients not yet ready this step
     std::unique_ptr<Work> work;
   };

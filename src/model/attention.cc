@@ -23,8 +23,12 @@ torch::Tensor AttentionImpl::forward(const torch::Tensor& query, const torch::Te
   torch::Tensor scores = torch::bmm(q, k.transpose(1, 2)) * scale_;  // [N, Q, S]
   if (!masked.defined()) return torch::tanh(torch::bmm(torch::softmax(scores, -1), k) + q);
   // The lowest finite score rather than -inf: a query that sees no key gets finite (unused)
-  // weights instead of NaNs, which would poison the backward pass.
-  scores = scores.masked_fill(masked, std::numeric_limits<float>::lowest());
+  // weights instead of NaNs, which would poison the backward pass. Of the scores' own type:
+  // under --precision bf16 they are bfloat16, whose range float's lowest exceeds.
+  const double lowest = scores.scalar_type() == torch::kBFloat16
+                            ? static_cast<double>(std::numeric_limits<c10::BFloat16>::lowest())
+                            : static_cast<double>(std::numeric_limits<float>::lowest());
+  scores = scores.masked_fill(masked, lowest);
   const torch::Tensor attended = torch::tanh(torch::bmm(torch::softmax(scores, -1), k) + q);
   const torch::Tensor blind = masked.all(-1).view({1, -1, 1});  // [1, Q, 1]
   return torch::where(blind, q, attended);

@@ -28,6 +28,23 @@ std::string first_difference(const std::string& a, const std::string& b) {
   }
 }
 
+// NCCL's buckets are on the GPU, where converting them to bfloat16 and back takes kernels: torch's,
+// queued on its stream, which the all-reduce waits for.
+void set_device_converters(torch::Device device, dist::ReducerOptions* options) {
+  const auto on = [device](void* data, size_t count, torch::ScalarType type) {
+    return torch::from_blob(data, {static_cast<int64_t>(count)},
+                            torch::TensorOptions().dtype(type).device(device));
+  };
+  options->encode = [on](const float* from, uint16_t* to, size_t count) {
+    torch::NoGradGuard no_grad;
+    on(to, count, torch::kBFloat16).copy_(on(const_cast<float*>(from), count, torch::kFloat));
+  };
+  options->decode = [on](const uint16_t* from, float* to, size_t count) {
+    torch::NoGradGuard no_grad;
+    on(to, count, torch::kFloat).copy_(on(const_cast<uint16_t*>(from), count, torch::kBFloat16));
+  };
+}
+
 }  // namespace
 
 DataParallel::DataParallel(dist::Communicator& comm, torch::nn::Module& model,
@@ -60,6 +77,10 @@ DataParallel::DataParallel(dist::Communicator& comm, torch::nn::Module& model,
   }
   std::vector<size_t> sizes;
   for (const torch::Tensor& p : params_) sizes.push_back(static_cast<size_t>(p.numel()));
+  if (options.wire == dist::WireType::kBFloat16 && comm_.backend() == "nccl" &&
+      !params_.empty()) {
+    set_device_converters(params_[0].device(), &options);
+  }
   reducer_ = std::make_unique<dist::GradientReducer>(comm_, sizes, options);
   views_ = gradient_as_bucket_view;
   for (const torch::Tensor& p : params_) {

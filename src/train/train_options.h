@@ -46,6 +46,12 @@ struct TrainOptions {
   std::string shuffle = "examples";
   int64_t shard_window = 4;
   double chunk_cache_mb = 256;  // each rank's HDF5 chunk cache for the training shards together
+  // "bf16": the forward pass under autocast (matrix products in bfloat16); the weights, their
+  // gradients and the optimizer stay float32 (the master weights are the parameters).
+  std::string precision = "fp32";
+  // "bf16": the gradient all-reduce sends bfloat16 (half the bytes); gradients accumulate in
+  // float32 on each rank.
+  std::string grad_dtype = "fp32";
 
   // Set by the caller, not settings.
   std::string data_folder;     // a lasynth dataset directory
@@ -59,6 +65,7 @@ struct TrainOptions {
     dist::ReducerOptions r;
     r.bucket_bytes = static_cast<size_t>(bucket_cap_mb * (1 << 20));
     r.first_bucket_bytes = static_cast<size_t>(first_bucket_mb * (1 << 20));
+    r.wire = grad_dtype == "bf16" ? dist::WireType::kBFloat16 : dist::WireType::kFloat32;
     return r;
   }
 
@@ -89,12 +96,20 @@ struct TrainOptions {
     v("keep_global_batch", &T::keep_global_batch,
       "with --resume: keep the checkpoint's global batch (its batch_size x ranks), divided "
       "among this run's ranks (lasynth-launch --exclude-failed-hosts passes it)");
+    v("precision", &T::precision,
+      "fp32, or bf16: the forward pass under autocast in bfloat16 (matrix products), the "
+      "weights, gradients and optimizer in fp32",
+      OneOf({"fp32", "bf16"}));
     v("train_on_all_pairs", &T::train_on_all_pairs,
       "train on every stored pair, held-out ones too (default: the specification pairs, as "
       "the original and as decoding sees them)");
     v.group("Distributed (under mpirun or srun --mpi=pmix; one process per core or GPU)");
     v("grad_accum", &T::grad_accum,
       "micro-batches per optimizer step; ranks communicate on the last only", AtLeast(1));
+    v("grad_dtype", &T::grad_dtype,
+      "what the gradient all-reduce sends: fp32, or bf16 (half the bytes, each sum rounded to "
+      "bfloat16; gradients still accumulate in fp32)",
+      OneOf({"fp32", "bf16"}));
     v("bucket_cap_mb", &T::bucket_cap_mb, "gradient all-reduce bucket size (MiB)", AtLeast(0.001));
     v("first_bucket_mb", &T::first_bucket_mb,
       "size of the first bucket, which starts reducing earliest (MiB)", AtLeast(0.001));

@@ -20,6 +20,7 @@
 #include "data/loader.h"
 #include "dist/progress.h"
 #include "lang/domains.h"
+#include "model/autocast.h"
 #include "train/checkpoint.h"
 #include "train/data_parallel.h"
 #include "train/preemption.h"
@@ -303,7 +304,11 @@ StepResult Run::train_step() {
         as_tensor(b.inputs, {b.size, b.io_pairs, b.value_size}).to(device_);
     const torch::Tensor outputs =
         as_tensor(b.outputs, {b.size, b.io_pairs, b.value_size}).to(device_);
-    const torch::Tensor loss = net_->loss(net_(tokens, inputs, outputs), tokens, scale);
+    torch::Tensor loss;
+    {
+      const model::Autocast bf16(device_, o_.precision == "bf16");
+      loss = net_->loss(net_(tokens, inputs, outputs), tokens, scale);
+    }
     loss.backward();
     s.loss += loss.item<double>();
   }

@@ -32,6 +32,7 @@
 #include <vector>
 
 #include "core/error.h"
+#include "dist/bfloat16.h"
 #include "dist/communicator.h"
 
 namespace lasynth {
@@ -40,7 +41,15 @@ namespace fake {
 
 class Hub {
  public:
-  enum class Kind { kAllreduceFloat, kAllreduceDouble, kBroadcast, kAllgather, kGather, kBarrier };
+  enum class Kind {
+    kAllreduceFloat,
+    kAllreduceDouble,
+    kAllreduceBf16,
+    kBroadcast,
+    kAllgather,
+    kGather,
+    kBarrier
+  };
 
   // One rank's part in a collective.
   struct Part {
@@ -120,6 +129,8 @@ class Hub {
     switch (kind) {
       case Kind::kAllreduceFloat:
         return "all-reduce (float)";
+      case Kind::kAllreduceBf16:
+        return "all-reduce (bfloat16)";
       case Kind::kAllreduceDouble:
         return "all-reduce (double)";
       case Kind::kBroadcast:
@@ -139,9 +150,32 @@ class Hub {
            (p.kind == Kind::kBroadcast || p.kind == Kind::kGather
                 ? " to/from root " + std::to_string(p.root)
                 : "") +
-           (p.kind == Kind::kAllreduceFloat || p.kind == Kind::kAllreduceDouble
-                ? " op " + std::to_string(static_cast<int>(p.op))
+           (reduces(p.kind) ? " op " + std::to_string(static_cast<int>(p.op))
                 : "");
+  }
+
+  static bool reduces(Kind k) {
+    return k == Kind::kAllreduceFloat || k == Kind::kAllreduceDouble || k == Kind::kAllreduceBf16;
+  }
+
+  // As MPI's and NCCL's: each partial result rounded to bfloat16.
+  static std::vector<char> reduce_bf16(const std::vector<Part>& parts, ReduceOp op) {
+    const size_t n = parts[0].bytes.size() / sizeof(uint16_t);
+    std::vector<uint16_t> acc(n), x(n);
+    std::memcpy(acc.data(), parts[0].bytes.data(), n * sizeof(uint16_t));
+    for (size_t r = 1; r < parts.size(); ++r) {
+      std::memcpy(x.data(), parts[r].bytes.data(), n * sizeof(uint16_t));
+      for (size_t i = 0; i < n; ++i) {
+        const float a = from_bfloat16(acc[i]), b = from_bfloat16(x[i]);
+        acc[i] = to_bfloat16(op == ReduceOp::kMax ? std::max(a, b) : a + b);
+      }
+    }
+    if (op == ReduceOp::kAverage) {
+      for (uint16_t& a : acc) a = to_bfloat16(from_bfloat16(a) / static_cast<float>(parts.size()));
+    }
+    std::vector<char> out(n * sizeof(uint16_t));
+    std::memcpy(out.data(), acc.data(), out.size());
+    return out;
   }
 
   template <typename T>
@@ -172,8 +206,7 @@ class Hub {
       const bool same =
           p.kind == first.kind && p.bytes.size() == first.bytes.size() &&
           ((p.kind != Kind::kBroadcast && p.kind != Kind::kGather) || p.root == first.root) &&
-          ((p.kind != Kind::kAllreduceFloat && p.kind != Kind::kAllreduceDouble) ||
-           p.op == first.op);
+          (!reduces(p.kind) || p.op == first.op);
       if (!same) {
         call.error = "collective #" + std::to_string(seq) + ": rank 0 called " + describe(first) +
                      ", rank " + std::to_string(r) + " " + describe(p);
@@ -187,6 +220,9 @@ class Hub {
         break;
       case Kind::kAllreduceDouble:
         call.result = reduce<double>(call.parts, first.op);
+        break;
+      case Kind::kAllreduceBf16:
+        call.result = reduce_bf16(call.parts, first.op);
         break;
       case Kind::kBroadcast:
         if (first.root < 0 || first.root >= ranks_) {
@@ -255,6 +291,9 @@ class FakeCommunicator : public Communicator {
 
   std::unique_ptr<Work> allreduce_async(float* data, size_t count, ReduceOp op) override {
     return start(Hub::Kind::kAllreduceFloat, op, 0, data, count * sizeof(float));
+  }
+  std::unique_ptr<Work> allreduce_bf16_async(uint16_t* data, size_t count, ReduceOp op) override {
+    return start(Hub::Kind::kAllreduceBf16, op, 0, data, count * sizeof(uint16_t));
   }
   void allreduce_doubles(double* data, size_t count, ReduceOp op) override {
     start(Hub::Kind::kAllreduceDouble, op, 0, data, count * sizeof(double))->wait();

@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "core/error.h"
+#include "dist/bfloat16.h"
 #include "dist/communicator.h"
 #include "dist/world.h"
 
@@ -125,6 +126,23 @@ TEST_F(NcclGpu, DoublesKeepFullPrecisionWithEveryOp) {
     EXPECT_EQ(std::memcmp(d.data(), want.data(), want.size() * sizeof(double)), 0)
         << "op " << static_cast<int>(op);
   }
+}
+
+// bfloat16 all-reduces (--grad_dtype bf16), staged from the host and in place in a bucket from
+// allocate(): one rank's values come back bit for bit.
+TEST_F(NcclGpu, BfloatAllReducesStagedAndInPlace) {
+  std::vector<uint16_t> host(kLarge);
+  for (size_t i = 0; i < kLarge; ++i) host[i] = to_bfloat16(static_cast<float>(i % 1001) - 500.5f);
+  const std::vector<uint16_t> want = host;
+  comm_->allreduce_bf16_async(host.data(), host.size(), ReduceOp::kSum)->wait();
+  EXPECT_TRUE(host == want) << "staged";
+  std::unique_ptr<Buffer> bucket = comm_->allocate(kLarge * sizeof(uint16_t));
+  bucket->write(0, want.data(), bucket->bytes());
+  comm_->allreduce_bf16_async(static_cast<uint16_t*>(bucket->data()), kLarge, ReduceOp::kAverage)
+      ->wait();
+  std::vector<uint16_t> back(kLarge);
+  bucket->read(0, back.data(), bucket->bytes());
+  EXPECT_TRUE(back == want) << "in place";
 }
 
 // A barrier drains the stream; collectives after it still work, and the job's layout (two

@@ -6,9 +6,12 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cmath>
+#include <limits>
 #include <numeric>
 
 #include "core/error.h"
+#include "dist/bfloat16.h"
 #include "fake_communicator.h"
 
 namespace lasynth {
@@ -178,6 +181,96 @@ TEST(Reducer, AGradientReadyTwiceInOneStepIsAnError) {
   GradientReducer r(comm, kSizes);
   r.mark_ready(1);
   EXPECT_THROW(r.mark_ready(1), DistError);
+}
+
+// --grad_dtype bf16: the wire carries bfloat16 (half the bytes), each rank's gradient rounded to
+// it, the sum rounded again; the slots keep float32 between steps.
+TEST(Reducer, BfloatWireSendsHalfTheBytesAndRoundsOnlyTheSums) {
+  const int ranks = 2;
+  ReducerOptions o;
+  o.first_bucket_bytes = 100 * sizeof(float);
+  o.bucket_bytes = 800 * sizeof(float);
+  o.wire = WireType::kBFloat16;
+  std::vector<std::vector<std::vector<float>>> results(ranks);
+  std::vector<int64_t> bytes(ranks);
+  const auto value = [](int rank, size_t g, size_t i) {
+    return 1.0f + 0.001f * static_cast<float>(rank + 1) + 0.37f * static_cast<float>(g * 7 + i % 11);
+  };
+  const auto errors = fake::run_ranks(ranks, [&](FakeCommunicator& comm) {
+    GradientReducer r(comm, kSizes, o);
+    for (size_t g = 0; g < kSizes.size(); ++g) {
+      for (size_t i = 0; i < kSizes[g]; ++i) r.slot(g)[i] = value(comm.rank(), g, i);
+      r.mark_ready(g);
+    }
+    r.finish();
+    for (size_t g = 0; g < kSizes.size(); ++g) {
+      results[comm.rank()].emplace_back(r.slot(g), r.slot(g) + kSizes[g]);
+    }
+    bytes[comm.rank()] = r.stats().bytes_reduced;
+  });
+  ASSERT_EQ(errors, std::vector<std::string>(ranks));
+  size_t floats = 0;
+  for (size_t g = 0; g < kSizes.size(); ++g) {
+    floats += kSizes[g];
+    for (size_t i = 0; i < kSizes[g]; ++i) {
+      const float want = from_bfloat16(to_bfloat16(from_bfloat16(to_bfloat16(value(0, g, i))) +
+                                                   from_bfloat16(to_bfloat16(value(1, g, i)))));
+      ASSERT_EQ(results[0][g][i], want) << "gradient " << g << " element " << i;
+      ASSERT_EQ(results[1][g][i], want);
+      // Not the float sum: the rounding is real, and within bfloat16's 8 bits of precision.
+      const float exact = value(0, g, i) + value(1, g, i);
+      ASSERT_NEAR(results[0][g][i], exact, exact / 128);
+    }
+  }
+  EXPECT_EQ(bytes[0], static_cast<int64_t>(floats * sizeof(uint16_t)));
+}
+
+TEST(Bfloat16, RoundsToNearestEvenAndKeepsNanAndInfinity) {
+  EXPECT_EQ(to_bfloat16(1.0f), 0x3f80);
+  EXPECT_EQ(from_bfloat16(to_bfloat16(-2.5f)), -2.5f);
+  // 1 + 2^-8 lies halfway between 1 and 1 + 2^-7: ties go to the even one, 1.
+  EXPECT_EQ(from_bfloat16(to_bfloat16(1.0f + 1.0f / 256)), 1.0f);
+  // 1 + 3 * 2^-8 lies halfway between 1 + 2^-7 and 1 + 2^-6: the even one is 1 + 2^-6.
+  EXPECT_EQ(from_bfloat16(to_bfloat16(1.0f + 3.0f / 256)), 1.0f + 1.0f / 64);
+  EXPECT_EQ(from_bfloat16(to_bfloat16(1.0f + 1.0f / 200)), 1.0f + 1.0f / 128);
+  EXPECT_TRUE(std::isnan(from_bfloat16(to_bfloat16(std::nanf("")))));
+  EXPECT_TRUE(std::isinf(from_bfloat16(to_bfloat16(std::numeric_limits<float>::infinity()))));
+  // The largest float rounds up to infinity, as a cast does.
+  EXPECT_TRUE(std::isinf(from_bfloat16(to_bfloat16(std::numeric_limits<float>::max()))));
+}
+
+// Memory that says it is on GPU 0 (host memory underneath: nothing reads it here).
+class DeviceBufferLookalike : public Buffer {
+ public:
+  explicit DeviceBufferLookalike(size_t bytes)
+      : Buffer(nullptr, bytes, 0), floats_((bytes + 3) / 4) {}
+  void zero(size_t, size_t) override {}
+  void write(size_t, const void*, size_t) override {}
+  void read(size_t, void*, size_t) const override {}
+
+ private:
+  std::vector<float> floats_;
+};
+
+class DeviceCommunicator : public FakeCommunicator {
+ public:
+  using FakeCommunicator::FakeCommunicator;
+  std::unique_ptr<Buffer> allocate(size_t bytes) override {
+    return std::make_unique<DeviceBufferLookalike>(bytes);
+  }
+};
+
+TEST(Reducer, BfloatWireOnDeviceBucketsWithoutConvertersIsRefused) {
+  Hub hub(1);
+  DeviceCommunicator comm(hub, 0);
+  ReducerOptions o;
+  o.wire = WireType::kBFloat16;
+  try {
+    GradientReducer r(comm, kSizes, o);
+    FAIL() << "no error";
+  } catch (const ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find("--grad_dtype bf16"), std::string::npos) << e.what();
+  }
 }
 
 }  // namespace

@@ -153,6 +153,23 @@ TEST_F(DataParallelTest, GradientAccumulationTrainsLikeTheLargerBatch) {
       1e-4f);
 }
 
+// --grad_dtype bf16 under a real MPI: the all-reduce sums bfloat16 (MPI's operation of our own),
+// so 2 ranks x 4 train close to 1 rank x 8, though not within float32's rounding.
+TEST_F(DataParallelTest, BfloatGradientsOverMpiTrainCloseToOneRank) {
+  const std::string flags = " --optimizer sgd --lr 0.2 --max_steps 7 --latent_execution";
+  ASSERT_EQ(train("", "c", run_dir("bf16-one"), flags + " --batch_size 8").exit_code, 0);
+  const Result r = train(kMpirun, "c", run_dir("bf16-two"),
+                         flags + " --batch_size 4 --grad_dtype bf16 --precision bf16");
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  const float diff =
+      max_difference(run_dir("bf16-one") + "/ckpt-7.pt", run_dir("bf16-two") + "/ckpt-7.pt");
+  EXPECT_GT(diff, 1e-6f) << "bfloat16 gradients gave float32's parameters exactly";
+  EXPECT_LT(diff, 2e-2f);
+  std::cout << "bf16 gradients and forward pass: largest parameter difference " << diff << "\n";
+  EXPECT_GT(max_difference(run_dir("bf16-one") + "/ckpt-4.pt", run_dir("bf16-one") + "/ckpt-7.pt"),
+            1e-3f);
+}
+
 TEST_F(DataParallelTest, ResumeOnTwoRanksIsBitIdentical) {
   const std::string flags = " --batch_size 4 --latent_execution --operation_predictor";
   ASSERT_EQ(train(kMpirun, "c", run_dir("straight"), flags + " --max_steps 12").exit_code, 0);
