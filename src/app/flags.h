@@ -31,11 +31,17 @@ struct RunOptions {
   bool eval = false;
   bool cpu = false;
   std::string device = "cpu";
-  std::string backend = "mpi";
+  std::string backend = "auto";
   bool iterative_retraining_prog_gen = false;
 
   // --cpu is the original's spelling of --device cpu.
   std::string effective_device() const { return cpu ? "cpu" : device; }
+  // --backend auto: NCCL where several ranks run on GPUs (MPI cannot reduce their gradients, see
+  // check_backend), else MPI (one process then needs no launcher, and CPU ranks use MPI).
+  std::string backend_for(int ranks) const {
+    if (backend != "auto") return backend;
+    return effective_device() == "cuda" && ranks > 1 ? "nccl" : "mpi";
+  }
   // The checkpoint to evaluate or decode with: --load_model, else --model_dir.
   std::string checkpoint() const { return load_model.empty() ? model_dir : load_model; }
 
@@ -55,7 +61,10 @@ struct RunOptions {
       "decode programs for the training split's specifications with --load_model and write "
       "them as a new dataset (--retrain_out); the original's flag");
     v.group("Distributed (under mpirun or srun --mpi=pmix; one process per core or GPU)");
-    v("backend", &R::backend, "collectives: mpi (CPU) or nccl (CUDA)", OneOf({"mpi", "nccl"}));
+    v("backend", &R::backend,
+      "collectives: mpi (CPU) or nccl (CUDA); auto: nccl when --device cuda runs several ranks, "
+      "else mpi",
+      OneOf({"auto", "mpi", "nccl"}));
     v("log_dir", &R::log_dir,
       "each rank also writes its own log to LOG_DIR/rank-R.log: where it runs, its loss and "
       "examples/s every --log_interval steps, its error if it fails");

@@ -108,7 +108,7 @@ void Process::join(const RunOptions& run) {
   // Before the communicator, whose start can hang on a broken network: the monitor then
   // already hears from this rank.
   heartbeat_ = dist::HeartbeatClient::from_environment(world, [] { train::request_stop(SIGUSR1); });
-  comm_ = dist::make_communicator(run.backend, world);
+  comm_ = dist::make_communicator(run.backend_for(world.size), world);
   torch::set_num_threads(threads_per_process(comm_->world()));
   const std::string layout = dist::job_layout(*comm_);
   if (comm_->size() > 1 && comm_->rank() == 0) std::cerr << "lasynth: " << layout << '\n';
@@ -137,7 +137,7 @@ void require_data(const Flags& f) {
 // Ranks training on GPUs reduce gradients from LibTorch's CUDA autograd thread; MPI was started
 // for calls from the main thread only (MPI_THREAD_FUNNELED), so that pairing is refused.
 void check_backend(const Flags& f, const dist::Communicator& comm) {
-  if (comm.size() > 1 && f.run.effective_device() == "cuda" && f.run.backend == "mpi") {
+  if (comm.size() > 1 && f.run.effective_device() == "cuda" && comm.backend() == "mpi") {
     throw ConfigError(
         "--device cuda with --backend mpi on several ranks: gradients are reduced from "
         "LibTorch's CUDA thread, which MPI as started here does not allow; use --backend nccl");

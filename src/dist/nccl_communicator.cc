@@ -334,7 +334,8 @@ std::unique_ptr<Communicator> make_nccl_communicator(const World& world) {
   const cudaError_t rc = cudaGetDeviceCount(&devices);
   if (rc != cudaSuccess || devices == 0) {
     throw ConfigError(
-        fmt::format("--backend nccl: no CUDA device on {} ({}); use --backend mpi on CPU machines",
+        fmt::format("NCCL (--backend nccl, or auto with --device cuda on several ranks): no CUDA "
+                    "device on {} ({}); on CPU machines use --device cpu and --backend mpi",
                     world.host, rc != cudaSuccess ? cudaGetErrorString(rc) : "0 devices"));
   }
   // MPI (or, for one process, nothing) carries the unique id and the barriers.

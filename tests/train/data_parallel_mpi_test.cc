@@ -263,11 +263,20 @@ TEST_F(DataParallelTest, ASignalOnOneRankStopsEveryRankWithACheckpoint) {
 // Gradients of GPU ranks are reduced from LibTorch's CUDA thread, which MPI_THREAD_FUNNELED
 // forbids: refused before any GPU is looked for.
 TEST_F(DataParallelTest, CudaRanksOverMpiAreRefusedNamingTheBackend) {
-  const Result r = train(kMpirun, "c", run_dir("cuda-mpi"), "--max_steps 2 --device cuda");
+  const Result r =
+      train(kMpirun, "c", run_dir("cuda-mpi"), "--max_steps 2 --device cuda --backend mpi");
   EXPECT_NE(r.exit_code, 0);
   EXPECT_NE(r.out.find("--device cuda with --backend mpi on several ranks"), std::string::npos)
       << r.out;
   EXPECT_NE(r.out.find("use --backend nccl"), std::string::npos) << r.out;
+}
+
+// Without --backend, GPU ranks take NCCL: here, with no GPU, NCCL's own refusal says so.
+TEST_F(DataParallelTest, CudaRanksTakeNcclByDefault) {
+  const Result r = train(kMpirun, "c", run_dir("cuda-auto"), "--max_steps 2 --device cuda");
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_EQ(r.out.find("--device cuda with --backend mpi"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("NCCL"), std::string::npos) << r.out;
 }
 
 TEST_F(DataParallelTest, RanksWithDifferentConfigsEndTheJobNamingTheRank) {
