@@ -285,6 +285,11 @@ std::string save_checkpoint(const std::string& model_dir, torch::nn::Module& mod
     for (const torch::Tensor& t : state.rank_rngs) ranks.push_back(t);
     rng.insert("torch_cpu_ranks", ranks);
   }
+  if (!state.rank_cuda_rngs.empty()) {
+    c10::List<at::Tensor> ranks;
+    for (const torch::Tensor& t : state.rank_cuda_rngs) ranks.push_back(t);
+    rng.insert("torch_cuda_ranks", ranks);
+  }
 
   GenericDict dict = new_dict();
   dict.insert(kKeyFormat, std::string(kCheckpointFormat));
@@ -371,6 +376,11 @@ Checkpoint parse_checkpoint(const std::string& path, std::string bytes) {
   if (rng.contains("torch_cpu_ranks")) {
     for (const c10::IValue& t : rng.at("torch_cpu_ranks").toListRef()) {
       c.state.rank_rngs.push_back(t.toTensor());
+    }
+  }
+  if (rng.contains("torch_cuda_ranks")) {
+    for (const c10::IValue& t : rng.at("torch_cuda_ranks").toListRef()) {
+      c.state.rank_cuda_rngs.push_back(t.toTensor());
     }
   }
   c.state.config = dict.at(kKeyConfig).toStringRef();

@@ -31,6 +31,8 @@ struct TrainingState {
   // Each rank's CPU generator state, by rank (dropout draws differ across ranks); empty in
   // checkpoints that predate them.
   std::vector<torch::Tensor> rank_rngs;
+  // Each rank's CUDA generator state, by rank, when training ran on GPUs; else empty.
+  std::vector<torch::Tensor> rank_cuda_rngs;
   std::string config;  // the run's settings as JSON text
 };
 

@@ -167,6 +167,7 @@ class Run {
   void keep_global_batch();
   // All ranks, same order: what the next checkpoint records of the ranks and their generators.
   void gather_rank_state();
+  std::vector<torch::Tensor> gather_states(const torch::Tensor& mine);
   void beat(const StepResult& s, Clock::time_point& step_start);
   // What every rank does at this step boundary, agreed through the step's last gradient bucket.
   struct Agreement {
@@ -324,10 +325,14 @@ void Run::resume_rng(uint64_t seed) {
   if (static_cast<int64_t>(state_.rank_rngs.size()) == world_) {
     at::Generator generator = at::detail::getDefaultCPUGenerator();
     generator.set_state(state_.rank_rngs[static_cast<size_t>(rank_)]);
+    if (device_.is_cuda() && static_cast<int64_t>(state_.rank_cuda_rngs.size()) == world_) {
+      at::Generator cuda = at::globalContext().defaultGenerator(device_);
+      cuda.set_state(state_.rank_cuda_rngs[static_cast<size_t>(rank_)]);
+    }
     return;
   }
   if (world_ > 1 || !state_.rank_rngs.empty()) {
-    torch::manual_seed(rank_seed(seed, rank_, state_.step));
+    torch::manual_seed(rank_seed(seed, rank_, state_.step));  // every device's generator
     say(fmt::format(
         "resuming on {} rank(s) from a checkpoint of {}: each rank's random stream starts afresh",
         world_,
@@ -366,21 +371,27 @@ void Run::keep_global_batch() {
 void Run::gather_rank_state() {
   state_.world_size = world_;
   state_.window = o_.batch_size * world_;
-  const torch::Tensor mine = at::detail::getDefaultCPUGenerator().get_state();
-  if (!hooks_.comm || world_ == 1) {
-    state_.rank_rngs = {mine};
-    return;
+  state_.rank_rngs = gather_states(at::detail::getDefaultCPUGenerator().get_state());
+  state_.rank_cuda_rngs.clear();
+  if (device_.is_cuda()) {
+    state_.rank_cuda_rngs = gather_states(at::globalContext().defaultGenerator(device_).get_state());
   }
+}
+
+// All ranks, same order; blocks. Every rank's generator state, by rank, at rank 0 (others: empty).
+std::vector<torch::Tensor> Run::gather_states(const torch::Tensor& mine) {
+  if (!hooks_.comm || world_ == 1) return {mine};
   const size_t bytes = static_cast<size_t>(mine.numel());
   std::vector<uint8_t> all(lead_ ? bytes * static_cast<size_t>(world_) : 0);
   hooks_.comm->gather(mine.data_ptr<uint8_t>(), bytes, lead_ ? all.data() : nullptr, 0);
-  state_.rank_rngs.clear();
-  if (!lead_) return;
+  std::vector<torch::Tensor> states;
+  if (!lead_) return states;
   for (int r = 0; r < world_; ++r) {
-    state_.rank_rngs.push_back(torch::from_blob(all.data() + bytes * static_cast<size_t>(r),
-                                                {static_cast<int64_t>(bytes)}, torch::kUInt8)
-                                   .clone());
+    states.push_back(torch::from_blob(all.data() + bytes * static_cast<size_t>(r),
+                                      {static_cast<int64_t>(bytes)}, torch::kUInt8)
+                         .clone());
   }
+  return states;
 }
 
 // The step counter and the sampler's position after step `s`.

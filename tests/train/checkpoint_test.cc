@@ -70,6 +70,31 @@ TEST(Checkpoint, CarriesItsFormatAndVersionAndReadsBack) {
   EXPECT_EQ(c.state.config, "{\"seed\": 9}");
 }
 
+// Every rank's generators, CPU and (when training ran on GPUs) CUDA, by rank: a resume on the
+// same ranks restores each rank's streams. A CPU run writes no CUDA states.
+TEST(Checkpoint, KeepsEveryRanksGeneratorStates) {
+  ScratchDir dir;
+  torch::nn::Linear net(3, 2);
+  torch::optim::SGD sgd(net->parameters(), torch::optim::SGDOptions(0.1));
+  TrainingState state;
+  state.config = "{}";
+  const auto bytes = [](int first) { return torch::arange(first, first + 16, torch::kUInt8); };
+  state.rank_rngs = {bytes(0), bytes(100)};
+  save_checkpoint(dir.path("cpu"), *net, sgd, state);
+  const Checkpoint cpu = read_checkpoint(dir.path("cpu"));
+  ASSERT_EQ(cpu.state.rank_rngs.size(), 2u);
+  EXPECT_TRUE(torch::equal(cpu.state.rank_rngs[1], bytes(100)));
+  EXPECT_TRUE(cpu.state.rank_cuda_rngs.empty());
+  EXPECT_FALSE(cpu.dict.toGenericDict().at(kKeyRng).toGenericDict().contains("torch_cuda_ranks"));
+
+  state.rank_cuda_rngs = {bytes(30), bytes(60)};
+  save_checkpoint(dir.path("cuda"), *net, sgd, state);
+  const Checkpoint cuda = read_checkpoint(dir.path("cuda"));
+  ASSERT_EQ(cuda.state.rank_cuda_rngs.size(), 2u);
+  EXPECT_TRUE(torch::equal(cuda.state.rank_cuda_rngs[0], bytes(30)));
+  EXPECT_TRUE(torch::equal(cuda.state.rank_cuda_rngs[1], bytes(60)));
+}
+
 TEST(Checkpoint, ResolvesAFileOrAModelDirectory) {
   ScratchDir dir;
   const std::string path = save_one(dir.path("run"));
