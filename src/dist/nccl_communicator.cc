@@ -5,9 +5,13 @@
 #include <nccl.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <cstdlib>
 #include <cstring>
+#include <list>
+#include <mutex>
 #include <thread>
 
 #include "core/error.h"
@@ -45,10 +49,31 @@ struct NcclState {
   ncclComm_t comm = nullptr;
   cudaStream_t stream = nullptr;
   int rank = 0;
-  bool aborted = false;
+  std::atomic<bool> aborted{false};
+  std::mutex mu;
+  std::string failure;  // guarded by mu: why the communicator was aborted
+
+  // From any thread: aborts the communicator once (its kernels end, so the streams waiting on
+  // them move again) and records why, for the next collective on the main thread to throw.
+  std::string abort(const char* operation, const std::string& why) {
+    std::lock_guard<std::mutex> lock(mu);
+    if (failure.empty()) {
+      failure = fmt::format("rank {}: NCCL {} failed ({}); the communicator was aborted", rank,
+                            operation, why);
+    }
+    if (comm && !aborted.exchange(true)) ncclCommAbort(comm);
+    return failure;
+  }
+  // Throws what aborted the communicator, if anything did.
+  void raise_if_failed() {
+    if (!aborted) return;
+    std::lock_guard<std::mutex> lock(mu);
+    throw DistError(failure);
+  }
 
   // NCCL calls on a non-blocking communicator may return ncclInProgress: poll until done.
   void check(ncclResult_t rc, const char* operation) {
+    raise_if_failed();
     const auto deadline =
         std::chrono::steady_clock::now() + std::chrono::duration<double>(timeout_s());
     while (rc == ncclInProgress) {
@@ -59,12 +84,7 @@ struct NcclState {
     if (rc != ncclSuccess) fail(operation, ncclGetErrorString(rc));
   }
   [[noreturn]] void fail(const char* operation, const std::string& why) {
-    if (comm && !aborted) {
-      ncclCommAbort(comm);
-      aborted = true;
-    }
-    throw DistError(fmt::format("rank {}: NCCL {} failed ({}); the communicator was aborted", rank,
-                                operation, why));
+    throw DistError(abort(operation, why));
   }
   // Waits for `done` (an event after the collective) while watching NCCL's error and the clock.
   void wait(cudaEvent_t done, const char* operation) {
@@ -102,6 +122,82 @@ bool device_memory(const void* data) {
   return attributes.type == cudaMemoryTypeDevice || attributes.type == cudaMemoryTypeManaged;
 }
 
+// Watches the in-place all-reduces that no host thread waits for: their wait() only orders
+// LibTorch's stream after the collective and hands the collective's event here. One that fails
+// (NCCL's asynchronous error) or outlives LASYNTH_NCCL_TIMEOUT_S aborts the communicator, which
+// ends its kernels so that the streams move again; the next collective or wait() on the main
+// thread throws why (as c10d's watchdog does).
+class Watchdog {
+ public:
+  Watchdog(NcclState& state, int device) : state_(state), thread_([this, device] { run(device); }) {}
+  // Waits for the collectives still watched: each fires, or fails, or times out and aborts.
+  ~Watchdog() {
+    {
+      std::unique_lock<std::mutex> lock(mu_);
+      changed_.wait(lock, [&] { return pending_.empty(); });
+      stop_ = true;
+    }
+    changed_.notify_all();
+    thread_.join();
+  }
+  // Takes `done` (recorded after the collective on NCCL's stream) and destroys it when it fired.
+  void watch(cudaEvent_t done, const char* operation) {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      pending_.push_back({done, operation, std::chrono::steady_clock::now()});
+    }
+    changed_.notify_all();
+  }
+
+ private:
+  struct Pending {
+    cudaEvent_t done;
+    const char* operation;
+    std::chrono::steady_clock::time_point since;
+  };
+
+  void run(int device) {
+    cudaSetDevice(device);
+    const auto limit = std::chrono::duration<double>(timeout_s());
+    std::unique_lock<std::mutex> lock(mu_);
+    while (!stop_) {
+      if (pending_.empty()) {
+        changed_.wait(lock, [&] { return stop_ || !pending_.empty(); });
+        continue;
+      }
+      for (auto it = pending_.begin(); it != pending_.end();) {
+        const cudaError_t rc = state_.aborted ? cudaSuccess : cudaEventQuery(it->done);
+        if (rc == cudaErrorNotReady) {
+          ncclResult_t async = ncclSuccess;
+          ncclCommGetAsyncError(state_.comm, &async);
+          if (async != ncclSuccess && async != ncclInProgress) {
+            state_.abort(it->operation, ncclGetErrorString(async));
+          } else if (std::chrono::steady_clock::now() - it->since > limit) {
+            state_.abort(it->operation,
+                         fmt::format("not finished after {:.0f} s (LASYNTH_NCCL_TIMEOUT_S): a rank "
+                                     "died or stopped",
+                                     timeout_s()));
+          }
+          ++it;
+          continue;
+        }
+        if (rc != cudaSuccess) state_.abort(it->operation, cudaGetErrorString(rc));
+        cudaEventDestroy(it->done);
+        it = pending_.erase(it);
+      }
+      if (pending_.empty()) changed_.notify_all();
+      changed_.wait_for(lock, std::chrono::milliseconds(2), [&] { return stop_; });
+    }
+  }
+
+  NcclState& state_;
+  std::mutex mu_;
+  std::condition_variable changed_;
+  std::list<Pending> pending_;  // guarded by mu_
+  bool stop_ = false;           // guarded by mu_
+  std::thread thread_;
+};
+
 // Bucket memory on the rank's GPU: the gradients are written and reduced where they are.
 class DeviceBuffer : public Buffer {
  public:
@@ -133,13 +229,14 @@ class DeviceBuffer : public Buffer {
 };
 
 // An all-reduce of device memory in place: NCCL's stream waits (on the device) for what LibTorch
-// queued before it, the gradients; wait() makes LibTorch's stream wait for the all-reduce, and
-// blocks the host only as long as it takes to see that the collective finished or failed.
+// queued before it, the gradients; wait() makes LibTorch's stream wait for the all-reduce and
+// returns at once, the watchdog watching the collective: no host thread blocks on it.
 class NcclInPlaceWork : public Work {
  public:
-  NcclInPlaceWork(NcclState& state, void* data, size_t count, ncclDataType_t type,
-                  ncclRedOp_t op)
-      : state_(state) {
+  NcclInPlaceWork(NcclState& state, Watchdog& watchdog, void* data, size_t count,
+                  ncclDataType_t type, ncclRedOp_t op)
+      : state_(state), watchdog_(watchdog) {
+    state_.raise_if_failed();
     cudaEvent_t produced = nullptr;
     check_cuda(cudaEventCreateWithFlags(&produced, cudaEventDisableTiming), state_.rank,
                "cudaEventCreate");
@@ -153,26 +250,26 @@ class NcclInPlaceWork : public Work {
     check_cuda(cudaEventRecord(done_, state_.stream), state_.rank, "cudaEventRecord");
   }
   ~NcclInPlaceWork() override {
-    if (!finished_ && !state_.aborted) cudaEventSynchronize(done_);
-    cudaEventDestroy(done_);
+    if (done_) watchdog_.watch(done_, "all-reduce");
   }
   bool done() override {
-    if (finished_) return true;
+    if (!done_) return true;
     if (cudaEventQuery(done_) == cudaErrorNotReady) return false;
     wait();
     return true;
   }
   void wait() override {
-    if (finished_) return;
+    if (!done_) return;
+    state_.raise_if_failed();
     check_cuda(cudaStreamWaitEvent(kTorchStream, done_, 0), state_.rank, "cudaStreamWaitEvent");
-    state_.wait(done_, "all-reduce");
-    finished_ = true;
+    watchdog_.watch(done_, "all-reduce");
+    done_ = nullptr;
   }
 
  private:
   NcclState& state_;
-  cudaEvent_t done_ = nullptr;
-  bool finished_ = false;
+  Watchdog& watchdog_;
+  cudaEvent_t done_ = nullptr;  // until handed to the watchdog
 };
 
 // A staged collective: host -> device, the collective, device -> host, then an event.
@@ -230,6 +327,7 @@ class NcclCommunicator : public Communicator {
     state_.rank = world_.rank;
   }
   ~NcclCommunicator() override {
+    watchdog_.reset();
     if (state_.comm && !state_.aborted) ncclCommDestroy(state_.comm);
     if (state_.stream) cudaStreamDestroy(state_.stream);
   }
@@ -246,6 +344,7 @@ class NcclCommunicator : public Communicator {
     config.blocking = 0;
     state_.check(ncclCommInitRankConfig(&state_.comm, size(), id, rank(), &config),
                  "ncclCommInitRankConfig");
+    watchdog_ = std::make_unique<Watchdog>(state_, device);
   }
 
   const World& world() const override { return world_; }
@@ -310,7 +409,8 @@ class NcclCommunicator : public Communicator {
   std::unique_ptr<Work> start_allreduce(void* data, size_t count, ncclDataType_t type,
                                         size_t width, ReduceOp op) {
     if (device_memory(data)) {
-      return std::make_unique<NcclInPlaceWork>(state_, data, count, type, nccl_op(op));
+      return std::make_unique<NcclInPlaceWork>(state_, *watchdog_, data, count, type,
+                                               nccl_op(op));
     }
     auto work = std::make_unique<NcclWork>(state_, data, count * width, "all-reduce");
     work->upload();
@@ -325,6 +425,7 @@ class NcclCommunicator : public Communicator {
   World world_;
   NcclState state_;
   int device_ = 0;
+  std::unique_ptr<Watchdog> watchdog_;  // before the communicator is destroyed, stopped
 };
 
 }  // namespace
