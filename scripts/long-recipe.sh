@@ -32,7 +32,7 @@ if [[ ! -f $out/data/manifest.json ]]; then
   "$tools/lasynth-datagen" --preset paper --train 100000 --val 200 --test 200 --shards 4 \
     --seed "$seed" --threads "$(nproc)" --out "$out/data" --quiet
 fi
-"$tools/lasynth-data" stats "$out/data" | sed -n '1,7p'
+"$tools/lasynth-data" stats "$out/data" | sed -n '1,8p'
 
 phase=$(date +%s)
 echo "== training LaSynth (configs/long-recipe.yaml) on $ranks ranks, $((16 / ranks)) examples each"
