@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The longer CPU recipe (issue 17; README "A longer recipe"): LaSynth at 1.5x the quickstart's
 # sizes (configs/long-recipe.yaml) on the `paper` preset, 100,000 training programs, 6,000 steps
-# of 16 examples on 2 ranks (about 80 minutes of training on 2 cores, under 2 hours in all);
+# of 16 examples on 2 ranks (about 85 minutes of training alone on 2 cores, under 2 hours in all);
 # then the greedy validation accuracy of every checkpoint (a table and a plot: the accuracy
 # curve) and the test split greedy, at beam 8 and at beam 8 with execution-guided search.
 # Writes runs/long-recipe/ (or $1); run it again after an interruption and it resumes.
