@@ -36,6 +36,18 @@ inline void decode_bfloat16(const uint16_t* from, float* to, size_t count) {
   for (size_t i = 0; i < count; ++i) to[i] = from_bfloat16(from[i]);
 }
 
+// The reductions over bfloat16 values, as the MPI communicator computes them: in float, each
+// result rounded to bfloat16 (so a sum over ranks rounds every partial sum, as NCCL's does).
+inline uint16_t add_bfloat16(uint16_t a, uint16_t b) {
+  return to_bfloat16(from_bfloat16(a) + from_bfloat16(b));
+}
+inline uint16_t max_bfloat16(uint16_t a, uint16_t b) {
+  return from_bfloat16(a) > from_bfloat16(b) ? a : b;
+}
+inline void divide_bfloat16(uint16_t* values, size_t count, float divisor) {
+  for (size_t i = 0; i < count; ++i) values[i] = to_bfloat16(from_bfloat16(values[i]) / divisor);
+}
+
 }  // namespace dist
 }  // namespace lasynth
 

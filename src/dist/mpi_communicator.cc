@@ -43,14 +43,12 @@ MPI_Op mpi_op(ReduceOp op) { return op == ReduceOp::kMax ? MPI_MAX : MPI_SUM; }
 void bf16_sum(void* in, void* inout, int* count, MPI_Datatype*) {
   const auto* a = static_cast<const uint16_t*>(in);
   auto* b = static_cast<uint16_t*>(inout);
-  for (int i = 0; i < *count; ++i) b[i] = to_bfloat16(from_bfloat16(a[i]) + from_bfloat16(b[i]));
+  for (int i = 0; i < *count; ++i) b[i] = add_bfloat16(a[i], b[i]);
 }
 void bf16_max(void* in, void* inout, int* count, MPI_Datatype*) {
   const auto* a = static_cast<const uint16_t*>(in);
   auto* b = static_cast<uint16_t*>(inout);
-  for (int i = 0; i < *count; ++i) {
-    if (from_bfloat16(a[i]) > from_bfloat16(b[i])) b[i] = a[i];
-  }
+  for (int i = 0; i < *count; ++i) b[i] = max_bfloat16(a[i], b[i]);
 }
 
 MPI_Op mpi_bf16_op(ReduceOp op) {
@@ -119,9 +117,7 @@ class MpiCommunicator : public Communicator {
     std::function<void()> finish;
     if (op == ReduceOp::kAverage) {
       const float ranks = static_cast<float>(size());
-      finish = [=] {
-        for (size_t i = 0; i < count; ++i) data[i] = to_bfloat16(from_bfloat16(data[i]) / ranks);
-      };
+      finish = [=] { divide_bfloat16(data, count, ranks); };
     }
     return std::make_unique<MpiWork>(request, rank(), std::move(finish));
   }

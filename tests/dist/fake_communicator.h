@@ -158,7 +158,7 @@ class Hub {
     return k == Kind::kAllreduceFloat || k == Kind::kAllreduceDouble || k == Kind::kAllreduceBf16;
   }
 
-  // As MPI's and NCCL's: each partial result rounded to bfloat16.
+  // As the MPI communicator's (dist/bfloat16.h): each partial result rounded to bfloat16.
   static std::vector<char> reduce_bf16(const std::vector<Part>& parts, ReduceOp op) {
     const size_t n = parts[0].bytes.size() / sizeof(uint16_t);
     std::vector<uint16_t> acc(n), x(n);
@@ -166,12 +166,11 @@ class Hub {
     for (size_t r = 1; r < parts.size(); ++r) {
       std::memcpy(x.data(), parts[r].bytes.data(), n * sizeof(uint16_t));
       for (size_t i = 0; i < n; ++i) {
-        const float a = from_bfloat16(acc[i]), b = from_bfloat16(x[i]);
-        acc[i] = to_bfloat16(op == ReduceOp::kMax ? std::max(a, b) : a + b);
+        acc[i] = op == ReduceOp::kMax ? max_bfloat16(acc[i], x[i]) : add_bfloat16(acc[i], x[i]);
       }
     }
     if (op == ReduceOp::kAverage) {
-      for (uint16_t& a : acc) a = to_bfloat16(from_bfloat16(a) / static_cast<float>(parts.size()));
+      divide_bfloat16(acc.data(), n, static_cast<float>(parts.size()));
     }
     std::vector<char> out(n * sizeof(uint16_t));
     std::memcpy(out.data(), acc.data(), out.size());
