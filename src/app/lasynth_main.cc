@@ -417,9 +417,10 @@ CommandLine::CommandLine() {
   add_flags(eval_cmd, &eval);
   retrain_cmd = app.add_subcommand(
       "retrain",
-      "iterative retraining: the model decodes programs for the training specifications, the "
-      "shortest consistent with every pair become the next model's training set; --rounds times, "
-      "each round evaluated on the test split (MODEL_DIR/round-R, MODEL_DIR/retrain.{json,md})");
+      "iterative retraining: the model decodes programs for the training specifications and "
+      "--retrain_rule picks each one's program for the next model's training set (original: "
+      "the greedy prediction where it matches, else the reference); --rounds times, each round "
+      "evaluated on the test split (MODEL_DIR/round-R, MODEL_DIR/retrain.{json,md})");
   add_flags(retrain_cmd, &retrain);
   synth_cmd = app.add_subcommand(
       "synthesize", "the best program consistent with every given input/output example");
