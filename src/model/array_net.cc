@@ -29,7 +29,7 @@ torch::Tensor ArrayNet::classes(const torch::Tensor& values) const {
 ValueEncoding ArrayNet::encode_input(const torch::Tensor& dist) {
   auto [seq, state] = input_lstm_->forward(torch::matmul(dist, values_->weight));
   return {seq, join_directions(std::get<0>(state), options_.num_layers),
-          join_directions(std::get<1>(state), options_.num_layers)};
+          join_directions(std::get<1>(state), options_.num_layers), {}};
 }
 
 ValueEncoding ArrayNet::encode_output(const torch::Tensor& dist, const ValueEncoding& input) {
@@ -37,7 +37,7 @@ ValueEncoding ArrayNet::encode_output(const torch::Tensor& dist, const ValueEnco
       output_lstm_->forward(torch::matmul(dist, values_->weight),
                             std::make_tuple(split_directions(input.h), split_directions(input.c)));
   return {seq, join_directions(std::get<0>(state), options_.num_layers),
-          join_directions(std::get<1>(state), options_.num_layers)};
+          join_directions(std::get<1>(state), options_.num_layers), {}};
 }
 
 torch::Tensor ArrayNet::encode_embedded(const torch::Tensor& embedded) {
