@@ -1,6 +1,7 @@
 #include "model/array_net.h"
 
 #include "model/io_encoder.h"
+#include "model/lstm.h"
 
 namespace lasynth {
 namespace model {
@@ -27,28 +28,32 @@ torch::Tensor ArrayNet::classes(const torch::Tensor& values) const {
 }
 
 ValueEncoding ArrayNet::encode_input(const torch::Tensor& dist) {
-  auto [seq, state] = input_lstm_->forward(torch::matmul(dist, values_->weight));
-  return {seq, join_directions(std::get<0>(state), options_.num_layers),
-          join_directions(std::get<1>(state), options_.num_layers), {}};
+  const LstmRun run = run_lstm(input_lstm_, torch::matmul(dist, values_->weight));
+  return {run.output,
+          join_directions(std::get<0>(run.state), options_.num_layers),
+          join_directions(std::get<1>(run.state), options_.num_layers),
+          {}};
 }
 
 ValueEncoding ArrayNet::encode_output(const torch::Tensor& dist, const ValueEncoding& input) {
-  auto [seq, state] =
-      output_lstm_->forward(torch::matmul(dist, values_->weight),
-                            std::make_tuple(split_directions(input.h), split_directions(input.c)));
-  return {seq, join_directions(std::get<0>(state), options_.num_layers),
-          join_directions(std::get<1>(state), options_.num_layers), {}};
+  const LstmRun run = run_lstm(output_lstm_, torch::matmul(dist, values_->weight),
+                               {split_directions(input.h), split_directions(input.c)});
+  return {run.output,
+          join_directions(std::get<0>(run.state), options_.num_layers),
+          join_directions(std::get<1>(run.state), options_.num_layers),
+          {}};
 }
 
 torch::Tensor ArrayNet::encode_embedded(const torch::Tensor& embedded) {
-  return std::get<0>(input_lstm_->forward(embedded));
+  return run_lstm(input_lstm_, embedded).output;
 }
 
 torch::Tensor ArrayNet::execute(const torch::Tensor& dist, const LstmState& state) {
   const torch::Tensor embedded = torch::matmul(dist, values_->weight);  // [N, L, E]
-  auto [out, last] = executor_->forward(
-      embedded, std::make_tuple(split_directions(std::get<0>(state)),
-                                split_directions(std::get<1>(state))));  // out [N, L, 2H]
+  const torch::Tensor out =
+      run_lstm(executor_, embedded,
+               {split_directions(std::get<0>(state)), split_directions(std::get<1>(state))})
+          .output;  // [N, L, 2H]
   const int64_t r = result_range();
   const torch::Tensor results = values_->weight.narrow(0, options_.value_offset() - r, 2 * r + 1);
   return torch::matmul(project_(out), results.t());  // [N, L, 2r + 1]

@@ -40,6 +40,8 @@ void set_dtype(c10::DeviceType t, c10::ScalarType d) {
 
 }  // namespace
 
+bool autocast_enabled(c10::DeviceType type) { return enabled(type); }
+
 Autocast::Autocast(c10::Device device, bool on) : type_(device.type()) {
   if (!on) return;
   active_ = true;

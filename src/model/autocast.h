@@ -11,6 +11,9 @@
 namespace lasynth {
 namespace model {
 
+// Whether autocast is on for the device type (an Autocast lives, or the caller's own).
+bool autocast_enabled(c10::DeviceType type);
+
 class Autocast {
  public:
   // Does nothing unless `enabled`.

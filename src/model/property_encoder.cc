@@ -1,6 +1,7 @@
 #include "model/property_encoder.h"
 
 #include "model/io_encoder.h"
+#include "model/lstm.h"
 
 namespace lasynth {
 namespace model {
@@ -102,9 +103,9 @@ PropertyEncoding PropertyEncoderImpl::forward(const torch::Tensor& inputs,
           : c_properties(inputs, outputs, options_.values.range);
   const int64_t q = values.size(1);
   const torch::Tensor ids = torch::arange(q, values.options()).unsqueeze(0) * 3 + values;
-  auto [seq, state] = lstm_->forward(embedding_(ids));
-  return {seq, join_directions(std::get<0>(state), options_.num_layers),
-          join_directions(std::get<1>(state), options_.num_layers)};
+  const LstmRun run = run_lstm(lstm_, embedding_(ids));
+  return {run.output, join_directions(std::get<0>(run.state), options_.num_layers),
+          join_directions(std::get<1>(run.state), options_.num_layers)};
 }
 
 }  // namespace model

@@ -4,6 +4,7 @@
 #include <limits>
 
 #include "lang/vocabulary.h"
+#include "model/lstm.h"
 
 namespace lasynth {
 namespace model {
@@ -124,33 +125,46 @@ Prediction SynthesizerImpl::forward(const torch::Tensor& tokens, const torch::Te
   Context c = start(inputs, outputs, &p);
   const int64_t t = tokens.size(1) - 1, k = c.rows;
   const torch::Tensor program = tokens_(tokens.slice(1, 0, t).to(torch::kLong));  // [B, T-1, E]
-  const torch::Tensor embedded = program.repeat_interleave(k, 0);                 // [N, T-1, E]
   const bool latent = options_.latent_execution;
   const bool partial = latent && !options_.no_partial_execution;
   const int64_t period = partial ? options_.exec_period : t;
   // The position whose state predicts </s>: the program's last token (<s> for an empty one).
   const torch::Tensor ends =
       ((tokens != Vocabulary::kPad).sum(1) - 2).to(torch::kLong).repeat_interleave(k, 0);  // [N]
-  const torch::Tensor ends_host = latent ? ends.cpu() : ends;  // packing wants host lengths
+  // Where run_lstm cannot keep every step's state (CUDA, autocast), a packed run stops each row
+  // at its end instead.
+  const bool packed = latent && !runs_fused(decoder_, program);
+  const torch::Tensor ends_host = packed ? ends.cpu() : ends;  // packing wants host lengths
   std::vector<torch::Tensor> logits, exec_logits, exec_rows;
   LstmState state = c.lstm;
   for (int64_t begin = 0; begin < t; begin += period) {
     const int64_t end = std::min(t, begin + period);
+    const torch::Tensor chunk = program.slice(1, begin, end);  // each example's pairs read it
+    // The rows whose program ends in this chunk, and the decoder's (h, c) there: the executor's
+    // start. A row's outputs past its end are read only by targets the loss ignores.
+    const torch::Tensor rows =
+        latent ? ((ends >= begin) & (ends < end)).nonzero().view({-1}) : torch::Tensor();
     torch::Tensor decoded;
-    if (latent) {
-      // The executor starts from the decoder's (h, c) where each row's program ends, or else at
-      // the chunk's end: one packed run gives both. A row's outputs past its end are zeros,
-      // read only by targets the loss ignores.
+    LstmState at;
+    if (packed) {
       const torch::Tensor lengths =
           torch::where((ends_host >= begin) & (ends_host < end), ends_host - begin + 1,
                        torch::full_like(ends_host, end - begin));
       namespace rnn = torch::nn::utils::rnn;
-      auto [packed, next] = decoder_->forward_with_packed_input(
-          rnn::pack_padded_sequence(embedded.slice(1, begin, end), lengths, true, false), state);
-      decoded = std::get<0>(rnn::pad_packed_sequence(packed, true, 0.0, end - begin));
+      auto [sequence, next] = decoder_->forward_with_packed_input(
+          rnn::pack_padded_sequence(chunk.repeat_interleave(k, 0), lengths, true, false), state);
+      decoded = std::get<0>(rnn::pad_packed_sequence(sequence, true, 0.0, end - begin));
       state = next;
+      at = {std::get<0>(state).index_select(1, rows), std::get<1>(state).index_select(1, rows)};
     } else {
-      std::tie(decoded, state) = decoder_->forward(embedded.slice(1, begin, end), state);
+      LstmRun run = run_lstm(decoder_, chunk, state, latent, k);
+      decoded = run.output;
+      state = run.state;
+      if (latent) {
+        const torch::Tensor steps = ends.index_select(0, rows) - begin;
+        at = {std::get<0>(run.steps).index({torch::indexing::Slice(), rows, steps}),
+              std::get<1>(run.steps).index({torch::indexing::Slice(), rows, steps})};
+      }
     }
     torch::Tensor masked;
     if (options_.decoder_self_attention) {
@@ -161,10 +175,7 @@ Prediction SynthesizerImpl::forward(const torch::Tensor& tokens, const torch::Te
     }
     logits.push_back(head(c, decoded, masked));
     if (!latent) continue;
-    const torch::Tensor rows = ((ends >= begin) & (ends < end)).nonzero().view({-1});
     if (rows.numel() > 0) {
-      const LstmState at{std::get<0>(state).index_select(1, rows),
-                         std::get<1>(state).index_select(1, rows)};
       exec_logits.push_back(values_->execute(c.dist.index_select(0, rows), at));
       exec_rows.push_back(rows);
     }
@@ -224,9 +235,9 @@ torch::Tensor SynthesizerImpl::step(Context& c, const torch::Tensor& token, int6
   if (options_.decoder_self_attention && consumed > 0) {
     c.history = c.history.defined() ? torch::cat({c.history, embedded}, 1) : embedded;
   }
-  auto [decoded, state] = decoder_->forward(embedded.repeat_interleave(c.rows, 0), c.lstm);
-  c.lstm = state;
-  const torch::Tensor logits = head(c, decoded, {}).squeeze(1);
+  const LstmRun run = run_lstm(decoder_, embedded, c.lstm, false, c.rows);
+  c.lstm = run.state;
+  const torch::Tensor logits = head(c, run.output, {}).squeeze(1);
   if (options_.latent_execution && !options_.no_partial_execution &&
       (consumed + 1) % options_.exec_period == 0) {
     execute(c, c.lstm);
