@@ -98,10 +98,6 @@ struct LstmLayer : public torch::autograd::Function<LstmLayer> {
   }
 };
 
-torch::Tensor parameter(const torch::nn::LSTM& lstm, const std::string& name) {
-  return lstm->named_parameters(/*recurse=*/false)[name];
-}
-
 }  // namespace
 
 bool runs_fused(const torch::nn::LSTM& lstm, const torch::Tensor& input) {
@@ -131,6 +127,8 @@ LstmRun run_lstm(torch::nn::LSTM& lstm, const torch::Tensor& input, const LstmSt
   torch::Tensor x = input.transpose(0, 1).contiguous();  // [T, N / repeats, E]
   std::vector<torch::Tensor> h_last, c_last;
   std::vector<torch::Tensor> step_h, step_c;
+  // Looked up once: a decoding step calls run_lstm for every token.
+  const auto params = lstm->named_parameters(/*recurse=*/false);
   for (int64_t layer = 0; layer < layers; ++layer) {
     if (layer > 0 && o.dropout() > 0) x = torch::dropout(x, o.dropout(), lstm->is_training());
     std::vector<torch::Tensor> outputs;
@@ -139,9 +137,8 @@ LstmRun run_lstm(torch::nn::LSTM& lstm, const torch::Tensor& input, const LstmSt
       const int64_t k = layer * directions + d;
       const torch::Tensor in = d == 1 ? x.flip(0) : x;
       variable_list run = LstmLayer::apply(
-          in, h0[k], c0[k], parameter(lstm, "weight_ih_l" + suffix),
-          parameter(lstm, "weight_hh_l" + suffix), parameter(lstm, "bias_ih_l" + suffix),
-          parameter(lstm, "bias_hh_l" + suffix));
+          in, h0[k], c0[k], params["weight_ih_l" + suffix], params["weight_hh_l" + suffix],
+          params["bias_ih_l" + suffix], params["bias_hh_l" + suffix]);
       h_last.push_back(run[0][-1]);
       c_last.push_back(run[1][-1]);
       outputs.push_back(d == 1 ? run[0].flip(0) : run[0]);
