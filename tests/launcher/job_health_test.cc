@@ -477,7 +477,7 @@ TEST_F(JobProgressTest, EqualRanksAreNotStragglersNorIsOneThatOnlyWaits) {
   EXPECT_FALSE(rank(1).straggler);
   // Rank 1 waits in a collective while rank 0 alone works: rank 1 did no work to measure.
   EXPECT_FALSE(run(25, [](int rank, int t) {
-    return rank == 0 ? Progress{10, 10 + t, 5 + t} : Progress{10, 10, 5, static_cast<double>(t)};
+    return rank == 0 ? Progress{10, 10 + t, 5.0 + t} : Progress{10, 10, 5, static_cast<double>(t)};
   }));
   EXPECT_TRUE(std::isnan(rank(1).work_rate));
   EXPECT_FALSE(rank(0).straggler);

@@ -124,8 +124,8 @@ TEST(Checkpoint, AFileWithoutTheFormatKeyIsRefused) {
   ScratchDir dir;
   const std::string path = save_one(dir.path("run"));
   rewrite(path, [](c10::impl::GenericDict& d) {
-    d.erase(kKeyFormat);
-    d.erase(kKeyFormatVersion);
+    EXPECT_EQ(d.erase(kKeyFormat), 1u);
+    EXPECT_EQ(d.erase(kKeyFormatVersion), 1u);
   });
   const std::string what = load_error(path);
   EXPECT_NE(what.find("not a lasynth-checkpoint"), std::string::npos) << what;

@@ -33,7 +33,7 @@ const bool stack_on_crash = (std::signal(SIGSEGV, print_stack), std::signal(SIGA
                              std::signal(SIGBUS, print_stack), true);
 
 // A tiny full LaSynth on restricted C.
-model::ModelOptions tiny() {
+model::ModelOptions tiny_lasynth() {
   model::ModelOptions o;
   o.latent_execution = o.operation_predictor = o.decoder_self_attention = true;
   o.exec_period = 4;
@@ -82,7 +82,7 @@ TEST(Cuda, TrainsResumesAndDecodesOnTheGpu) {
   const std::string dir =
       (std::filesystem::temp_directory_path() / ("lasynth-cuda-" + std::to_string(getpid())))
           .string();
-  const model::ModelOptions o = tiny();
+  const model::ModelOptions o = tiny_lasynth();
   const Batch b = random_batch(o, gpu);
 
   torch::manual_seed(3);
