@@ -8,8 +8,12 @@
 //   lasynth sweep FILE.yaml [--launch 2 | --slurm] [--collect]  a grid of runs, then their table
 //   lasynth --data_folder DATA --model_dir RUN [--eval]      the original run.py's spelling
 //   mpirun -np 2 lasynth train ...                         data-parallel: one process per core
+// LibTorch's small headers only (its threads, its denormal switch, its exception): this unit
+// compiles without LibTorch's API, which costs a translation unit ~20 s.
+#include <ATen/Context.h>
+#include <ATen/Parallel.h>
+#include <c10/util/Exception.h>
 #include <fmt/format.h>
-#include <torch/torch.h>
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
@@ -40,6 +44,7 @@
 #include "retrain/retrain.h"
 #include "sweep/sweep.h"
 #include "sweep/sweep_options.h"
+#include "train/device.h"
 #include "train/preemption.h"
 #include "train/trainer.h"
 
@@ -109,7 +114,7 @@ void Process::join(const RunOptions& run) {
   // already hears from this rank.
   heartbeat_ = dist::HeartbeatClient::from_environment(world, [] { train::request_stop(SIGUSR1); });
   comm_ = dist::make_communicator(run.backend_for(world.size), world);
-  torch::set_num_threads(threads_per_process(comm_->world()));
+  at::set_num_threads(threads_per_process(comm_->world()));
   const std::string layout = dist::job_layout(*comm_);
   if (comm_->size() > 1 && comm_->rank() == 0) std::cerr << "lasynth: " << layout << '\n';
   log(fmt::format("rank {} of {} on {} (pid {}): {}", comm_->rank(), comm_->size(),
@@ -474,7 +479,7 @@ int main(int argc, char** argv) {
   lasynth::app::Process process;
   try {
     command.app.parse(argc, argv);
-    torch::set_num_threads(1);
+    at::set_num_threads(1);
     at::globalContext().setFlushDenormal(true);  // denormal floats are ~100x slower on x86 CPUs
     return command.run(process);
   } catch (const CLI::ParseError& e) {

@@ -17,7 +17,7 @@
 #include "dist/communicator.h"
 #include "eval/execution_guide.h"
 #include "model/synthesizer.h"
-#include "train/trainer.h"
+#include "train/loaded_model.h"
 
 namespace lasynth {
 namespace eval {

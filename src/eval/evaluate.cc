@@ -14,7 +14,8 @@
 #include "eval/decode.h"
 #include "lang/domains.h"
 #include "train/checkpoint.h"
-#include "train/trainer.h"
+#include "train/device.h"
+#include "train/loaded_model.h"
 
 namespace lasynth {
 namespace eval {

@@ -16,9 +16,12 @@
 #include "dist/communicator.h"
 #include "eval/eval_options.h"
 #include "lang/domain.h"
-#include "model/synthesizer.h"
 
+// A reference to the model is all this interface takes (trainer.h says why).
 namespace lasynth {
+namespace model {
+class Synthesizer;
+}  // namespace model
 namespace eval {
 
 struct Score {

@@ -6,7 +6,7 @@
 #include "core/error.h"
 #include "lang/domains.h"
 #include "train/checkpoint.h"
-#include "train/trainer.h"
+#include "train/loaded_model.h"
 
 namespace lasynth {
 namespace eval {

@@ -16,6 +16,8 @@
 #include "eval/decode.h"
 #include "lang/domains.h"
 #include "train/checkpoint.h"
+#include "train/device.h"
+#include "train/loaded_model.h"
 
 namespace lasynth {
 namespace retrain {

@@ -20,9 +20,11 @@
 #include "data/loader.h"
 #include "dist/progress.h"
 #include "lang/domains.h"
+#include "model/synthesizer.h"
 #include "model/autocast.h"
 #include "train/checkpoint.h"
 #include "train/data_parallel.h"
+#include "train/device.h"
 #include "train/preemption.h"
 
 namespace lasynth {
@@ -553,43 +555,6 @@ TrainResult Run::run() {
 }
 
 }  // namespace
-
-torch::Device resolve_device(const std::string& name, int local_rank) {
-  if (name == "cpu") return torch::kCPU;
-  if (name != "cuda") {
-    throw ConfigError(fmt::format("--device {}: unknown; use cpu or cuda", name));
-  }
-  if (!torch::cuda::is_available()) {
-    throw ConfigError(
-        "--device cuda: LibTorch sees no GPU (no CUDA device, or a CPU-only LibTorch such as "
-        "Debian's); use --device cpu");
-  }
-  return torch::Device(torch::kCUDA,
-                       static_cast<c10::DeviceIndex>(local_rank % torch::cuda::device_count()));
-}
-
-LoadedModel load_model(const std::string& path) {
-  const Checkpoint checkpoint = read_checkpoint(path);
-  LoadedModel loaded;
-  loaded.path = checkpoint.path;
-  loaded.step = checkpoint.state.step;
-  model::ModelOptions m;
-  const std::string where = checkpoint.path + ": config: ";
-  try {
-    const nlohmann::json config = nlohmann::json::parse(checkpoint.state.config);
-    fields_from_json(config, &m, where);
-    loaded.domain = config.at("domain").get<std::string>();
-    loaded.domain_options = config.at("domain_options").get<DomainOptions>();
-  } catch (const nlohmann::json::exception& e) {
-    throw IoError(fmt::format("{}its config is incomplete ({})", where, e.what()));
-  }
-  const auto domain = make_domain(loaded.domain, loaded.domain_options);
-  model::set_domain(m, *domain, domain->vocabulary().size());
-  loaded.net = model::Synthesizer(m);
-  restore_checkpoint(checkpoint, *loaded.net, nullptr);
-  loaded.net->eval();
-  return loaded;
-}
 
 TrainResult train(const TrainOptions& options, model::ModelOptions model_options,
                   const TrainHooks& hooks) {

@@ -17,10 +17,14 @@
 #include "dist/monitor_protocol.h"
 #include "lang/domain.h"
 #include "model/model_options.h"
-#include "model/synthesizer.h"
 #include "train/train_options.h"
 
+// Only a reference to the model crosses this interface, so `lasynth` and the other callers of
+// train() compile without LibTorch's headers.
 namespace lasynth {
+namespace model {
+class Synthesizer;
+}  // namespace model
 namespace train {
 
 // What the caller hooks into training; src/app supplies them.
@@ -52,21 +56,6 @@ struct TrainResult {
   double last_loss = 0;
   std::string checkpoint;
 };
-
-// The torch device of `name` ("cpu", or "cuda": the GPU of this process's local rank among
-// the visible ones). Throws ConfigError for another name, or for cuda where LibTorch sees no GPU.
-torch::Device resolve_device(const std::string& name, int local_rank = 0);
-
-// A model with the sizes and switches of a checkpoint (a ckpt-STEP.pt file or a model directory),
-// its weights loaded. Throws IoError naming the file.
-struct LoadedModel {
-  model::Synthesizer net{nullptr};
-  std::string path;  // the checkpoint file
-  std::string domain;
-  DomainOptions domain_options;
-  int64_t step = 0;
-};
-LoadedModel load_model(const std::string& checkpoint);
 
 // Trains the model `model_options` describes (its domain fields come from the dataset) on the
 // dataset's train split. With hooks.comm, all ranks, same order; blocks. Throws ConfigError or

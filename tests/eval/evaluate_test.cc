@@ -12,6 +12,7 @@
 #include "fake_communicator.h"
 #include "lang/domains.h"
 #include "test_files.h"
+#include "train/loaded_model.h"
 #include "train/trainer.h"
 
 namespace lasynth {

@@ -14,8 +14,8 @@
 #include "run_tool.h"
 #include "test_files.h"
 #include "train/checkpoint.h"
+#include "train/loaded_model.h"
 #include "train/preemption.h"
-#include "train/trainer.h"
 
 namespace lasynth {
 namespace {

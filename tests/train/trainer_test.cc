@@ -16,6 +16,7 @@
 #include "run_tool.h"
 #include "test_files.h"
 #include "train/checkpoint.h"
+#include "train/loaded_model.h"
 
 namespace lasynth {
 namespace train {

@@ -10,7 +10,7 @@
 #include <string>
 
 #include "run_tool.h"
-#include "train/trainer.h"
+#include "train/loaded_model.h"
 
 namespace lasynth {
 namespace {

@@ -1,0 +1,26 @@
+#include "train/device.h"
+
+#include <fmt/format.h>
+#include <torch/cuda.h>
+
+#include "core/error.h"
+
+namespace lasynth {
+namespace train {
+
+c10::Device resolve_device(const std::string& name, int local_rank) {
+  if (name == "cpu") return c10::kCPU;
+  if (name != "cuda") {
+    throw ConfigError(fmt::format("--device {}: unknown; use cpu or cuda", name));
+  }
+  if (!torch::cuda::is_available()) {
+    throw ConfigError(
+        "--device cuda: LibTorch sees no GPU (no CUDA device, or a CPU-only LibTorch such as "
+        "Debian's); use --device cpu");
+  }
+  return c10::Device(c10::kCUDA,
+                     static_cast<c10::DeviceIndex>(local_rank % torch::cuda::device_count()));
+}
+
+}  // namespace train
+}  // namespace lasynth
