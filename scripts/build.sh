@@ -12,7 +12,8 @@ fi
 
 start=$(date +%s)
 cmake -S "$root" -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE="${LASYNTH_BUILD_TYPE:-Release}" >/dev/null
-# Each job of a torch translation unit needs ~1.3 GB; the default parallelism is the core count.
+# A LibTorch target compiles as one translation unit of ~1.5 GB; the default parallelism is the
+# core count.
 targets=()
 for t in "$@"; do targets+=(--target "$t"); done
 cmake --build "$build_dir" "${targets[@]}" -- ${LASYNTH_JOBS:+-j "$LASYNTH_JOBS"}
