@@ -39,8 +39,7 @@ void check_value_range(const model::ModelOptions& o, const std::vector<IoPair>& 
 
 SynthesisResult synthesize(const std::string& checkpoint, const nlohmann::json& examples,
                            int64_t beam, int64_t max_len, Search search, bool close_blocks,
-                           std::string* domain_name,
-                           const std::string& where) {
+                           std::string* domain_name, const std::string& where) {
   train::LoadedModel model = train::load_model(checkpoint);
   const auto domain = make_domain(model.domain, model.domain_options);
   if (domain_name) *domain_name = model.domain;

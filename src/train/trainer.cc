@@ -20,8 +20,8 @@
 #include "data/loader.h"
 #include "dist/progress.h"
 #include "lang/domains.h"
-#include "model/synthesizer.h"
 #include "model/autocast.h"
+#include "model/synthesizer.h"
 #include "train/checkpoint.h"
 #include "train/data_parallel.h"
 #include "train/device.h"
@@ -376,7 +376,8 @@ void Run::gather_rank_state() {
   state_.rank_rngs = gather_states(at::detail::getDefaultCPUGenerator().get_state());
   state_.rank_cuda_rngs.clear();
   if (device_.is_cuda()) {
-    state_.rank_cuda_rngs = gather_states(at::globalContext().defaultGenerator(device_).get_state());
+    state_.rank_cuda_rngs =
+        gather_states(at::globalContext().defaultGenerator(device_).get_state());
   }
 }
 
