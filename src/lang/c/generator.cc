@@ -228,6 +228,55 @@ class Draw {
   int budget_ = 0;             // statements left
 };
 
+bool mentions(const Expr* e, int var) {
+  if (!e) return false;
+  if (e->kind == Expr::Kind::kVar && e->value == var) return true;
+  return mentions(e->lhs.get(), var) || mentions(e->rhs.get(), var);
+}
+
+bool mentions(const Stmt* s, int var) {
+  if (!s) return false;
+  if (mentions(s->target.get(), var) || mentions(s->value.get(), var) ||
+      mentions(s->init.get(), var) || mentions(s->step.get(), var)) {
+    return true;
+  }
+  for (const Stmt& b : s->body) {
+    if (mentions(&b, var)) return true;
+  }
+  for (const Stmt& b : s->else_body) {
+    if (mentions(&b, var)) return true;
+  }
+  return false;
+}
+
+// Limits::dead_code 0: "unused_local" when a declared local appears in no statement,
+// "dead_statement" when some top-level statement can go with every output as it is (each is
+// taken out in turn and put back, so `program` ends as it began), else "".
+const char* dead_code(Program& program, const std::vector<Value>& inputs,
+                      const std::vector<Value>& outputs, const Limits& limits) {
+  for (const Decl& d : program.decls) {
+    const bool used = std::any_of(program.body.begin(), program.body.end(),
+                                  [&](const Stmt& s) { return mentions(&s, d.var); });
+    if (!used) return "unused_local";
+  }
+  Value out(static_cast<size_t>(limits.array_len));
+  for (size_t i = 0; i < program.body.size(); ++i) {
+    Stmt removed = std::move(program.body[i]);
+    program.body.erase(program.body.begin() + static_cast<std::ptrdiff_t>(i));
+    bool same = true;
+    {
+      const Executable without(program, limits.array_len);
+      for (size_t k = 0; k < inputs.size() && same; ++k) {
+        same = without.run(inputs[k].data(), out.data(), limits.step_limit) == ExecStatus::kOk &&
+               out == outputs[k];
+      }
+    }
+    program.body.insert(program.body.begin() + static_cast<std::ptrdiff_t>(i), std::move(removed));
+    if (same) return "dead_statement";
+  }
+  return "";
+}
+
 }  // namespace
 
 Program Generator::sample_program(Rng& rng) const { return Draw(limits_, rng).program(); }
@@ -286,6 +335,9 @@ Example Sampler::next() {
       reason = "duplicate";
     } else {
       reason = check(program, inputs, &outputs);
+      if (*reason == '\0' && limits_.dead_code == 0) {
+        reason = dead_code(program, inputs, outputs, limits_);
+      }
     }
     if (*reason != '\0') {
       guard_.rejected(reason);

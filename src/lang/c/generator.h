@@ -35,7 +35,8 @@ class Generator {
 // Draws programs and inputs until one passes every check, and returns it as an Example. Rejected:
 // a program longer than max_tokens, one seen before (same tokens), one that fails on any input,
 // writes a value outside [-output_range, output_range], gives the same output for every input
-// (ignores it) or leaves every input unchanged. Not thread-safe.
+// (ignores it) or leaves every input unchanged; with limits.dead_code 0, also one with a local it
+// never mentions or a top-level statement whose removal changes no output. Not thread-safe.
 class Sampler : public ExampleSampler {
  public:
   Sampler(const Limits& limits, uint64_t seed);

@@ -27,6 +27,9 @@ const std::vector<OptionField<Limits>>& fields() {
       {"max_depth", &Limits::max_depth, 0, 8, "deepest nesting of if/for/while"},
       {"whole_loops", &Limits::whole_loops, 0, 1,
        "chance that a for loop walks the whole array; the others walk a random part"},
+      {"dead_code", &Limits::dead_code, 0, 1,
+       "1: programs may hold a top-level statement whose removal changes no output, or a local "
+       "they never read; 0: such programs are rejected"},
       {"max_tokens", &Limits::max_tokens, 16, static_cast<double>(kMaxProgramTokens),
        "longest generated program, in tokens"},
       {"step_limit", &Limits::step_limit, 1, 100000000,

@@ -130,6 +130,56 @@ TEST(CSampler, AcceptedExamplesPassEveryCheck) {
   }
 }
 
+// With dead_code 0, every declared local appears in the program's text, and taking out any
+// top-level statement (by its printed lines) changes some output; the default keeps such programs.
+TEST(CSampler, DeadCodeZeroRejectsUnusedLocalsAndStatementsThatChangeNothing) {
+  Limits limits;
+  limits.dead_code = 0;
+  Sampler sampler(limits, 23);
+  for (int i = 0; i < 300; ++i) {
+    const Example ex = sampler.next();
+    Program p = parse(vocabulary().encode(ex.tokens));
+    const std::string text = ex.source;
+    for (const Decl& d : p.decls) {
+      const std::string name = var_name(d.var);
+      size_t uses = 0;
+      for (size_t at = text.find(name); at != std::string::npos; at = text.find(name, at + 1)) {
+        ++uses;
+      }
+      EXPECT_GE(uses, 2u) << name << " declared, never used: " << text;
+    }
+    for (size_t s = 0; s < p.body.size(); ++s) {
+      Stmt taken = std::move(p.body[s]);
+      p.body.erase(p.body.begin() + static_cast<std::ptrdiff_t>(s));
+      const Executable without(p, limits.array_len);
+      bool changes = false;
+      for (const IoPair& pair : ex.io) {
+        Value out(5);
+        changes = changes ||
+                  without.run(pair.input.data(), out.data(), limits.step_limit) != ExecStatus::kOk ||
+                  out != pair.output;
+      }
+      EXPECT_TRUE(changes) << "statement " << s << " changes nothing: " << text;
+      p.body.insert(p.body.begin() + static_cast<std::ptrdiff_t>(s), std::move(taken));
+    }
+  }
+  const auto counters = sampler.counters();
+  EXPECT_GT(counters.count("unused_local") ? counters.at("unused_local") : 0, 0);
+  EXPECT_GT(counters.count("dead_statement") ? counters.at("dead_statement") : 0, 0);
+  // The default keeps them: some of its programs hold a local no statement mentions.
+  Sampler keeps(Limits{}, 23);
+  int unused = 0;
+  for (int i = 0; i < 300; ++i) {
+    const Program q = parse(vocabulary().encode(keeps.next().tokens));
+    for (const Decl& d : q.decls) {
+      const std::string name = var_name(d.var);
+      const std::string text = to_source(q);
+      unused += text.find(name) == text.rfind(name);
+    }
+  }
+  EXPECT_GT(unused, 0);
+}
+
 TEST(CSampler, OutputRangeBoundsEveryOutput) {
   Limits wide;
   wide.output_range = 16;
