@@ -29,7 +29,7 @@ const std::vector<OptionField<Limits>>& fields() {
        "chance that a for loop walks the whole array; the others walk a random part"},
       {"dead_code", &Limits::dead_code, 0, 1,
        "1: programs may hold a top-level statement whose removal changes no output, or a local "
-       "they never read; 0: such programs are rejected"},
+       "no statement mentions; 0: such programs are rejected"},
       {"max_tokens", &Limits::max_tokens, 16, static_cast<double>(kMaxProgramTokens),
        "longest generated program, in tokens"},
       {"step_limit", &Limits::step_limit, 1, 100000000,

@@ -30,7 +30,7 @@ struct Limits {
   // almost every program written by people; the others walk a random part of it.
   double whole_loops = 0.5;
   // 1: a program may hold a top-level statement whose removal leaves every output as it is, or
-  // declare a local it never reads (as the original's data does: about 8% and 37% of the `small`
+  // declare a local no statement mentions (as the original's data does: about 8% and 37% of the `small`
   // preset's programs). 0: such programs are rejected, so no token of a reference program is one
   // its examples leave undetermined in that way (issue 17).
   int dead_code = 1;

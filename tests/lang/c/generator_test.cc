@@ -130,8 +130,8 @@ TEST(CSampler, AcceptedExamplesPassEveryCheck) {
   }
 }
 
-// With dead_code 0, every declared local appears in the program's text, and taking out any
-// top-level statement (by its printed lines) changes some output; the default keeps such programs.
+// With dead_code 0, every declared local appears in the program's text again, and taking out any
+// top-level statement of its syntax tree changes some output; the default keeps such programs.
 TEST(CSampler, DeadCodeZeroRejectsUnusedLocalsAndStatementsThatChangeNothing) {
   Limits limits;
   limits.dead_code = 0;
@@ -171,9 +171,9 @@ TEST(CSampler, DeadCodeZeroRejectsUnusedLocalsAndStatementsThatChangeNothing) {
   int unused = 0;
   for (int i = 0; i < 300; ++i) {
     const Program q = parse(vocabulary().encode(keeps.next().tokens));
+    const std::string text = to_source(q);
     for (const Decl& d : q.decls) {
       const std::string name = var_name(d.var);
-      const std::string text = to_source(q);
       unused += text.find(name) == text.rfind(name);
     }
   }
