@@ -25,6 +25,7 @@ struct HeartbeatClient::Io {
   asio::streambuf incoming;
   std::deque<std::string> outgoing;
   bool connected = false;
+  bool writing = false;  // outgoing.front() is in an async_write until its handler runs
   bool warned = false;
 };
 
@@ -92,18 +93,22 @@ void HeartbeatClient::run() {
   const auto interval = std::chrono::duration_cast<asio::steady_timer::duration>(
       std::chrono::duration<double>(interval_s_));
 
-  // Writes one line after another (Asio allows one async_write in flight per socket).
+  // Writes one line after another (Asio allows one async_write in flight per socket). The line
+  // in flight stays at the queue's front, alive, until its handler runs, even when the
+  // connection is lost meanwhile: that handler then pops it, aborted.
   std::function<void()> write_next = [&] {
-    if (io.outgoing.empty() || !io.connected) return;
+    if (io.writing || io.outgoing.empty() || !io.connected) return;
+    io.writing = true;
     asio::async_write(io.socket, asio::buffer(io.outgoing.front()),
                       [&](boost::system::error_code error, size_t) {
+                        io.writing = false;
                         io.outgoing.pop_front();
-                        if (!error) write_next();
+                        write_next();  // nothing while the connection is down
                       });
   };
   auto send = [&](std::string line) {
     io.outgoing.push_back(std::move(line));
-    if (io.outgoing.size() == 1) write_next();
+    write_next();
   };
 
   std::function<void()> connect, beat, read;
@@ -116,7 +121,8 @@ void HeartbeatClient::run() {
       io.warned = true;
     }
     io.connected = false;
-    io.outgoing.clear();
+    // What was queued for this connection goes; a new one starts with its hello.
+    io.outgoing.erase(io.outgoing.begin() + (io.writing ? 1 : 0), io.outgoing.end());
     boost::system::error_code ignored;
     io.socket.close(ignored);
     io.timer.expires_after(interval);
