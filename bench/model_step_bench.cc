@@ -30,6 +30,7 @@
 
 #include "data/batch.h"
 #include "lang/domains.h"
+#include "model/autocast.h"
 #include "model/synthesizer.h"
 
 namespace {
@@ -50,6 +51,7 @@ struct Flags {
   double lr = 1e-3, gradient_clip = 0;
   std::string model = "lasynth", batch_file, write_batch, write_params, profile;
   std::string device = "cpu";
+  std::string precision = "fp32";
 };
 
 struct BenchBatch {
@@ -190,6 +192,10 @@ int main(int argc, char** argv) {
   app.add_option("--write_params", f.write_params, "write the initial parameters, then exit");
   app.add_option("--profile", f.profile, "chrome trace of the timed training steps");
   app.add_option("--device", f.device, "cpu or cuda")->capture_default_str();
+  app.add_option("--precision", f.precision,
+                 "fp32, or bf16: the forward pass and the loss under autocast, as lasynth train's")
+      ->check(CLI::IsMember({"fp32", "bf16"}))
+      ->capture_default_str();
   CLI11_PARSE(app, argc, argv);
 
   try {
@@ -224,8 +230,11 @@ int main(int argc, char** argv) {
     double first_loss = 0, last_loss = 0;
     auto train_step = [&](int i) {
       adam.zero_grad();
-      const torch::Tensor loss =
-          net->loss(net(tokens, inputs, outputs), tokens, model::LossScale::of(tokens));
+      torch::Tensor loss;
+      {
+        model::Autocast autocast(device, f.precision == "bf16");
+        loss = net->loss(net(tokens, inputs, outputs), tokens, model::LossScale::of(tokens));
+      }
       loss.backward();
       if (f.gradient_clip > 0)
         torch::nn::utils::clip_grad_norm_(net->parameters(), f.gradient_clip);
@@ -253,6 +262,7 @@ int main(int argc, char** argv) {
     nlohmann::ordered_json j;
     j["impl"] = "c++";
     j["device"] = f.device;
+    j["precision"] = f.precision;
     j["model"] = f.model;
     j["name"] = o.name();
     j["batch_size"] = b.b;

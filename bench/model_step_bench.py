@@ -24,6 +24,7 @@ import time
 import torch
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "reference"))
+import lasynth_reference as ref  # noqa: E402
 from lasynth_reference import ModelOptions, Synthesizer  # noqa: E402
 
 
@@ -85,6 +86,8 @@ def main():
     ap.add_argument("--batch_size", type=int, help="ignored: the batch file fixes it")
     ap.add_argument("--max_statements", type=int, help="ignored: the batch file fixes it")
     ap.add_argument("--device", default="cpu", help="cpu or cuda")
+    ap.add_argument("--precision", choices=["fp32", "bf16"], default="fp32",
+                    help="bf16: the forward pass and the loss under torch.autocast")
     ap.add_argument("--teacher_forcing", choices=["stepwise", "fused"], default="stepwise",
                     help="stepwise: token by token, as the original trains (default); fused: "
                          "the C++ model's algorithm (LSTM over whole chunks)")
@@ -125,7 +128,8 @@ def main():
 
     def train_step(i):
         adam.zero_grad()
-        loss = model.loss(forward(tokens, inputs, outputs), tokens, *ref.loss_scale(tokens))
+        with torch.autocast(device.type, dtype=torch.bfloat16, enabled=args.precision == "bf16"):
+            loss = model.loss(forward(tokens, inputs, outputs), tokens, *ref.loss_scale(tokens))
         loss.backward()
         if args.gradient_clip > 0:
             torch.nn.utils.clip_grad_norm_(model.parameters(), args.gradient_clip)
@@ -155,7 +159,7 @@ def main():
         profiler.export_chrome_trace(args.profile)
 
     result = {
-        "impl": "python-" + args.teacher_forcing, "device": args.device, "model": args.model, "batch_size": b, "max_tokens": tokens.size(1),
+        "impl": "python-" + args.teacher_forcing, "device": args.device, "precision": args.precision, "model": args.model, "batch_size": b, "max_tokens": tokens.size(1),
         "io_pairs": inputs.size(1), "threads": args.threads, "params": num_params,
         "steps": args.steps, "train_s": train_s, "step_s_median": statistics.median(step_s),
         "step_s_min": min(step_s), "samples_per_s": b / statistics.median(step_s),
