@@ -1,84 +1,152 @@
 #!/usr/bin/env bash
 # Checks that need a GPU, run on a GPU machine (the `device` tool). That machine has CUDA, PyTorch's
 # wheel (LibTorch with CUDA, NCCL), g++, CMake and ninja, but no MPI, HDF5, fmt, CLI11, nlohmann-json,
-# OpenSSL headers or GoogleTest, so the checks build only what they need, by hand:
+# OpenSSL headers, Boost or GoogleTest, so the checks build only what they need, by hand:
 #   scripts/device-check.sh kit     here: copies GoogleTest's sources and the header-only and
-#                                   OpenSSL headers into .gpu-kit/, and a batch for the benchmark
+#                                   OpenSSL headers into .gpu-kit/, and the benchmarks' batches
 #                                   (add /.gpu-kit/ to .git/info/exclude, carry .gpu-kit)
 #   scripts/device-check.sh nccl    there: src/dist with NCCL (MPI stubbed: one process never calls
 #                                   it) and tests/dist; NCCL refuses two ranks on one GPU, so one rank
-#   scripts/device-check.sh bench   there: model_step_bench against the wheel's LibTorch, then C++
-#                                   vs the PyTorch reference (stepwise and fused) on the GPU
 #   scripts/device-check.sh cuda    there: tests/train/cuda_test.cc (training, checkpoint, resume and
 #                                   beam search on the GPU) against the wheel's LibTorch
-# Logs go to $OUT when it is set (the device tool brings them back).
+#   scripts/device-check.sh bench   there: model_step_bench against the wheel's LibTorch, then C++
+#                                   vs the PyTorch reference (stepwise and fused) on the GPU
+#   scripts/device-check.sh paper   there: the same at the paper's sizes (embedding 1024, 2 layers of
+#                                   hidden 512, MLP 512), batch 8 and 64, fp32 and bf16, with beam-64
+#                                   programs/s; JSON lines in $OUT/paper.jsonl
+#   scripts/device-check.sh all     there: nccl, cuda and paper one after another (about 8 minutes
+#                                   on an H200, each under its own time limit), then one table of
+#                                   what passed and the step times: printed, and $OUT/device_table.md
+# Logs go to $OUT when it is set (the device tool brings them back). LASYNTH_DEVICE_CHECK_CPU=1 runs
+# the same builds and checks on this machine's CPU against Debian's LibTorch and the CUDA toolkit's
+# NCCL headers, at small sizes: the tests that need a GPU skip (ctest runs `kit` and `all` so).
+# LASYNTH_DEVICE_KIT puts the kit elsewhere than .gpu-kit/.
 set -uo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-kit=$root/.gpu-kit
+kit=${LASYNTH_DEVICE_KIT:-$root/.gpu-kit}
+cpu=${LASYNTH_DEVICE_CHECK_CPU:-0}
+out=${OUT:-/tmp}
+work=${LASYNTH_DEVICE_WORK:-/tmp/lasynth-device-check}
+device=cuda
+[[ $cpu == 1 ]] && device=cpu
+# The first python3 with torch: the wheel's there; here pyenv's may come first without it.
+python=python3
+python3 -c "import torch" 2> /dev/null || python=/usr/bin/python3
 case ${1:-} in
   kit)
     rm -rf "$kit" && mkdir -p "$kit/include/x86_64-linux-gnu"
     cp -r /usr/src/googletest "$kit/googletest"
     cp -r /usr/include/fmt /usr/include/nlohmann /usr/include/CLI /usr/include/openssl "$kit/include/"
     cp -r /usr/include/x86_64-linux-gnu/openssl "$kit/include/x86_64-linux-gnu/"
-    "${LASYNTH_BUILD_DIR:-$root/build}/bench/model_step_bench" --model lasynth --batch_size 32 \
-      --write_batch "$kit/b32.json" > /dev/null
+    for b in 8 32 64; do
+      "${LASYNTH_BUILD_DIR:-$root/build}/bench/model_step_bench" --model lasynth --batch_size $b \
+        --write_batch "$kit/b$b.json" > /dev/null
+    done
     echo "device-check: kit in $kit ($(du -sh "$kit" | cut -f1))"
     ;;
-  bench | cuda)
-    [[ -f $kit/b32.json ]] || { echo "no $kit: run '$0 kit' first, and carry .gpu-kit" >&2; exit 1; }
-    exec > >(tee "${OUT:-/tmp}/$1_check.log") 2>&1
+  bench | cuda | paper)
+    [[ -f $kit/b64.json ]] || { echo "no $kit: run '$0 kit' first, and carry .gpu-kit" >&2; exit 1; }
+    exec > >(tee "$out/$1_check.log") 2>&1
     cd "$root"
-    nvidia-smi --query-gpu=name --format=csv,noheader
-    torch_dir=$(python3 -c "import torch; print(torch.__path__[0])")
-    abi=$(python3 -c "import torch; print(int(torch.compiled_with_cxx11_abi()))")
-    python3 -c "import torch; print('torch', torch.__version__, 'cuda', torch.version.cuda)"
+    [[ $cpu == 1 ]] || nvidia-smi --query-gpu=name --format=csv,noheader
+    torch_dir=$($python -c "import torch; print(torch.__path__[0])")
+    abi=$($python -c "import torch; print(int(torch.compiled_with_cxx11_abi()))")
+    $python -c "import torch; print('torch', torch.__version__, 'cuda', torch.version.cuda)"
     cuda=${CUDA_HOME:-/usr/local/cuda}
-    flags="-std=c++17 -O2 -w -D_GLIBCXX_USE_CXX11_ABI=$abi -DFMT_HEADER_ONLY -Isrc -I$kit/include"
+    # Here the build is checked, not timed: unoptimized compiles in half the time.
+    opt=-O2
+    [[ $cpu == 1 ]] && opt=-O0
+    flags="-std=c++17 $opt -w -D_GLIBCXX_USE_CXX11_ABI=$abi -DFMT_HEADER_ONLY -Isrc -I$kit/include"
     flags+=" -I$kit/include/x86_64-linux-gnu -I$torch_dir/include"
     flags+=" -I$torch_dir/include/torch/csrc/api/include -I$cuda/include"
     flags+=" -I$kit/googletest/googletest/include"
-    libs=(-L"$torch_dir/lib" -Wl,-rpath,"$torch_dir/lib" -Wl,--no-as-needed -ltorch -ltorch_cuda
-      -lc10_cuda -Wl,--as-needed -ltorch_cpu -lc10 -l:libcrypto.so.3 -lpthread)
-    objects() {  # sources... -> /tmp/obj/*.o
-      rm -rf /tmp/obj && mkdir -p /tmp/obj
-      ls "$@" | xargs -P "$(nproc)" -I{} sh -c "g++ $flags -c {} -o /tmp/obj/\$(echo {} | tr / _).o" ||
+    libs=(-L"$torch_dir/lib" -Wl,-rpath,"$torch_dir/lib")
+    [[ $cpu == 1 ]] || libs+=(-Wl,--no-as-needed -ltorch -ltorch_cuda -lc10_cuda -Wl,--as-needed)
+    libs+=(-ltorch -ltorch_cpu -lc10 -l:libcrypto.so.3 -lpthread)
+    # The sources every binary here links, compiled once for the checks after it with the same
+    # flags (the model's as one translation unit, as CMake's unity build: a fifth of the time of
+    # ten).
+    common=$work/common
+    if [[ ! -f $common/done || $(cat "$common/done") != "$flags" ]]; then
+      rm -rf "$common" && mkdir -p "$common"
+      for f in src/model/*.cc; do echo "#include \"$f\""; done > "$common/model_unit.cc"
+      printf '%s\n' "$common/model_unit.cc" src/lang/*.cc src/lang/c/*.cc src/lang/karel/*.cc \
+        src/core/*.cc src/data/batch.cc src/train/checkpoint.cc |
+        xargs -P "$(nproc)" -I{} sh -c "g++ $flags -I. -c {} -o $common/\$(echo {} | tr / _).o" ||
         { echo "compile failed"; exit 1; }
-    }
-    common=(src/model/*.cc src/lang/*.cc src/lang/c/*.cc src/lang/karel/*.cc src/core/*.cc)
+      echo "$flags" > "$common/done"
+    fi
     if [[ $1 == cuda ]]; then
-      cmake -S "$kit/googletest" -B /tmp/gt -G Ninja -DCMAKE_BUILD_TYPE=Release > /dev/null &&
-        ninja -C /tmp/gt > /dev/null || { echo "GoogleTest build failed"; exit 1; }
-      gt=$(dirname "$(find /tmp/gt -name libgtest.a | head -1)")
-      objects tests/train/cuda_test.cc src/train/checkpoint.cc "${common[@]}"
-      g++ -rdynamic /tmp/obj/*.o -L"$gt" -lgtest_main -lgtest "${libs[@]}" -o /tmp/cuda_tests ||
-        { echo "link failed"; exit 1; }
-      /tmp/cuda_tests
+      cmake -S "$kit/googletest" -B "$work/gt" -G Ninja -DCMAKE_BUILD_TYPE=Release > /dev/null &&
+        ninja -C "$work/gt" > /dev/null || { echo "GoogleTest build failed"; exit 1; }
+      gt=$(dirname "$(find "$work/gt" -name libgtest.a | head -1)")
+      g++ $flags -c tests/train/cuda_test.cc -o "$work/cuda_test.o" || { echo "compile failed"; exit 1; }
+      g++ -rdynamic "$work/cuda_test.o" "$common"/*.o -L"$gt" -lgtest_main -lgtest "${libs[@]}" \
+        -o "$work/cuda_tests" || { echo "link failed"; exit 1; }
+      "$work/cuda_tests"
       exit
     fi
-    objects bench/model_step_bench.cc src/data/batch.cc "${common[@]}"
-    g++ /tmp/obj/*.o "${libs[@]}" -o /tmp/model_step_bench || { echo "link failed"; exit 1; }
-    sizes=(--embedding_size 256 --hidden_size 256 --mlp_hidden_size 512 --num_layers 1
-      --steps 20 --warmup 5 --beam 64 --beam_examples 8 --max_len 60)
-    for model in lasynth robustfill; do
-      /tmp/model_step_bench --model $model "${sizes[@]}" --batch_file "$kit/b32.json" \
-        --write_params "/tmp/p-$model.bin"
-      /tmp/model_step_bench --model $model "${sizes[@]}" --batch_file "$kit/b32.json" --device cuda
+    g++ $flags -c bench/model_step_bench.cc -o "$work/model_step_bench.o" ||
+      { echo "compile failed"; exit 1; }
+    g++ "$work/model_step_bench.o" "$common"/*.o "${libs[@]}" -o "$work/model_step_bench" ||
+      { echo "link failed"; exit 1; }
+    # C++, then the PyTorch reference with the same batch and initial parameters, token by token
+    # and fused; one JSON line each (into paper.jsonl for `paper`).
+    # The initial parameters depend on the model and its sizes only: written once (640 MB at the
+    # paper's sizes).
+    compare() {  # model batch precision sizes...
+      local model=$1 batch=$2 precision=$3
+      shift 3
+      [[ -f $work/p-$model.bin ]] ||
+        "$work/model_step_bench" --model "$model" "$@" --batch_file "$kit/b$batch.json" \
+          --write_params "$work/p-$model.bin" || return 1
+      "$work/model_step_bench" --model "$model" "$@" --batch_file "$kit/b$batch.json" \
+        --device $device --precision "$precision" || return 1
       for tf in stepwise fused; do
-        python3 bench/model_step_bench.py --model $model "${sizes[@]}" --batch_file "$kit/b32.json" \
-          --params "/tmp/p-$model.bin" --device cuda --teacher_forcing $tf
+        $python bench/model_step_bench.py --model "$model" "$@" --batch_file "$kit/b$batch.json" \
+          --params "$work/p-$model.bin" --device $device --precision "$precision" \
+          --teacher_forcing $tf || return 1
+      done
+    }
+    if [[ $1 == bench ]]; then
+      sizes=(--embedding_size 256 --hidden_size 256 --mlp_hidden_size 512 --num_layers 1
+        --steps 20 --warmup 5 --beam 64 --beam_examples 8 --max_len 60)
+      [[ $cpu == 1 ]] && sizes=(--embedding_size 32 --hidden_size 32 --mlp_hidden_size 32
+        --num_layers 1 --steps 2 --warmup 1 --beam 8 --beam_examples 2 --max_len 20)
+      rm -f "$work"/p-*.bin
+      for model in lasynth robustfill; do compare $model 32 fp32 "${sizes[@]}" || exit 1; done
+      exit
+    fi
+    # PAPER.md: embedding 1024, 2-layer bidirectional LSTMs of hidden 512, output MLP 512.
+    sizes=(--embedding_size 1024 --hidden_size 512 --mlp_hidden_size 512 --num_layers 2
+      --steps 10 --warmup 3 --beam 64 --beam_examples 8 --max_len 60)
+    batches=(8 64)
+    [[ $cpu == 1 ]] && sizes=(--embedding_size 32 --hidden_size 16 --mlp_hidden_size 16
+      --num_layers 2 --steps 2 --warmup 1 --beam 4 --beam_examples 2 --max_len 10) && batches=(8)
+    rm -f "$out/paper.jsonl" "$work"/p-*.bin
+    # fp32 first: under the time limit, what matters most comes back first.
+    for precision in fp32 bf16; do
+      for batch in "${batches[@]}"; do
+        compare lasynth "$batch" "$precision" "${sizes[@]}" | tee -a "$out/paper.jsonl"
+        [[ ${PIPESTATUS[0]} == 0 ]] || exit 1
       done
     done
     ;;
   nccl)
     [[ -d $kit/googletest ]] || { echo "no $kit: run '$0 kit' first, and carry .gpu-kit" >&2; exit 1; }
-    log=${OUT:-/tmp}/nccl_check.log
-    exec > >(tee "$log") 2>&1
+    exec > >(tee "$out/nccl_check.log") 2>&1
     cd "$root"
-    nvidia-smi --query-gpu=name,driver_version --format=csv,noheader
-    nccl=$(python3 -c "import nvidia.nccl; print(list(nvidia.nccl.__path__)[0])")
     cuda=${CUDA_HOME:-/usr/local/cuda}
-    cat > /tmp/mpi_stub.cc <<'CC'
+    if [[ $cpu == 1 ]]; then
+      nccl=$cuda  # the toolkit's NCCL: compiled and linked here, its tests skip without a GPU
+    else
+      nvidia-smi --query-gpu=name,driver_version --format=csv,noheader
+      nccl=$($python -c "import nvidia.nccl; print(list(nvidia.nccl.__path__)[0])")
+    fi
+    nccl_lib=$nccl/lib
+    [[ -d $nccl_lib ]] || nccl_lib=$nccl/lib64
+    mkdir -p "$work"
+    cat > "$work/mpi_stub.cc" <<'CC'
 // One process, no MPI: communicator.cc asks for MPI only under an MPI launcher.
 #include <stdexcept>
 #include "dist/mpi_communicator.h"
@@ -89,20 +157,71 @@ std::unique_ptr<Communicator> make_mpi_communicator(const World&) {
 void abort_job(int) {}
 }}
 CC
-    cmake -S "$kit/googletest" -B /tmp/gt -G Ninja -DCMAKE_BUILD_TYPE=Release > /dev/null &&
-      ninja -C /tmp/gt > /dev/null || { echo "GoogleTest build failed"; exit 1; }
-    gt=$(dirname "$(find /tmp/gt -name libgtest.a | head -1)")
+    cmake -S "$kit/googletest" -B "$work/gt" -G Ninja -DCMAKE_BUILD_TYPE=Release > /dev/null &&
+      ninja -C "$work/gt" > /dev/null || { echo "GoogleTest build failed"; exit 1; }
+    gt=$(dirname "$(find "$work/gt" -name libgtest.a | head -1)")
+    # tests/dist but the heartbeat client's test, which needs Boost (not there).
+    tests=$(ls tests/dist/*_test.cc | grep -v heartbeat_client_test)
     g++ -std=c++17 -O1 -DLASYNTH_WITH_NCCL=1 -DFMT_HEADER_ONLY -Isrc -I"$kit/include" \
-      -I"$nccl/include" -I"$cuda/include" -I"$kit/googletest/googletest/include" \
-      src/dist/communicator.cc src/dist/world.cc src/dist/reducer.cc \
-      src/dist/nccl_communicator.cc /tmp/mpi_stub.cc tests/dist/*_test.cc \
-      -L"$gt" -lgtest_main -lgtest -L"$nccl/lib" -l:libnccl.so.2 -L"$cuda/lib64" -lcudart \
-      -lpthread -Wl,-rpath,"$nccl/lib" -Wl,-rpath,"$cuda/lib64" -o /tmp/dist_tests ||
+      -I"$kit/include/x86_64-linux-gnu" -I"$nccl/include" -I"$cuda/include" \
+      -I"$kit/googletest/googletest/include" src/dist/communicator.cc src/dist/world.cc \
+      src/dist/reducer.cc src/dist/nccl_communicator.cc src/dist/fault.cc src/dist/progress.cc \
+      src/dist/monitor_protocol.cc "$work/mpi_stub.cc" $tests \
+      -L"$gt" -lgtest_main -lgtest -L"$nccl_lib" -l:libnccl.so.2 -L"$cuda/lib64" -lcudart \
+      -lpthread -Wl,-rpath,"$nccl_lib" -Wl,-rpath,"$cuda/lib64" -o "$work/dist_tests" ||
       { echo "compile failed"; exit 1; }
-    /tmp/dist_tests
+    "$work/dist_tests"
+    ;;
+  all)
+    [[ -f $kit/b64.json ]] || { echo "no $kit: run '$0 kit' first, and carry .gpu-kit" >&2; exit 1; }
+    rm -rf "$work" && mkdir -p "$work" "$out"
+    start=$(date +%s)
+    # Eight minutes in all, under the 10 a device command may run; a check over its limit leaves
+    # what it wrote (paper.jsonl's rows so far).
+    declare -A limit=([nccl]=100 [cuda]=180 [paper]=200)
+    rows=()
+    status=0
+    for check in nccl cuda paper; do
+      t0=$(date +%s)
+      timeout "${limit[$check]}" "$0" "$check" > /dev/null 2>&1
+      rc=$?
+      result=passed
+      [[ $rc == 0 ]] || { result="FAILED (exit $rc; ${check}_check.log)"; status=1; }
+      [[ $rc == 124 ]] && result="FAILED (over ${limit[$check]} s; ${check}_check.log)"
+      tests=$(grep -E '^\[  (PASSED|FAILED|SKIPPED) *\] [0-9]+ tests?[,.]' \
+        "$out/${check}_check.log" 2> /dev/null | sed 's/[][]//g; s/  */ /g; s/^ //; s/,.*//' | paste -sd ';' -)
+      rows+=("| $check | $result | $(( $(date +%s) - t0 )) | ${tests:-} |")
+    done
+    {
+      echo "# device check ($device; $(date -u +%Y-%m-%dT%H:%MZ); $(( $(date +%s) - start )) s)"
+      echo
+      echo "| check | result | seconds | tests |"
+      echo "| --- | --- | --- | --- |"
+      printf '%s\n' "${rows[@]}"
+      echo
+      $python - "$out/paper.jsonl" <<'PY'
+import json, sys
+rows = [json.loads(l) for l in open(sys.argv[1]) if l.startswith("{")] if len(sys.argv) > 1 else []
+print("| batch | precision | C++ samples/s | PyTorch token by token | PyTorch fused | C++ / fused "
+      "| beam-64 programs/s C++ / fused | first loss C++ / fused |")
+print("| --- | --- | --- | --- | --- | --- | --- | --- |")
+by = {}
+for r in rows:
+    by.setdefault((r["batch_size"], r["precision"]), {})[r["impl"]] = r
+for (batch, precision), impls in sorted(by.items()):
+    c, s, f = (impls.get(k, {}) for k in ("c++", "python-stepwise", "python-fused"))
+    sps = lambda r: f"{r['samples_per_s']:.1f}" if r else "-"
+    pps = lambda r: f"{r['programs_per_s']:.1f}" if r.get("programs_per_s") else "-"
+    ratio = f"{c['samples_per_s'] / f['samples_per_s']:.2f}" if c and f else "-"
+    loss = lambda r: f"{r['first_loss']:.4f}" if r else "-"
+    print(f"| {batch} | {precision} | {sps(c)} | {sps(s)} | {sps(f)} | {ratio} | {pps(c)} / {pps(f)} "
+          f"| {loss(c)} / {loss(f)} |")
+PY
+    } | tee "$out/device_table.md"
+    exit $status
     ;;
   *)
-    sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'
+    sed -n '2,24p' "$0" | sed 's/^# \{0,1\}//'
     exit 2
     ;;
 esac
