@@ -101,6 +101,7 @@ def main():
     lasynth = args.model == "lasynth"
     o = ModelOptions(
         vocab_size=meta["vocab_size"], value_range=int(meta["domain_options"]["value_range"]),
+        output_range=int(meta["domain_options"].get("output_range", 0)),
         io_size=int(meta["domain_options"]["array_len"]), latent_execution=lasynth,
         operation_predictor=lasynth, decoder_self_attention=lasynth,
         exec_period=args.exec_period, embedding_size=args.embedding_size,

@@ -30,4 +30,7 @@ for precision in fp32 bf16; do
   grep -Eq "^\| 8 \| $precision \| [0-9.]+ \| [0-9.]+ \| [0-9.]+ \| [0-9.]+ \|" "$table" ||
     fail "no complete step-time row for batch 8, $precision"
 done
+# Both sides start from the same parameters on the same batch: in fp32 their first losses agree.
+losses=$(grep -E "^\| 8 \| fp32 \|" "$table" | awk -F'|' '{print $(NF-1)}' | tr -d ' ')
+[[ ${losses%/*} == "${losses#*/}" ]] || fail "fp32 first losses differ, C++ / PyTorch: $losses"
 echo "device_check_cpu_test: every check passed and the table is complete"
