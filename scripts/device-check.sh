@@ -138,7 +138,8 @@ case ${1:-} in
     cd "$root"
     cuda=${CUDA_HOME:-/usr/local/cuda}
     if [[ $cpu == 1 ]]; then
-      nccl=$cuda  # the toolkit's NCCL: compiled and linked here, its tests skip without a GPU
+      # The toolkit's NCCL (or LASYNTH_NCCL_HOME's): compiled and linked here, its tests skip.
+      nccl=${LASYNTH_NCCL_HOME:-$cuda}
     else
       nvidia-smi --query-gpu=name,driver_version --format=csv,noheader
       nccl=$($python -c "import nvidia.nccl; print(list(nvidia.nccl.__path__)[0])")
