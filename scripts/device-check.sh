@@ -20,7 +20,8 @@
 # Logs go to $OUT when it is set (the device tool brings them back). LASYNTH_DEVICE_CHECK_CPU=1 runs
 # the same builds and checks on this machine's CPU against Debian's LibTorch and the CUDA toolkit's
 # NCCL headers, at small sizes: the tests that need a GPU skip (ctest runs `kit` and `all` so).
-# LASYNTH_DEVICE_KIT puts the kit elsewhere than .gpu-kit/.
+# LASYNTH_DEVICE_KIT puts the kit elsewhere than .gpu-kit/, LASYNTH_DEVICE_WORK the builds elsewhere
+# than /tmp/lasynth-device-check (`all` empties it first).
 set -uo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 kit=${LASYNTH_DEVICE_KIT:-$root/.gpu-kit}
@@ -222,7 +223,7 @@ PY
     exit $status
     ;;
   *)
-    sed -n '2,24p' "$0" | sed 's/^# \{0,1\}//'
+    awk 'NR > 1 && !/^#/ { exit } NR > 1' "$0" | sed 's/^# \{0,1\}//'
     exit 2
     ;;
 esac
