@@ -33,6 +33,14 @@ device=cuda
 # The first python3 with torch: the wheel's there; here pyenv's may come first without it.
 python=python3
 python3 -c "import torch" 2> /dev/null || python=/usr/bin/python3
+need_kit() {  # a file every kit holds
+  [[ -e $kit/$1 ]] || { echo "no $kit: run '$0 kit' first, and carry .gpu-kit" >&2; exit 1; }
+}
+build_gtest() {  # sets gt, the directory of libgtest.a
+  cmake -S "$kit/googletest" -B "$work/gt" -G Ninja -DCMAKE_BUILD_TYPE=Release > /dev/null &&
+    ninja -C "$work/gt" > /dev/null || { echo "GoogleTest build failed"; exit 1; }
+  gt=$(dirname "$(find "$work/gt" -name libgtest.a | head -1)")
+}
 case ${1:-} in
   kit)
     rm -rf "$kit" && mkdir -p "$kit/include/x86_64-linux-gnu"
@@ -46,7 +54,7 @@ case ${1:-} in
     echo "device-check: kit in $kit ($(du -sh "$kit" | cut -f1))"
     ;;
   bench | cuda | paper)
-    [[ -f $kit/b64.json ]] || { echo "no $kit: run '$0 kit' first, and carry .gpu-kit" >&2; exit 1; }
+    need_kit b64.json
     exec > >(tee "$out/$1_check.log") 2>&1
     cd "$root"
     [[ $cpu == 1 ]] || nvidia-smi --query-gpu=name --format=csv,noheader
@@ -78,9 +86,7 @@ case ${1:-} in
       echo "$flags" > "$common/done"
     fi
     if [[ $1 == cuda ]]; then
-      cmake -S "$kit/googletest" -B "$work/gt" -G Ninja -DCMAKE_BUILD_TYPE=Release > /dev/null &&
-        ninja -C "$work/gt" > /dev/null || { echo "GoogleTest build failed"; exit 1; }
-      gt=$(dirname "$(find "$work/gt" -name libgtest.a | head -1)")
+      build_gtest
       g++ $flags -c tests/train/cuda_test.cc -o "$work/cuda_test.o" || { echo "compile failed"; exit 1; }
       g++ -rdynamic "$work/cuda_test.o" "$common"/*.o -L"$gt" -lgtest_main -lgtest "${libs[@]}" \
         -o "$work/cuda_tests" || { echo "link failed"; exit 1; }
@@ -134,7 +140,7 @@ case ${1:-} in
     done
     ;;
   nccl)
-    [[ -d $kit/googletest ]] || { echo "no $kit: run '$0 kit' first, and carry .gpu-kit" >&2; exit 1; }
+    need_kit googletest
     exec > >(tee "$out/nccl_check.log") 2>&1
     cd "$root"
     cuda=${CUDA_HOME:-/usr/local/cuda}
@@ -159,9 +165,7 @@ std::unique_ptr<Communicator> make_mpi_communicator(const World&) {
 void abort_job(int) {}
 }}
 CC
-    cmake -S "$kit/googletest" -B "$work/gt" -G Ninja -DCMAKE_BUILD_TYPE=Release > /dev/null &&
-      ninja -C "$work/gt" > /dev/null || { echo "GoogleTest build failed"; exit 1; }
-    gt=$(dirname "$(find "$work/gt" -name libgtest.a | head -1)")
+    build_gtest
     # tests/dist but the heartbeat client's test, which needs Boost (not there).
     tests=$(ls tests/dist/*_test.cc | grep -v heartbeat_client_test)
     g++ -std=c++17 -O1 -DLASYNTH_WITH_NCCL=1 -DFMT_HEADER_ONLY -Isrc -I"$kit/include" \
@@ -175,7 +179,7 @@ CC
     "$work/dist_tests"
     ;;
   all)
-    [[ -f $kit/b64.json ]] || { echo "no $kit: run '$0 kit' first, and carry .gpu-kit" >&2; exit 1; }
+    need_kit b64.json
     rm -rf "$work" && mkdir -p "$work" "$out"
     start=$(date +%s)
     # Eight minutes in all, under the 10 a device command may run; a check over its limit leaves
