@@ -20,11 +20,14 @@ fail() {
 }
 [[ $status == 0 ]] || fail "device-check.sh all exited $status"
 table=$OUT/device_table.md
-for check in nccl cuda paper; do
+for check in nccl cuda e2e paper; do
   grep -q "^| $check | passed |" "$table" || fail "no passed row for $check in $table"
 done
 # The test binaries ran: their gtest summaries are in the table.
 grep -q "^| nccl | passed | [0-9]* | PASSED [0-9]* tests" "$table" || fail "nccl ran no test"
+# The user's run: the resumed model is the uninterrupted one's, bit for bit.
+grep -q "tensors bit-identical, largest difference 0; steps 20 / 20" "$OUT/e2e_check.log" ||
+  fail "e2e did not compare the resumed and uninterrupted checkpoints"
 # One step-time row per precision, each with C++ and both PyTorch forms.
 for precision in fp32 bf16; do
   grep -Eq "^\| 8 \| $precision \| [0-9.]+ \| [0-9.]+ \| [0-9.]+ \| [0-9.]+ \|" "$table" ||
