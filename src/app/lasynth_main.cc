@@ -215,6 +215,7 @@ int run_retrain(const Flags& f, Process& process) {
   r.model = f.model;
   r.evaluate = f.eval_options();
   check_backend(f, *process.comm());
+  if (r.train.deterministic) train::use_deterministic_algorithms();
   train::resolve_device(r.train.device, process.comm()->world().local_rank);
   check_dataset(f);
   const nlohmann::ordered_json table = retrain::run_retraining(r, train_hooks(f, process));
@@ -253,6 +254,7 @@ int run_train(const Flags& f, Process& process) {
   train::watch_preemption_signals();
   const train::TrainOptions options = f.train_options();
   check_backend(f, *process.comm());
+  if (options.deterministic) train::use_deterministic_algorithms();
   // Before any data is read: a missing GPU is the first thing to say.
   train::resolve_device(options.device, process.comm()->world().local_rank);
   check_dataset(f);

@@ -1,7 +1,10 @@
 #include "train/device.h"
 
+#include <ATen/Context.h>
 #include <fmt/format.h>
 #include <torch/cuda.h>
+
+#include <cstdlib>
 
 #include "core/error.h"
 
@@ -20,6 +23,16 @@ c10::Device resolve_device(const std::string& name, int local_rank) {
   }
   return c10::Device(c10::kCUDA,
                      static_cast<c10::DeviceIndex>(local_rank % torch::cuda::device_count()));
+}
+
+void use_deterministic_algorithms() {
+  // cuBLAS splits some products among streams in an order that varies unless its workspace is
+  // fixed (CUDA's cuBLAS guide, "Results reproducibility"); it reads this when it starts. A
+  // value the user set is kept.
+  setenv("CUBLAS_WORKSPACE_CONFIG", ":4096:8", 0);
+  at::globalContext().setDeterministicAlgorithms(true, /*warn_only=*/true);
+  at::globalContext().setDeterministicCuDNN(true);
+  at::globalContext().setBenchmarkCuDNN(false);
 }
 
 }  // namespace train

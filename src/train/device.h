@@ -14,6 +14,11 @@ namespace train {
 // the visible ones). Throws ConfigError for another name, or for cuda where LibTorch sees no GPU.
 c10::Device resolve_device(const std::string& name, int local_rank = 0);
 
+// From here on, LibTorch picks deterministic kernels (a warning names any operation that has
+// none) and cuBLAS a fixed workspace: the same inputs give the same bits on a GPU too. Call it
+// before the first CUDA work.
+void use_deterministic_algorithms();
+
 }  // namespace train
 }  // namespace lasynth
 

@@ -52,6 +52,10 @@ struct TrainOptions {
   // "bf16": the gradient all-reduce sends bfloat16 (half the bytes); gradients accumulate in
   // float32 on each rank.
   std::string grad_dtype = "fp32";
+  // LibTorch's deterministic kernels (train::use_deterministic_algorithms): on a GPU, where sums
+  // through atomics change order from run to run, a resumed run then ends bit-identical to an
+  // uninterrupted one. CPU kernels are deterministic without it.
+  bool deterministic = false;
 
   // Set by the caller, not settings.
   std::string data_folder;     // a lasynth dataset directory
@@ -106,6 +110,9 @@ struct TrainOptions {
     v.group("Distributed (under mpirun or srun --mpi=pmix; one process per core or GPU)");
     v("grad_accum", &T::grad_accum,
       "micro-batches per optimizer step; ranks communicate on the last only", AtLeast(1));
+    v("deterministic", &T::deterministic,
+      "GPU: deterministic kernels only (slower), so that a run and its resume end bit-identical; "
+      "on CPU they already do");
     v("grad_dtype", &T::grad_dtype,
       "what the gradient all-reduce sends: fp32, or bf16 (half the bytes, each sum rounded to "
       "bfloat16; gradients still accumulate in fp32)",
