@@ -34,6 +34,7 @@
 # NCCL headers, at small sizes: the tests that need a GPU skip, and e2e configures against the
 # kit's libraries (ignoring the system's) but runs the suite's own build (ctest runs `kit` and
 # `all` so).
+# LASYNTH_DEVICE_E2E_BUILD=1 makes e2e build its commands on the CPU too (minutes).
 # LASYNTH_DEVICE_KIT puts the kit elsewhere than .gpu-kit/, LASYNTH_DEVICE_WORK the builds elsewhere
 # than /tmp/lasynth-device-check (`all` empties it first).
 set -uo pipefail
@@ -279,15 +280,16 @@ CMAKE
     done
     grep -q "^LASYNTH_WITH_TORCH:BOOL=ON" "$build/CMakeCache.txt" ||
       { echo "e2e: configured without LibTorch"; exit 1; }
-    if [[ $cpu == 1 ]]; then
+    backend=nccl
+    [[ $cpu == 1 ]] && backend=mpi
+    if [[ $cpu == 1 && ${LASYNTH_DEVICE_E2E_BUILD:-0} != 1 ]]; then
       # Here the configure is what is checked; the commands are the suite's own build.
       bin=${LASYNTH_BUILD_DIR:-$root/build}
-      backend=mpi
     else
+      echo "== building lasynth and lasynth-datagen ($out/e2e_build.log)"
       ninja -C "$build" lasynth lasynth-datagen > "$out/e2e_build.log" 2>&1 ||
         { tail -30 "$out/e2e_build.log"; echo "e2e: build failed"; exit 1; }
       bin=$build
-      backend=nccl
       # The kit's libraries and what they load, before any of this machine's of the same name.
       export LD_LIBRARY_PATH=$arch${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
     fi
