@@ -223,7 +223,7 @@ CC
       $python -c "import sys, tarfile; tarfile.open(sys.argv[1]).extractall(sys.argv[2])" \
         "$kit/sysroot.tar.xz" "$sysroot"
     fi || { echo "sysroot: extraction failed"; exit 1; }
-    # LibTorch as a CMake package of two lines instead of its own TorchConfig, which asks for
+    # LibTorch as a CMake package of our own instead of the wheel's TorchConfig, which asks for
     # the whole CUDA toolkit, cuDNN and more at configure time: the include directories and the
     # libraries the other checks link.
     if [[ $cpu == 1 ]]; then
@@ -261,8 +261,8 @@ CMAKE
     # here too.
     ignore=()
     [[ $cpu == 1 ]] && ignore=(-DCMAKE_IGNORE_PREFIX_PATH=/usr -DHDF5_C_COMPILER_EXECUTABLE=)
-    # -O1: checked, not timed, and a third faster to compile. -rpath-link: the linker looks for
-    # the libraries that the kit's libraries load in the system's directories, not in -L's.
+    # -O1: these commands are checked, not timed. -rpath-link: the linker looks for the
+    # libraries that the kit's libraries load in the system's directories, not in -L's.
     cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_FLAGS_RELEASE=-O1 \
       -DCMAKE_EXE_LINKER_FLAGS="-Wl,-rpath-link,$arch:$arch/openmpi/lib" \
       -DLASYNTH_BUILD_TESTS=OFF -DLASYNTH_BUILD_BENCH=OFF \
