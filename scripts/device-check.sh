@@ -71,8 +71,11 @@ case ${1:-} in
     runtime=$(for so in hdf5/serial/libhdf5.so libmpi.so libyaml-cpp.so libfmt.so \
       libboost_system.so libcrypto.so; do
       readlink -f "$arch/$so" && ldd "$(readlink -f "$arch/$so")" | awk '$3 ~ /^\// {print $3}'
-    done | sort -u | while read -r f; do dpkg -S "*/${f##*/}" | head -1 | cut -d: -f1; done |
-      sort -u | grep -vxE 'libc6|libc6-i386|libgcc-s1|libstdc\+\+6')
+    done | sort -u | while read -r f; do
+      # dpkg knows a file by one of its two paths under merged /usr.
+      { dpkg -S "$f" || dpkg -S "/usr${f#/usr}" || dpkg -S "${f#/usr}"; } 2> /dev/null |
+        head -1 | cut -d: -f1
+    done | sort -u | grep -vxE 'libc6|libgcc-s1|libstdc\+\+6')
     dpkg -L "${dev[@]}" $runtime | grep -vE '^/usr/share/(doc|man|lintian)/|\.a$' |
       while read -r f; do [[ -f $f || -L $f ]] && echo "${f#/}"; done | sort -u > "$kit/sysroot.files"
     # Merged /usr: a library dpkg lists under lib/ lies under usr/lib/.
