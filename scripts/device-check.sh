@@ -43,6 +43,7 @@ kit=${LASYNTH_DEVICE_KIT:-$root/.gpu-kit}
 cpu=${LASYNTH_DEVICE_CHECK_CPU:-0}
 out=${OUT:-/tmp}
 work=${LASYNTH_DEVICE_WORK:-/tmp/lasynth-device-check}
+cuda=${CUDA_HOME:-/usr/local/cuda}
 device=cuda
 [[ $cpu == 1 ]] && device=cpu
 # The first python3 with torch: the wheel's there; here pyenv's may come first without it.
@@ -55,6 +56,19 @@ build_gtest() {  # sets gt, the directory of libgtest.a
   cmake -S "$kit/googletest" -B "$work/gt" -G Ninja -DCMAKE_BUILD_TYPE=Release > /dev/null &&
     ninja -C "$work/gt" > /dev/null || { echo "GoogleTest build failed"; exit 1; }
   gt=$(dirname "$(find "$work/gt" -name libgtest.a | head -1)")
+}
+find_torch() {  # sets torch_dir and abi: the LibTorch inside python's torch, and its C++ ABI
+  torch_dir=$($python -c "import torch; print(torch.__path__[0])")
+  abi=$($python -c "import torch; print(int(torch.compiled_with_cxx11_abi()))")
+}
+find_nccl() {  # sets nccl and nccl_lib (its library folder): the toolkit's here, the wheel's there
+  if [[ $cpu == 1 ]]; then
+    nccl=${LASYNTH_NCCL_HOME:-$cuda}
+  else
+    nccl=$($python -c "import nvidia.nccl; print(list(nvidia.nccl.__path__)[0])")
+  fi
+  nccl_lib=$nccl/lib
+  [[ -d $nccl_lib ]] || nccl_lib=$nccl/lib64
 }
 case ${1:-} in
   kit)
@@ -77,10 +91,10 @@ case ${1:-} in
         head -1 | cut -d: -f1
     done | sort -u | grep -vxE 'libc6|libgcc-s1|libstdc\+\+6')
     dpkg -L "${dev[@]}" $runtime | grep -vE '^/usr/share/(doc|man|lintian)/|\.a$' |
-      while read -r f; do [[ -f $f || -L $f ]] && echo "${f#/}"; done | sort -u > "$kit/sysroot.files"
-    # Merged /usr: a library dpkg lists under lib/ lies under usr/lib/.
-    tar -C / -I 'xz -T0' -cf "$kit/sysroot.tar.xz" --no-recursion --transform 's,^lib/,usr/lib/,' \
-      -T "$kit/sysroot.files" || { echo "sysroot: tar failed"; exit 1; }
+      while read -r f; do [[ -f $f || -L $f ]] && echo "${f#/}"; done | sort -u |
+      # Merged /usr: a library dpkg lists under lib/ lies under usr/lib/.
+      tar -C / -I 'xz -T0' -cf "$kit/sysroot.tar.xz" --no-recursion \
+        --transform 's,^lib/,usr/lib/,' -T - || { echo "sysroot: tar failed"; exit 1; }
     for b in 8 32 64; do
       "${LASYNTH_BUILD_DIR:-$root/build}/bench/model_step_bench" --model lasynth --batch_size $b \
         --write_batch "$kit/b$b.json" > /dev/null
@@ -92,10 +106,8 @@ case ${1:-} in
     exec > >(tee "$out/$1_check.log") 2>&1
     cd "$root"
     [[ $cpu == 1 ]] || nvidia-smi --query-gpu=name --format=csv,noheader
-    torch_dir=$($python -c "import torch; print(torch.__path__[0])")
-    abi=$($python -c "import torch; print(int(torch.compiled_with_cxx11_abi()))")
+    find_torch
     $python -c "import torch; print('torch', torch.__version__, 'cuda', torch.version.cuda)"
-    cuda=${CUDA_HOME:-/usr/local/cuda}
     # Here the build is checked, not timed: unoptimized compiles in half the time.
     opt=-O2
     [[ $cpu == 1 ]] && opt=-O0
@@ -177,16 +189,9 @@ case ${1:-} in
     need_kit googletest
     exec > >(tee "$out/nccl_check.log") 2>&1
     cd "$root"
-    cuda=${CUDA_HOME:-/usr/local/cuda}
-    if [[ $cpu == 1 ]]; then
-      # The toolkit's NCCL (or LASYNTH_NCCL_HOME's): compiled and linked here, its tests skip.
-      nccl=${LASYNTH_NCCL_HOME:-$cuda}
-    else
-      nvidia-smi --query-gpu=name,driver_version --format=csv,noheader
-      nccl=$($python -c "import nvidia.nccl; print(list(nvidia.nccl.__path__)[0])")
-    fi
-    nccl_lib=$nccl/lib
-    [[ -d $nccl_lib ]] || nccl_lib=$nccl/lib64
+    # Here the toolkit's NCCL (or LASYNTH_NCCL_HOME's) is compiled and linked; its tests skip.
+    [[ $cpu == 1 ]] || nvidia-smi --query-gpu=name,driver_version --format=csv,noheader
+    find_nccl
     mkdir -p "$work"
     cat > "$work/mpi_stub.cc" <<'CC'
 // One process, no MPI: communicator.cc asks for MPI only under an MPI launcher.
@@ -216,7 +221,6 @@ CC
     need_kit sysroot.tar.xz
     exec > >(tee "$out/e2e_check.log") 2>&1
     cd "$root"
-    cuda=${CUDA_HOME:-/usr/local/cuda}
     sysroot=$work/sysroot
     arch=$sysroot/usr/lib/x86_64-linux-gnu
     rm -rf "$sysroot" && mkdir -p "$sysroot"
@@ -234,20 +238,17 @@ CC
       torch_lib=/usr/lib/x86_64-linux-gnu
       torch_libs="$torch_lib/libtorch.so;$torch_lib/libtorch_cpu.so;$torch_lib/libc10.so"
       abi=1
-      nccl=${LASYNTH_NCCL_HOME:-$cuda}
     else
       nvidia-smi --query-gpu=name --format=csv,noheader
-      torch_dir=$($python -c "import torch; print(torch.__path__[0])")
-      abi=$($python -c "import torch; print(int(torch.compiled_with_cxx11_abi()))")
+      find_torch
       torch_inc=("$torch_dir/include" "$torch_dir/include/torch/csrc/api/include")
       torch_lib=$torch_dir/lib
       # --no-as-needed: nothing calls libtorch_cuda by name, yet it must load to register CUDA.
       torch_libs="-Wl,--no-as-needed;$torch_lib/libtorch_cuda.so;$torch_lib/libc10_cuda.so"
       torch_libs+=";-Wl,--as-needed;$torch_lib/libtorch.so;$torch_lib/libtorch_cpu.so"
       torch_libs+=";$torch_lib/libc10.so"
-      nccl=$($python -c "import nvidia.nccl; print(list(nvidia.nccl.__path__)[0])")
     fi
-    nccl_lib=$(ls "$nccl"/lib*/libnccl.so* 2> /dev/null | head -1)
+    find_nccl
     mkdir -p "$work/torch"
     cat > "$work/torch/TorchConfig.cmake" <<CMAKE
 add_library(lasynth_device_torch INTERFACE IMPORTED)
@@ -273,7 +274,8 @@ CMAKE
       -DHDF5_ROOT="$arch/hdf5/serial" -DOPENSSL_ROOT_DIR="$sysroot/usr" \
       -DMPI_C_LIB_NAMES=mpi -DMPI_mpi_LIBRARY="$arch/openmpi/lib/libmpi.so" \
       -DMPI_C_HEADER_DIR="$arch/openmpi/include" -DCUDAToolkit_ROOT="$cuda" \
-      -DNCCL_INCLUDE_DIR="$nccl/include" -DNCCL_LIBRARY="$nccl_lib" ||
+      -DNCCL_INCLUDE_DIR="$nccl/include" \
+      -DNCCL_LIBRARY="$(ls "$nccl_lib"/libnccl.so* | head -1)" ||
       { echo "e2e: configure failed"; exit 1; }
     # Every library the build found is the kit's.
     for found in fmt_DIR nlohmann_json_DIR CLI11_DIR yaml-cpp_DIR Boost_DIR HDF5_C_INCLUDE_DIR \
@@ -326,7 +328,8 @@ PY
     step "$lasynth" train "${run[@]}" --model_dir "$e/bf16" --max_steps 10 --precision bf16 \
       --grad_dtype bf16
     step "$lasynth" eval "${run[@]}" --load_model "$e/resumed" --beam 4 --report "$e/report.json"
-    grep -q '"io_consistency"' "$e/report.json" || { echo "e2e: no io_consistency in the report"; exit 1; }
+    grep -q '"io_consistency"' "$e/report.json" ||
+      { echo "e2e: no io_consistency in the report"; exit 1; }
     echo '{"io": [{"input": [1, 2, 3, -4, 0], "output": [2, 3, 4, -3, 1]}]}' > "$e/examples.json"
     echo "== synthesize"
     "$lasynth" synthesize --load_model "$e/resumed" --examples "$e/examples.json" --beam 8 \
@@ -355,11 +358,14 @@ PY
       result=passed
       [[ $rc == 0 ]] || { result="FAILED (exit $rc; ${check}_check.log)"; status=1; }
       [[ $rc == 124 ]] && result="FAILED (over ${limit[$check]} s; ${check}_check.log)"
-      tests=$(grep -E '^\[  (PASSED|FAILED|SKIPPED) *\] [0-9]+ tests?[,.]' \
-        "$out/${check}_check.log" 2> /dev/null | sed 's/[][]//g; s/  */ /g; s/^ //; s/,.*//' | paste -sd ';' -)
-      [[ $check == e2e ]] &&
+      if [[ $check == e2e ]]; then
         tests=$(grep -o "[0-9]* of [0-9]* tensors bit-identical, largest difference [^;]*" \
           "$out/e2e_check.log" 2> /dev/null | sed 's/^/resume: /')
+      else
+        tests=$(grep -E '^\[  (PASSED|FAILED|SKIPPED) *\] [0-9]+ tests?[,.]' \
+          "$out/${check}_check.log" 2> /dev/null | sed 's/[][]//g; s/  */ /g; s/^ //; s/,.*//' |
+          paste -sd ';' -)
+      fi
       rows+=("| $check | $result | $(( $(date +%s) - t0 )) | ${tests:-} |")
     done
     {
